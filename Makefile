@@ -1,0 +1,138 @@
+# lwkboot: the one entry point.
+#   make            build everything (trampoline, loader, co-kernel, EFI host, tests)
+#   make test       run every test (unit, QEMU/OVMF integration); ends "N passed, N failed"
+#   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF
+#   make unit       host unit tests only
+#   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make bench      print the standalone-path figures
+#   make clean
+# Every target that needs a package calls scripts/install-deps first.
+
+BUILD ?= build
+CC ?= gcc
+NASM ?= nasm
+FUZZ_SECONDS ?= 60
+
+WARN := -Wall -Wextra -Werror
+LOADER_SRCS := $(wildcard loader/*.c)
+INCLUDES := $(wildcard include/lwkboot/*.h) loader/lwkb_loader.h
+
+# Freestanding code: no libc, no red zone (interrupts and exceptions run on
+# the same stack), no SSE (nothing saves vector state), no stack protector.
+FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fno-pic -fno-pie -O2 -g $(WARN)
+
+.PHONY: all deps deps-build test unit qemu-tests fuzz bench run-efi clean help
+all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
+	$(BUILD)/host/unit-tests
+
+help:
+	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	@scripts/install-deps all
+deps-build:
+	@scripts/install-deps efi
+
+# ---- trampoline ----
+$(BUILD)/trampoline/trampoline.elf: trampoline/trampoline.asm trampoline/layout.inc
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -Itrampoline/ $< -o $(BUILD)/trampoline/trampoline.o
+	ld -m elf_x86_64 -Ttext=0 -e tramp_start -o $@ $(BUILD)/trampoline/trampoline.o
+$(BUILD)/trampoline/trampoline.bin: $(BUILD)/trampoline/trampoline.elf
+	objcopy -O binary -j .text $< $@
+$(BUILD)/gen/tramp_blob.c: $(BUILD)/trampoline/trampoline.bin loader/gen-blob.sh
+	@mkdir -p $(dir $@)
+	loader/gen-blob.sh $< > $@
+# Symbol offsets for tests and gdb: #define TRAMP_SYM_<name> 0x<offset>
+$(BUILD)/gen/tramp_syms.h: $(BUILD)/trampoline/trampoline.elf
+	@mkdir -p $(dir $@)
+	nm $< | awk '$$2 ~ /^[TtAa]$$/ && $$3 !~ /\./ { printf "#define TRAMP_SYM_%s 0x%sULL\n", $$3, $$1 }' > $@
+
+# ---- co-kernel (freestanding, linked at 0xffffffff80000000) ----
+COK_CFLAGS := $(FREESTANDING) -mcmodel=kernel -Icokernel -Iloader
+COK_SRCS := $(wildcard cokernel/lib/*.c) $(wildcard cokernel/demo/*.c)
+COK_OBJS := $(patsubst %.c,$(BUILD)/cok/%.o,$(COK_SRCS) $(LOADER_SRCS)) \
+	$(BUILD)/cok/gen/tramp_blob.o $(BUILD)/cok/cokernel/lib/entry.o
+$(BUILD)/cok/%.o: %.c $(INCLUDES) $(wildcard cokernel/*.h cokernel/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(COK_CFLAGS) -c $< -o $@
+$(BUILD)/cok/gen/tramp_blob.o: $(BUILD)/gen/tramp_blob.c
+	@mkdir -p $(dir $@)
+	$(CC) $(COK_CFLAGS) -c $< -o $@
+$(BUILD)/cok/cokernel/lib/entry.o: cokernel/lib/entry.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf $< -o $@
+$(BUILD)/cokernel/cokernel.elf: $(COK_OBJS) cokernel/cokernel.ld
+	@mkdir -p $(dir $@)
+	ld -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack \
+		-T cokernel/cokernel.ld -o $@ $(COK_OBJS)
+
+# ---- EFI host (GNU-EFI) ----
+EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64
+EFI_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fpic -fshort-wchar -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fno-stack-check \
+	-maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -O2 -g $(WARN) -Iloader
+EFI_SRCS := $(wildcard efi/*.c)
+EFI_OBJS := $(patsubst %.c,$(BUILD)/efiobj/%.o,$(EFI_SRCS) $(LOADER_SRCS)) \
+	$(BUILD)/efiobj/gen/tramp_blob.o
+$(BUILD)/efiobj/efi/%.o: efi/%.c $(INCLUDES) $(wildcard efi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) $(EFI_INC) -c $< -o $@
+$(BUILD)/efiobj/loader/%.o: loader/%.c $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(BUILD)/efiobj/gen/tramp_blob.o: $(BUILD)/gen/tramp_blob.c
+	@mkdir -p $(dir $@)
+	$(CC) $(EFI_CFLAGS) -c $< -o $@
+$(BUILD)/efi/lwkboot.so: $(EFI_OBJS)
+	@mkdir -p $(dir $@)
+	ld -nostdlib -znocombreloc -T /usr/lib/elf_x86_64_efi.lds -shared -Bsymbolic \
+		-L/usr/lib /usr/lib/crt0-efi-x86_64.o $(EFI_OBJS) -o $@ -lefi -lgnuefi
+$(BUILD)/efi/BOOTX64.EFI: $(BUILD)/efi/lwkboot.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
+		-j .rela -j .reloc --target=efi-app-x86_64 $< $@
+
+# ---- host unit tests (loader/ compiled for the host, with sanitizers) ----
+HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Iloader -I$(BUILD)/gen
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+$(BUILD)/host/unit-tests: $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c \
+		$(BUILD)/gen/tramp_syms.h $(INCLUDES) $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c -lpthread
+
+unit: deps-build $(BUILD)/host/unit-tests
+	$(BUILD)/host/unit-tests
+
+# ---- fuzzing (libFuzzer, clang) ----
+FUZZ_CFLAGS := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iloader
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c $(INCLUDES)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+fuzz:
+	@scripts/install-deps fuzz
+	@$(MAKE) --no-print-directory $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+	@tests/fuzz/run $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# ---- QEMU ----
+run-efi: all
+	@scripts/install-deps test
+	qemu/efi-boot --smp 4
+
+qemu-tests: all
+	@scripts/install-deps test
+	tests/qemu/run-efi-tests
+
+test:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
+	@tests/run-all
+
+bench: all
+	@scripts/install-deps test
+	bench/efi-bench
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The demo co-kernel: shows that the boot path works end to end.
+ *
+ * Core 0 prints what the host gave it (cores, memory, NUMA, kernel
+ * arguments verbatim), starts every other LWK core in parallel through the
+ * same trampoline page, waits until each has reported in, and sets the
+ * status word to RUNNING.  Each further core prints its LWK id and APIC id.
+ *
+ * Kernel arguments it understands (besides the library's lwkboot.*):
+ *   demo.drop_sipi=ID   drop the STARTUP IPIs to LWK core ID (tests the
+ *                       "core did not arrive" path)
+ *   demo.fault=1        take a page fault on core 0 after start-up (tests
+ *                       the exception dump and PANIC)
+ */
+#include "lwk.h"
+
+#define CORE_WAIT_MS	5000
+
+void lwk_main(void)
+{
+	int n = ihk_mc_get_nr_cores(), i, ids[LWKB_MAX_CORES], rc;
+	unsigned long cpu, apic, start, end;
+	int numa;
+	lwkb_u64 v, t0;
+
+	ihk_mc_get_core(0, &cpu, &apic, &numa);
+	lwk_printk("demo: lwkboot demo co-kernel on core 0 (cpu %lu, APIC id %lu), %d cores\n",
+		   cpu, apic, n);
+	lwk_printk("demo: kargs: %s\n", ihk_get_kargs());
+	for (i = 0; i < ihk_mc_get_nr_memory_chunks(); i++) {
+		ihk_mc_get_memory_chunk(i, &start, &end, &numa);
+		lwk_printk("demo: memory chunk %d: [0x%lx, 0x%lx) %lu MiB, NUMA %d\n",
+			   i, start, end, (end - start) >> 20, numa);
+	}
+	for (i = 0; i < ihk_mc_get_nr_numa_nodes(); i++)
+		lwk_printk("demo: NUMA node %d: distance to 0 = %d\n", i,
+			   ihk_mc_get_numa_distance(i, 0));
+
+	if (!lwk_karg_u64("demo.drop_sipi", &v))
+		lwk_drop_sipi_core = (int)v;
+	if (!lwk_karg_u64("demo.fault", &v) && v) {
+		lwk_printk("demo: touching an unmapped address as asked (demo.fault)\n");
+		*(volatile lwkb_u64 *)0x0000700000000000ULL = 1;
+	}
+
+	if (n > 1) {
+		for (i = 1; i < n; i++)
+			ids[i - 1] = i;
+		t0 = lwk_rdtsc();
+		rc = lwk_boot_cpus(ids, n - 1, (unsigned long)lwk_ap_entry);
+		if (rc)
+			lwk_panic("starting %d cores failed (error %d)", n - 1, rc);
+		while (__atomic_load_n(&lwk_status()->cores_up, __ATOMIC_ACQUIRE) < (lwkb_u32)n) {
+			if (lwk_ms_since(t0) > CORE_WAIT_MS)
+				lwk_panic("only %u of %d cores reported in within %d ms",
+					  lwk_status()->cores_up, n, CORE_WAIT_MS);
+			__builtin_ia32_pause();
+		}
+		lwk_printk("demo: started %d cores in %llu us\n", n - 1,
+			   (unsigned long long)lwk_us_since(t0));
+	}
+	lwk_printk("demo: all %d cores up, RUNNING\n", n);
+	lwk_set_status(LWKB_STATUS_RUNNING);
+	for (;;) {
+		__atomic_fetch_add(&lwk_status()->heartbeat, 1, __ATOMIC_RELAXED);
+		lwk_udelay(10000);
+	}
+}
+
+void lwk_ap_main(int lwk_id)
+{
+	unsigned long cpu, apic;
+
+	ihk_mc_get_core(lwk_id, &cpu, &apic, 0);
+	lwk_printk("demo: core %d up (cpu %lu, APIC id %lu, NUMA %d)\n", lwk_id,
+		   cpu, apic, ihk_mc_get_numa_id());
+	lwk_halt();
+}

@@ -1,0 +1,86 @@
+; SPDX-License-Identifier: MIT
+;
+; Co-kernel entry points and exception stubs.
+;
+; The boot contract (include/lwkboot/boot_info.h, IHK spec chapter 2):
+; 64-bit mode, paging on with the temporary tables, interrupts off,
+; rdi = boot_info physical address, rsi = image physical base, rdx = the
+; core's trampoline slot, rsp = top of the core's own boot stack.
+
+	bits 64
+	section .text.entry
+
+	extern lwk_start
+	extern lwk_exception
+
+global lwk_entry
+lwk_entry:
+	cli
+	cld
+	call	lwk_start		; (boot_info, image, slot); does not return
+.halt:
+	hlt
+	jmp	.halt
+
+	section .text
+
+; Reload CS after lgdt: far return to the new code selector (rdi).
+global lwk_reload_cs
+lwk_reload_cs:
+	pop	rax			; return address
+	push	rdi
+	push	rax
+	o64 retf
+
+; Exception stubs: vectors with an error code get it from the CPU (SDM
+; vol. 3A, "Exception and Interrupt Reference"); the others push 0, so
+; every frame has the same shape for lwk_exception(struct lwk_regs *).
+%macro STUB 1
+global isr_%1
+isr_%1:
+%if (%1 = 8) || (%1 >= 10 && %1 <= 14) || (%1 = 17) || (%1 = 21) || (%1 = 29) || (%1 = 30)
+%else
+	push	0
+%endif
+	push	%1
+	jmp	isr_common
+%endmacro
+
+%assign v 0
+%rep 32
+	STUB v
+%assign v v + 1
+%endrep
+
+isr_common:
+	push	rax
+	push	rbx
+	push	rcx
+	push	rdx
+	push	rsi
+	push	rdi
+	push	rbp
+	push	r8
+	push	r9
+	push	r10
+	push	r11
+	push	r12
+	push	r13
+	push	r14
+	push	r15
+	mov	rdi, rsp		; struct lwk_regs *
+	and	rsp, -16
+	call	lwk_exception		; does not return
+.halt:
+	cli
+	hlt
+	jmp	.halt
+
+	section .rodata
+global isr_table
+isr_table:
+%assign v 0
+%rep 32
+	dq	isr_%[v]
+%assign v v + 1
+%endrep

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Starting further LWK cores from inside the LWK (IHK spec 1.2.3.12,
+ * ihk_mc_boot_cpu), with loader/'s waker, the trampoline page the host
+ * left for us (boot_info.tramp_phys) and its temporary page table.
+ */
+#include "internal.h"
+
+#define APIC_SVR	0x0f0
+#define APIC_LVT_TIMER	0x320
+#define APIC_LVT_LINT0	0x350
+#define APIC_LVT_LINT1	0x360
+#define APIC_LVT_ERROR	0x370
+#define LVT_MASKED	(1u << 16)
+#define MSR_X2APIC(reg)	(0x800 + ((reg) >> 4))
+
+struct lwkb_apic lwk_apic;
+int lwk_drop_sipi_core = -1;
+
+static void apic_write(lwkb_u32 reg, lwkb_u32 v)
+{
+	if (lwk_apic.x2apic)
+		__asm__ volatile("wrmsr" : : "c"(MSR_X2APIC(reg)), "a"(v), "d"(0));
+	else
+		lwk_apic.mmio[reg / 4] = v;
+}
+
+/*
+ * Put this core's local APIC in the mode the host chose, software-enable
+ * it (SVR bit 8, spurious vector 0xff) and mask its local interrupts: the
+ * LWK runs with interrupts off and wants no surprises later.
+ */
+void lwk_smp_init(void)
+{
+	lwk_apic.x2apic = 0;
+	lwk_apic.mmio = phys_to_virt(lwk_bi->apic_phys);
+	if (lwk_bi->apic_mode == LWKB_APIC_X2APIC &&
+	    lwkb_apic_enable_x2apic(&lwk_apic))
+		lwk_panic("the host uses x2APIC but this CPU has none");
+	apic_write(APIC_LVT_TIMER, LVT_MASKED);
+	apic_write(APIC_LVT_LINT0, LVT_MASKED);
+	apic_write(APIC_LVT_LINT1, LVT_MASKED);
+	apic_write(APIC_LVT_ERROR, LVT_MASKED);
+	apic_write(APIC_SVR, 0x1ff);
+	lwk_printk("lwk: %s, APIC id %u\n", lwk_apic.x2apic ? "x2APIC" : "xAPIC",
+		   lwkb_apic_self_id(&lwk_apic));
+}
+
+static int lwk_send_init(void *ctx, lwkb_u32 apic_id)
+{
+	(void)ctx;
+	return lwkb_apic_send_init(&lwk_apic, apic_id);
+}
+
+static int lwk_send_sipi(void *ctx, lwkb_u32 apic_id, lwkb_u8 vector)
+{
+	(void)ctx;
+	if (lwk_drop_sipi_core >= 0 &&
+	    lwk_bi->cores[lwk_drop_sipi_core].apic_id == apic_id)
+		return 0;	/* test hook: the IPI is "lost" */
+	return lwkb_apic_send_sipi(&lwk_apic, apic_id, vector);
+}
+
+static void lwk_delay(void *ctx, lwkb_u32 us)
+{
+	(void)ctx;
+	lwk_udelay(us);
+}
+
+static void lwk_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	lwk_printk("%s\n", msg);
+}
+
+static const struct lwkb_platform lwk_platform = {
+	.send_init = lwk_send_init,
+	.send_sipi = lwk_send_sipi,
+	.udelay = lwk_delay,
+	.log = lwk_log,
+};
+
+int lwk_boot_cpus(const int *lwk_ids, int n, unsigned long pc)
+{
+	static struct lwkb_wake_core wc[LWKB_MAX_CORES];
+	struct lwkb_wake_params wp;
+	void *page = phys_to_virt(lwk_bi->tramp_phys);
+	lwkb_u64 v;
+	int i, rc;
+
+	if (n <= 0 || n > LWKB_MAX_CORES)
+		return -LWKB_EINVAL;
+	for (i = 0; i < n; i++) {
+		int id = lwk_ids[i];
+
+		if (id <= 0 || (lwkb_u32)id >= lwk_bi->nr_cores)
+			return -LWKB_EINVAL;
+		wc[i].apic_id = lwk_bi->cores[id].apic_id;
+		wc[i].lwk_id = (lwkb_u32)id;
+		wc[i].host_cpu = lwk_bi->cores[id].host_cpu;
+		wc[i].stack_top = lwkb_stack_top(lwk_bi, (lwkb_u32)id);
+	}
+	lwkb_wake_defaults(&wp);
+	if (!lwk_karg_u64("lwkboot.init_delay_us", &v))
+		wp.init_delay_us = (lwkb_u32)v;
+	if (!lwk_karg_u64("lwkboot.wake_timeout_ms", &v))
+		wp.timeout_us = (lwkb_u32)(v * 1000);
+	lwkb_tramp_set_entry(page, pc, (lwkb_u64)(__UINTPTR_TYPE__)lwk_bi,
+			     lwk_bi->image_phys);
+	rc = lwkb_wake_cores(&lwk_platform, page, lwk_bi->tramp_phys, wc,
+			     (lwkb_u32)n, &wp);
+	return rc;
+}
+
+int ihk_mc_boot_cpu(int cpu_id, unsigned long pc)
+{
+	lwkb_u32 i;
+	int id;
+
+	for (i = 0; i < lwk_bi->nr_cores; i++)
+		if (lwk_bi->cores[i].apic_id == (lwkb_u32)cpu_id)
+			break;
+	if (i == lwk_bi->nr_cores) {
+		lwk_printk("ihk_mc_boot_cpu: APIC id %d is not an LWK core\n", cpu_id);
+		return -LWKB_EINVAL;
+	}
+	id = (int)i;
+	return lwk_boot_cpus(&id, 1, pc);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The EFI host: a GNU-EFI application that plays the Linux side of lwkboot
+ * on a bare (virtual) machine, so the whole bring-up path can be booted and
+ * tested under QEMU/OVMF.  config.c and madt.c use no EFI types, so they
+ * also build into the host unit tests.
+ */
+#ifndef LWKB_EFI_HOST_H
+#define LWKB_EFI_HOST_H
+
+#include "lwkb_loader.h"
+
+#define HOST_MAX_CPUS	256
+#define CFG_VAL_MAX	LWKB_KARGS_SIZE
+
+struct host_cfg {
+	int have_cores;
+	lwkb_u64 cores[HOST_MAX_CPUS / 64];	/* CPU numbers in MADT order */
+	lwkb_u64 mem;			/* LWK memory, bytes */
+	char kargs[LWKB_KARGS_SIZE];
+	char image[128];		/* path on the boot volume */
+	lwkb_u32 apic_mode;		/* 0 = as firmware left it */
+	lwkb_u32 init_delay_us;
+	lwkb_u32 wake_timeout_ms;	/* host waker: first core */
+	lwkb_u32 run_timeout_ms;	/* until RUNNING */
+	int drop_sipi_cpu;		/* test: SIPIs to this CPU are lost; -1 off */
+};
+
+/* Parses the "key=value" lines of lwkboot.cfg; err names the bad line. */
+int host_cfg_parse(const char *text, lwkb_size_t len, struct host_cfg *cfg,
+		   char *err, lwkb_size_t errlen);
+void host_cfg_defaults(struct host_cfg *cfg);
+
+struct host_cpu {
+	lwkb_u32 apic_id;
+	lwkb_u32 uid;		/* ACPI processor UID */
+};
+
+/*
+ * Walks an ACPI MADT ("APIC" table, ACPI spec "Multiple APIC Description
+ * Table"): enabled Processor Local APIC (type 0) and Local x2APIC (type 9)
+ * entries, in table order, become CPU 0, 1, ...  Entries that are only
+ * online-capable (hot-pluggable, not present) are skipped.
+ */
+int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
+		    lwkb_u32 max, lwkb_u32 *nr, lwkb_u64 *apic_phys,
+		    char *err, lwkb_size_t errlen);
+
+#endif /* LWKB_EFI_HOST_H */

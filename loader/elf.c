@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+/*
+ * ELF64 validation and placement (System V gABI and the x86-64 psABI).
+ *
+ * The image is linked for LWKB_KERNEL_VBASE; a segment with virtual
+ * address v is placed at base + (v - LWKB_KERNEL_VBASE).  Every check is
+ * done on the whole program header table before any byte is copied, so a
+ * rejected image leaves the destination memory untouched.
+ */
+#include "lwkb_loader.h"
+
+#define EI_NIDENT	16
+#define ELFCLASS64	2
+#define ELFDATA2LSB	1
+#define EV_CURRENT	1
+#define ET_EXEC		2
+#define EM_X86_64	62
+#define PT_LOAD		1
+#define PF_X		1
+
+struct elf64_ehdr {
+	lwkb_u8 e_ident[EI_NIDENT];
+	lwkb_u16 e_type;
+	lwkb_u16 e_machine;
+	lwkb_u32 e_version;
+	lwkb_u64 e_entry;
+	lwkb_u64 e_phoff;
+	lwkb_u64 e_shoff;
+	lwkb_u32 e_flags;
+	lwkb_u16 e_ehsize;
+	lwkb_u16 e_phentsize;
+	lwkb_u16 e_phnum;
+	lwkb_u16 e_shentsize;
+	lwkb_u16 e_shnum;
+	lwkb_u16 e_shstrndx;
+};
+
+struct elf64_phdr {
+	lwkb_u32 p_type;
+	lwkb_u32 p_flags;
+	lwkb_u64 p_offset;
+	lwkb_u64 p_vaddr;
+	lwkb_u64 p_paddr;
+	lwkb_u64 p_filesz;
+	lwkb_u64 p_memsz;
+	lwkb_u64 p_align;
+};
+
+#define MAX_PHNUM 64
+
+#define FAIL(...) do {						\
+	if (err && errlen)					\
+		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
+	return -LWKB_ENOEXEC;					\
+} while (0)
+
+/* Copy a header out of the file: the file may be unaligned. */
+static void read_ehdr(const void *file, struct elf64_ehdr *eh)
+{
+	lwkb_memcpy(eh, file, sizeof(*eh));
+}
+
+static void read_phdr(const void *file, lwkb_u64 off, struct elf64_phdr *ph)
+{
+	lwkb_memcpy(ph, (const char *)file + off, sizeof(*ph));
+}
+
+int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
+		   struct lwkb_elf_info *info, char *err, lwkb_size_t errlen)
+{
+	struct elf64_ehdr eh;
+	lwkb_u64 lo[MAX_PHNUM], hi[MAX_PHNUM];
+	lwkb_u32 i, j, n = 0;
+	int entry_ok = 0;
+	lwkb_u64 load_end = 0;
+
+	if (!file || file_size < sizeof(eh))
+		FAIL("image is %llu bytes, too small for an ELF64 header (64)",
+		     (unsigned long long)file_size);
+	read_ehdr(file, &eh);
+	if (eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
+	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F')
+		FAIL("not an ELF file (bad magic %02x %02x %02x %02x)",
+		     eh.e_ident[0], eh.e_ident[1], eh.e_ident[2], eh.e_ident[3]);
+	if (eh.e_ident[4] != ELFCLASS64)
+		FAIL("ELF class %u, want 2 (ELFCLASS64)", eh.e_ident[4]);
+	if (eh.e_ident[5] != ELFDATA2LSB)
+		FAIL("ELF data encoding %u, want 1 (little endian)", eh.e_ident[5]);
+	if (eh.e_ident[6] != EV_CURRENT || eh.e_version != EV_CURRENT)
+		FAIL("ELF version %u/%u, want 1", eh.e_ident[6], eh.e_version);
+	if (eh.e_type != ET_EXEC)
+		FAIL("ELF type %u, want 2 (ET_EXEC)", eh.e_type);
+	if (eh.e_machine != EM_X86_64)
+		FAIL("ELF machine %u, want 62 (x86-64)", eh.e_machine);
+	if (eh.e_phentsize != sizeof(struct elf64_phdr))
+		FAIL("program header entry size %u, want 56", eh.e_phentsize);
+	if (eh.e_phnum == 0)
+		FAIL("no program headers");
+	if (eh.e_phnum > MAX_PHNUM)
+		FAIL("%u program headers, at most %u supported", eh.e_phnum,
+		     MAX_PHNUM);
+	if (eh.e_phoff > file_size ||
+	    (lwkb_u64)eh.e_phnum * sizeof(struct elf64_phdr) > file_size - eh.e_phoff)
+		FAIL("program header table at 0x%llx (%u entries) exceeds the file (%llu bytes)",
+		     (unsigned long long)eh.e_phoff, eh.e_phnum,
+		     (unsigned long long)file_size);
+
+	for (i = 0; i < eh.e_phnum; i++) {
+		struct elf64_phdr ph;
+		lwkb_u64 off;
+
+		read_phdr(file, eh.e_phoff + (lwkb_u64)i * sizeof(ph), &ph);
+		if (ph.p_type != PT_LOAD)
+			continue;
+		if (ph.p_filesz > ph.p_memsz)
+			FAIL("segment %u: file size 0x%llx > memory size 0x%llx", i,
+			     (unsigned long long)ph.p_filesz,
+			     (unsigned long long)ph.p_memsz);
+		if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
+			FAIL("segment %u: file range 0x%llx+0x%llx exceeds the file (%llu bytes)",
+			     i, (unsigned long long)ph.p_offset,
+			     (unsigned long long)ph.p_filesz,
+			     (unsigned long long)file_size);
+		if (ph.p_vaddr < LWKB_KERNEL_VBASE)
+			FAIL("segment %u: address 0x%llx below the kernel base 0x%llx",
+			     i, (unsigned long long)ph.p_vaddr,
+			     (unsigned long long)LWKB_KERNEL_VBASE);
+		off = ph.p_vaddr - LWKB_KERNEL_VBASE;
+		if (ph.p_memsz == 0)
+			continue;
+		if (off > mem_size || ph.p_memsz > mem_size - off)
+			FAIL("segment %u: 0x%llx+0x%llx does not fit in the %llu bytes of memory given",
+			     i, (unsigned long long)ph.p_vaddr,
+			     (unsigned long long)ph.p_memsz,
+			     (unsigned long long)mem_size);
+		for (j = 0; j < n; j++)
+			if (off < hi[j] && lo[j] < off + ph.p_memsz)
+				FAIL("segment %u: 0x%llx+0x%llx overlaps an earlier segment",
+				     i, (unsigned long long)ph.p_vaddr,
+				     (unsigned long long)ph.p_memsz);
+		lo[n] = off;
+		hi[n] = off + ph.p_memsz;
+		n++;
+		if (off + ph.p_memsz > load_end)
+			load_end = off + ph.p_memsz;
+		if ((ph.p_flags & PF_X) && eh.e_entry >= ph.p_vaddr &&
+		    eh.e_entry - ph.p_vaddr < ph.p_memsz)
+			entry_ok = 1;
+	}
+	if (n == 0)
+		FAIL("no loadable segment");
+	if (!entry_ok)
+		FAIL("entry point 0x%llx is not inside an executable segment",
+		     (unsigned long long)eh.e_entry);
+	if (info) {
+		info->entry = eh.e_entry;
+		info->load_end = load_end;
+		info->nr_load = n;
+	}
+	return 0;
+}
+
+int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
+		  lwkb_u64 mem_size, struct lwkb_elf_info *info, char *err,
+		  lwkb_size_t errlen)
+{
+	struct elf64_ehdr eh;
+	lwkb_u32 i;
+	int rc = lwkb_elf_check(file, file_size, mem_size, info, err, errlen);
+
+	if (rc)
+		return rc;
+	read_ehdr(file, &eh);
+	for (i = 0; i < eh.e_phnum; i++) {
+		struct elf64_phdr ph;
+		char *dst;
+
+		read_phdr(file, eh.e_phoff + (lwkb_u64)i * sizeof(ph), &ph);
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		dst = (char *)mem + (ph.p_vaddr - LWKB_KERNEL_VBASE);
+		lwkb_memcpy(dst, (const char *)file + ph.p_offset, ph.p_filesz);
+		lwkb_memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+	}
+	return 0;
+}

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+/* The kmsg ring: scheme and invariants in include/lwkboot/kmsg.h. */
+#include "lwkb_loader.h"
+
+/* Spins a writer waits for earlier writers before forcing tail forward. */
+#define COMMIT_SPINS	(1u << 24)
+
+int lwkb_kmsg_init(struct lwkb_kmsg *k, lwkb_u64 area_size)
+{
+	lwkb_u64 size = 1;
+
+	if (area_size < LWKB_KMSG_HDR_SIZE + 64)
+		return -LWKB_EINVAL;
+	while (size * 2 <= area_size - LWKB_KMSG_HDR_SIZE && size * 2 <= (1ULL << 31))
+		size *= 2;
+	lwkb_memset(k, 0, LWKB_KMSG_HDR_SIZE);
+	k->size = (lwkb_u32)size;
+	__atomic_store_n(&k->magic, LWKB_KMSG_MAGIC, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void lwkb_kmsg_write(struct lwkb_kmsg *k, const char *s, lwkb_size_t n)
+{
+	lwkb_u64 start, i, t;
+	lwkb_u32 spins = 0, mask = k->size - 1;
+
+	if (!n)
+		return;
+	if (n > k->size) {		/* keep the newest bytes */
+		s += n - k->size;
+		n = k->size;
+	}
+	start = __atomic_fetch_add(&k->head, n, __ATOMIC_ACQ_REL);
+	for (i = 0; i < n; i++)
+		((volatile char *)k->data)[(start + i) & mask] = s[i];
+	/* Commit in order: wait for every earlier record. */
+	for (;;) {
+		t = start;
+		if (__atomic_compare_exchange_n(&k->tail, &t, start + n, 0,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return;
+		if (t > start)		/* someone forced tail past us */
+			break;
+		if (++spins >= COMMIT_SPINS)
+			break;
+		__builtin_ia32_pause();
+	}
+	/* Force tail forward to our end; never move it back. */
+	t = __atomic_load_n(&k->tail, __ATOMIC_RELAXED);
+	while (t < start + n) {
+		if (__atomic_compare_exchange_n(&k->tail, &t, start + n, 0,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+			__atomic_fetch_add(&k->forced, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	}
+}
+
+lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
+			   lwkb_size_t len, lwkb_u64 *lost)
+{
+	lwkb_u64 tail, head, p = *pos, n, i, cleared;
+	lwkb_u32 mask = k->size - 1;
+
+	if (__atomic_load_n(&k->magic, __ATOMIC_ACQUIRE) != LWKB_KMSG_MAGIC)
+		return 0;
+	cleared = __atomic_load_n(&k->cleared, __ATOMIC_ACQUIRE);
+	tail = __atomic_load_n(&k->tail, __ATOMIC_ACQUIRE);
+	if (p < cleared)
+		p = cleared;
+	if (tail - p > k->size) {
+		if (lost)
+			*lost += tail - k->size - p;
+		p = tail - k->size;
+	}
+	n = tail - p;
+	if (n > len)
+		n = len;
+	for (i = 0; i < n; i++)
+		buf[i] = ((volatile char *)k->data)[(p + i) & mask];
+	/* Writers reserved up to head may have overwritten below head - size. */
+	head = __atomic_load_n(&k->head, __ATOMIC_ACQUIRE);
+	if (head > k->size && p < head - k->size) {
+		lwkb_u64 bad = head - k->size - p;
+
+		if (bad >= n) {
+			if (lost)
+				*lost += n;
+			*pos = p + n;
+			return 0;
+		}
+		if (lost)
+			*lost += bad;
+		for (i = 0; i + bad < n; i++)
+			buf[i] = buf[i + bad];
+		n -= bad;
+		p += bad;
+	}
+	*pos = p + n;
+	return n;
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loader/: the freestanding bring-up library, used by the Linux module, the
+ * EFI host and the co-kernel alike.  No libc, no Linux or EFI headers: all
+ * it needs from its caller comes through struct lwkb_platform or plain
+ * memory.  Every function returns 0 or a negative LWKB_E* error code.
+ */
+#ifndef LWKBOOT_LOADER_H
+#define LWKBOOT_LOADER_H
+
+#include "../include/lwkboot/types.h"
+#include "../include/lwkboot/boot_info.h"
+#include "../include/lwkboot/trampoline.h"
+#include "../include/lwkboot/kmsg.h"
+#include "../include/lwkboot/status.h"
+
+typedef __SIZE_TYPE__ lwkb_size_t;
+typedef __builtin_va_list lwkb_va_list;
+
+#define LWKB_PAGE_SIZE	4096ULL
+#define LWKB_2M		(1ULL << 21)
+#define LWKB_1G		(1ULL << 30)
+#define LWKB_ALIGN_UP(x, a)	(((x) + (a) - 1) & ~((lwkb_u64)(a) - 1))
+
+/* ---- string and formatting (lib.c, format.c) ---- */
+void *lwkb_memset(void *d, int c, lwkb_size_t n);
+void *lwkb_memcpy(void *d, const void *s, lwkb_size_t n);
+int lwkb_memcmp(const void *a, const void *b, lwkb_size_t n);
+lwkb_size_t lwkb_strlen(const char *s);
+lwkb_size_t lwkb_strnlen(const char *s, lwkb_size_t max);
+int lwkb_strncmp(const char *a, const char *b, lwkb_size_t n);
+/* %d %i %u %x %X %s %c %p %%, flags '0' '-', width, %.Ns/%.*s, l ll z */
+int lwkb_vsnprintf(char *buf, lwkb_size_t len, const char *fmt, lwkb_va_list ap);
+int lwkb_snprintf(char *buf, lwkb_size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* ---- the platform a caller provides ---- */
+struct lwkb_platform {
+	void *ctx;
+	/* INIT (level, assert) to one APIC id; 0 or negative error. */
+	int (*send_init)(void *ctx, lwkb_u32 apic_id);
+	/* STARTUP IPI with the page number 'vector'; 0 or negative error. */
+	int (*send_sipi)(void *ctx, lwkb_u32 apic_id, lwkb_u8 vector);
+	/* Busy-wait at least 'us' microseconds. */
+	void (*udelay)(void *ctx, lwkb_u32 us);
+	/* One line of log text, without the trailing newline. */
+	void (*log)(void *ctx, const char *msg);
+};
+void lwkb_logf(const struct lwkb_platform *pf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- ELF64 validation and loading (elf.c) ---- */
+struct lwkb_elf_info {
+	lwkb_u64 entry;		/* virtual entry point */
+	lwkb_u64 load_end;	/* highest byte (+1) used, as an offset from the base */
+	lwkb_u32 nr_load;	/* PT_LOAD segments */
+};
+/*
+ * Checks that 'file' is an ELF64 x86-64 executable whose every PT_LOAD
+ * segment lies within the file and, placed at base + (p_vaddr -
+ * LWKB_KERNEL_VBASE), within [base, base + mem_size); that segments do not
+ * overlap or wrap; and that the entry lies in an executable segment.
+ * On error writes a message naming the bad value into err and returns
+ * -LWKB_ENOEXEC.  Never touches any memory but err and *info.
+ */
+int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
+		   struct lwkb_elf_info *info, char *err, lwkb_size_t errlen);
+/* lwkb_elf_check, then copy segments to mem and zero their bss. */
+int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
+		  lwkb_u64 mem_size, struct lwkb_elf_info *info, char *err,
+		  lwkb_size_t errlen);
+
+/* ---- 4-level page tables (pgtable.c) ---- */
+#define LWKB_PTE_P	(1ULL << 0)
+#define LWKB_PTE_W	(1ULL << 1)
+#define LWKB_PTE_PS	(1ULL << 7)
+#define LWKB_PTE_NX	(1ULL << 63)
+#define LWKB_PTE_ADDR	0x000ffffffffff000ULL
+
+struct lwkb_pt {
+	lwkb_u64 root;		/* physical address of the PML4 */
+	/* Returns the physical address of a zeroed page, or 0. */
+	lwkb_u64 (*alloc)(void *ctx);
+	/* Where the caller can write a table page it got from alloc(). */
+	void *(*p2v)(void *ctx, lwkb_u64 phys);
+	void *ctx;
+	int allow_1g;		/* the CPU has 1 GiB pages (CPUID pdpe1gb) */
+	lwkb_u32 pages;		/* table pages allocated so far */
+};
+/* Allocates the PML4. */
+int lwkb_pt_init(struct lwkb_pt *pt);
+/* Maps [virt, virt+size) -> phys with the largest pages that fit. */
+int lwkb_pt_map(struct lwkb_pt *pt, lwkb_u64 virt, lwkb_u64 phys,
+		lwkb_u64 size, lwkb_u64 flags);
+
+/*
+ * The temporary table of the boot contract, built from a pool of pages
+ * below 4 GiB: identity [0, ident_end) and LWKB_KERNEL_VBASE + [0,
+ * high_size) -> high_phys.  Uses 1 GiB pages where allowed, else 2 MiB,
+ * and 4 KiB pages only where alignment forces them.  When the identity
+ * range ends at or below 510 GiB, PML4[511] shares the identity PDPT
+ * (its entries 510-511 are otherwise unused), saving one page.
+ * Typical counts: 3 pages with 1 GiB pages, 3 + ident_end/1 GiB with
+ * 2 MiB pages (a 2 MiB-aligned image up to 1 GiB).
+ */
+struct lwkb_tmp_pt {
+	void *pool_virt;
+	lwkb_u64 pool_phys;	/* page aligned, pool must end below 4 GiB */
+	lwkb_u32 pool_pages;
+	int allow_1g;
+	lwkb_u64 ident_end;	/* rounded up to the page size used */
+	lwkb_u64 high_phys;
+	lwkb_u64 high_size;	/* at most 2 GiB */
+	/* out */
+	lwkb_u64 cr3;
+	lwkb_u32 pages_used;
+};
+int lwkb_tmp_pt_build(struct lwkb_tmp_pt *t);
+
+/* ---- trampoline (tramp.c) ---- */
+extern const lwkb_u8 lwkb_tramp_blob[];
+extern const lwkb_u32 lwkb_tramp_blob_size;
+struct lwkb_tramp_params {
+	lwkb_u64 page_phys;	/* page aligned, below 0xA0000 */
+	lwkb_u64 cr3;		/* below 4 GiB */
+	lwkb_u32 cr4;
+	lwkb_u32 efer_set;
+	lwkb_u64 entry;
+	lwkb_u64 arg0;
+	lwkb_u64 arg1;
+};
+/* Copies the blob to 'page' (its mapping), relocates it, empties the slots. */
+int lwkb_tramp_install(void *page, const struct lwkb_tramp_params *p);
+/* Points an installed page at a new entry (the LWK reuses the page). */
+void lwkb_tramp_set_entry(void *page, lwkb_u64 entry, lwkb_u64 arg0, lwkb_u64 arg1);
+/* Returns the slot index, or a negative error when full. */
+int lwkb_tramp_add_slot(void *page, lwkb_u32 apic_id, lwkb_u64 stack_top);
+void lwkb_tramp_clear_slots(void *page);
+struct lwkb_tramp_data *lwkb_tramp_data(void *page);
+struct lwkb_tramp_slot *lwkb_tramp_slots(void *page);
+
+/* ---- waking cores (wake.c) ---- */
+struct lwkb_wake_params {
+	lwkb_u32 init_delay_us;	/* INIT -> SIPI; SDM example 10000, 0 allowed */
+	lwkb_u32 sipi_delay_us;	/* after the first SIPI, before checking (200) */
+	lwkb_u32 timeout_us;	/* how long to wait for every core (1000000) */
+	lwkb_u32 poll_us;	/* polling step (10) */
+};
+void lwkb_wake_defaults(struct lwkb_wake_params *wp);
+struct lwkb_wake_core {
+	lwkb_u32 apic_id;
+	lwkb_u32 lwk_id;	/* for messages */
+	lwkb_u32 host_cpu;	/* for messages */
+	lwkb_u64 stack_top;
+	/* out */
+	lwkb_u32 stage;		/* last stage seen */
+	lwkb_u32 sipis;		/* STARTUP IPIs sent */
+	lwkb_u32 elapsed_us;	/* when it reached LWKB_STAGE_JUMPED */
+};
+/*
+ * Starts cores[0..n) in parallel through the installed trampoline 'page'
+ * (physical page_phys): slots for all, INIT to all, one delay, SIPI to
+ * all, a second SIPI to those still at stage none after sipi_delay_us,
+ * then polls until every core has jumped to the entry or timeout_us.
+ * A core that did not arrive is logged with its number and last stage,
+ * sent INIT again (so it waits for SIPI and runs nothing), and the call
+ * returns -LWKB_ETIMEDOUT.  The slots are set anew on each call.
+ */
+int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
+		    lwkb_u64 page_phys, struct lwkb_wake_core *cores,
+		    lwkb_u32 n, const struct lwkb_wake_params *wp);
+
+/* ---- local APIC back ends (apic.c); need ring 0 ---- */
+struct lwkb_apic {
+	int x2apic;			/* 1: MSR ICR, 0: MMIO ICR */
+	volatile lwkb_u32 *mmio;	/* xAPIC register page (mapped UC) */
+	lwkb_u32 icr_timeout_loops;	/* delivery-status polls (xAPIC) */
+};
+int lwkb_apic_send_init(struct lwkb_apic *a, lwkb_u32 apic_id);
+int lwkb_apic_send_sipi(struct lwkb_apic *a, lwkb_u32 apic_id, lwkb_u8 vector);
+lwkb_u32 lwkb_apic_self_id(struct lwkb_apic *a);
+/* Sets IA32_APIC_BASE.EXTD; 0, or -LWKB_ENOSYS without CPUID x2APIC. */
+int lwkb_apic_enable_x2apic(struct lwkb_apic *a);
+/* CPUID helpers */
+int lwkb_cpu_has_1g_pages(void);
+int lwkb_cpu_has_nx(void);
+int lwkb_cpu_has_x2apic(void);
+lwkb_u32 lwkb_cpu_apic_id(void);	/* CPUID leaf 0Bh, else leaf 1 */
+
+/* ---- boot_info (bootinfo.c) ---- */
+void lwkb_bootinfo_init(struct lwkb_boot_info *bi);
+int lwkb_bootinfo_add_core(struct lwkb_boot_info *bi, lwkb_u32 host_cpu,
+			   lwkb_u32 apic_id, lwkb_u32 numa_id);
+int lwkb_bootinfo_add_chunk(struct lwkb_boot_info *bi, lwkb_u64 start,
+			    lwkb_u64 end, lwkb_u32 numa_id);
+int lwkb_bootinfo_add_numa(struct lwkb_boot_info *bi, lwkb_u32 host_id,
+			   lwkb_u32 type);
+/* -LWKB_E2BIG if it does not fit in LWKB_KARGS_SIZE with its NUL. */
+int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs);
+/* Structural checks an LWK runs at entry; message into err. */
+int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, char *err,
+			lwkb_size_t errlen);
+
+/* ---- preparing an instance (boot.c): shared by the module and EFI ---- */
+struct lwkb_prepare {
+	/* in: LWK memory, 2 MiB aligned, mapped at mem_virt */
+	lwkb_u64 mem_phys;
+	lwkb_u64 mem_size;
+	void *mem_virt;
+	const void *elf;
+	lwkb_u64 elf_size;
+	/* trampoline page (below 0xA0000) and table pool (below 4 GiB) */
+	lwkb_u64 tramp_phys;
+	void *tramp_virt;
+	lwkb_u64 pt_phys;
+	void *pt_virt;
+	lwkb_u32 pt_pages;
+	lwkb_u64 ident_end;	/* at least all RAM and the local APIC */
+	int allow_1g;
+	int nx;
+	lwkb_u32 apic_mode;
+	lwkb_u64 apic_phys;
+	lwkb_u64 tsc_khz;
+	lwkb_u64 kmsg_phys;
+	lwkb_u64 kmsg_size;
+	lwkb_u64 status_phys;
+	lwkb_u32 stack_size;	/* per core, multiple of 4 KiB; 0 = 16 KiB */
+	lwkb_u32 nr_cores;	/* boot stacks to set aside */
+	/* out */
+	struct lwkb_boot_info *bi;	/* in LWK memory; caller adds cores, kargs */
+	lwkb_u64 bi_phys;
+	lwkb_u64 entry;
+	lwkb_u32 pt_used;
+};
+/*
+ * Loads the ELF at mem_phys, places boot_info and the boot stacks after
+ * the image, builds the temporary page table and installs the trampoline.
+ * Nothing outside [mem_virt, +mem_size), the trampoline page and the
+ * table pool is written; the ELF is checked before any byte is copied.
+ */
+int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen);
+/* After cores were added: stack top of LWK core 'lwk_id'. */
+lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id);
+
+/* ---- kmsg ring (kmsg.c) ---- */
+/* Host: formats the ring in 'area' of area_size bytes (header included). */
+int lwkb_kmsg_init(struct lwkb_kmsg *k, lwkb_u64 area_size);
+/* LWK: appends bytes (lock-free, see include/lwkboot/kmsg.h). */
+void lwkb_kmsg_write(struct lwkb_kmsg *k, const char *s, lwkb_size_t n);
+/*
+ * Host: copies up to len bytes from position *pos into buf, advancing
+ * *pos; counts overwritten bytes in *lost.  Returns bytes copied.
+ */
+lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
+			   lwkb_size_t len, lwkb_u64 *lost);
+
+/* ---- lists and sizes (parse.c) ---- */
+/*
+ * IHK CPU list (spec 1.3.1.1): "a,b,c", "a-b" (ascending), or a mix.
+ * Sets bits in 'bits' (nbits long, zeroed first).  Errors name the bad
+ * piece: -LWKB_EINVAL for syntax, descending or repeated CPUs,
+ * -LWKB_ERANGE for a CPU >= nbits.
+ */
+int lwkb_cpulist_parse(const char *s, lwkb_u64 *bits, lwkb_u32 nbits,
+		       char *err, lwkb_size_t errlen);
+/* Writes the canonical form ("1-3,5"); returns the length (snprintf rules). */
+int lwkb_cpulist_format(const lwkb_u64 *bits, lwkb_u32 nbits, char *buf,
+			lwkb_size_t len);
+/* "4096", "64K", "256M", "2G" (binary units) -> bytes. */
+int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen);
+/* Decimal, 0x hex; whole string.  0 or -LWKB_EINVAL/-LWKB_ERANGE. */
+int lwkb_parse_u64(const char *s, lwkb_size_t n, lwkb_u64 *out);
+
+static inline int lwkb_test_bit(const lwkb_u64 *b, lwkb_u32 i)
+{
+	return (int)((b[i / 64] >> (i % 64)) & 1);
+}
+
+static inline void lwkb_set_bit(lwkb_u64 *b, lwkb_u32 i)
+{
+	b[i / 64] |= 1ULL << (i % 64);
+}
+
+#endif /* LWKBOOT_LOADER_H */

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+/* CPU lists (IHK spec 1.3.1.1), sizes and numbers. */
+#include "lwkb_loader.h"
+
+#define FAIL(rc, ...) do {					\
+	if (err && errlen)					\
+		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
+	return rc;						\
+} while (0)
+
+int lwkb_parse_u64(const char *s, lwkb_size_t n, lwkb_u64 *out)
+{
+	lwkb_u64 v = 0, base = 10;
+	lwkb_size_t i = 0;
+
+	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		i = 2;
+	}
+	if (i == n)
+		return -LWKB_EINVAL;
+	for (; i < n; i++) {
+		char c = s[i];
+		lwkb_u64 d;
+
+		if (c >= '0' && c <= '9')
+			d = (lwkb_u64)(c - '0');
+		else if (base == 16 && c >= 'a' && c <= 'f')
+			d = (lwkb_u64)(c - 'a' + 10);
+		else if (base == 16 && c >= 'A' && c <= 'F')
+			d = (lwkb_u64)(c - 'A' + 10);
+		else
+			return -LWKB_EINVAL;
+		if (v > (~0ULL - d) / base)
+			return -LWKB_ERANGE;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* One decimal CPU number from s[*i], at most 9 digits. */
+static int cpu_num(const char *s, lwkb_size_t *i, lwkb_u32 *out)
+{
+	lwkb_u32 v = 0, digits = 0;
+
+	while (s[*i] >= '0' && s[*i] <= '9') {
+		if (++digits > 9)
+			return -LWKB_ERANGE;
+		v = v * 10 + (lwkb_u32)(s[*i] - '0');
+		(*i)++;
+	}
+	if (!digits)
+		return -LWKB_EINVAL;
+	*out = v;
+	return 0;
+}
+
+int lwkb_cpulist_parse(const char *s, lwkb_u64 *bits, lwkb_u32 nbits,
+		       char *err, lwkb_size_t errlen)
+{
+	lwkb_size_t i = 0, start;
+	lwkb_u32 a, b, c;
+	int rc;
+
+	lwkb_memset(bits, 0, (nbits + 63) / 64 * 8);
+	if (!s || !*s)
+		FAIL(-LWKB_EINVAL, "empty CPU list");
+	for (;;) {
+		start = i;
+		rc = cpu_num(s, &i, &a);
+		if (rc == -LWKB_ERANGE)
+			FAIL(rc, "CPU number at '%s' is too large", s + start);
+		if (rc)
+			FAIL(rc, "expected a CPU number at '%s'", s + start);
+		b = a;
+		if (s[i] == '-') {
+			lwkb_size_t bstart = ++i;
+
+			rc = cpu_num(s, &i, &b);
+			if (rc == -LWKB_ERANGE)
+				FAIL(rc, "CPU number at '%s' is too large", s + bstart);
+			if (rc)
+				FAIL(rc, "expected a CPU number after '-' at '%s'", s + bstart);
+			if (b < a)
+				FAIL(-LWKB_EINVAL, "range %u-%u is not ascending", a, b);
+		}
+		if (b >= nbits)
+			FAIL(-LWKB_ERANGE, "CPU %u out of range (0-%u)", b, nbits - 1);
+		for (c = a; c <= b; c++) {
+			if (lwkb_test_bit(bits, c))
+				FAIL(-LWKB_EINVAL, "CPU %u listed twice", c);
+			lwkb_set_bit(bits, c);
+		}
+		if (s[i] == '\0')
+			return 0;
+		if (s[i] != ',')
+			FAIL(-LWKB_EINVAL, "unexpected '%c' at '%s' in CPU list", s[i], s + i);
+		i++;
+	}
+}
+
+int lwkb_cpulist_format(const lwkb_u64 *bits, lwkb_u32 nbits, char *buf,
+			lwkb_size_t len)
+{
+	lwkb_u32 i = 0, j;
+	int n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	while (i < nbits) {
+		if (!lwkb_test_bit(bits, i)) {
+			i++;
+			continue;
+		}
+		for (j = i; j + 1 < nbits && lwkb_test_bit(bits, j + 1); j++)
+			;
+		n += lwkb_snprintf(buf + ((lwkb_size_t)n < len ? (lwkb_size_t)n : len),
+				   (lwkb_size_t)n < len ? len - (lwkb_size_t)n : 0,
+				   j == i ? "%s%u" : "%s%u-%u", n ? "," : "", i, j);
+		i = j + 1;
+	}
+	return n;
+}
+
+int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen)
+{
+	lwkb_size_t n = s ? lwkb_strlen(s) : 0;
+	lwkb_u64 v, mul = 1;
+	int rc;
+
+	if (!n)
+		FAIL(-LWKB_EINVAL, "empty size");
+	switch (s[n - 1]) {
+	case 'k': case 'K': mul = 1ULL << 10; n--; break;
+	case 'm': case 'M': mul = 1ULL << 20; n--; break;
+	case 'g': case 'G': mul = 1ULL << 30; n--; break;
+	default: break;
+	}
+	rc = lwkb_parse_u64(s, n, &v);
+	if (rc)
+		FAIL(rc, "bad size '%s' (want a number with an optional K, M or G)", s);
+	if (v > ~0ULL / mul)
+		FAIL(-LWKB_ERANGE, "size '%s' is too large", s);
+	*out = v * mul;
+	return 0;
+}
