@@ -31,7 +31,7 @@ static lwkb_u32 nr_cpus;
 static lwkb_u64 tsc_khz = 1000000;
 static struct lwkb_apic apic;
 static lwkb_u64 first_sipi_tsc;
-static int boot_services_gone;
+static lwkb_u32 asked;		/* LWK cores asked for, once known */
 
 /* ---- port I/O, TSC, serial ---- */
 static inline void outb(lwkb_u16 port, lwkb_u8 v)
@@ -268,7 +268,7 @@ static void fail(const char *what) __attribute__((noreturn));
 static void fail(const char *what)
 {
 	say("error: %s", what);
-	finish("INACTIVE", 0, 0, 0);
+	finish("INACTIVE", 0, asked, 0);
 }
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
@@ -280,7 +280,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	const void *madt;
 	lwkb_u64 madt_len, apic_phys, ram_top, ident_end, t0, mem_raw, mem_phys;
 	lwkb_u64 tramp, pool, kmsg, statusp, pt_pages;
-	lwkb_u32 i, bsp_id, asked = 0, sel[HOST_MAX_CPUS];
+	lwkb_u32 i, n = 0, bsp_id, sel[HOST_MAX_CPUS];
 	struct lwkb_prepare prep;
 	struct lwkb_status_page *st;
 	struct lwkb_wake_core wc;
@@ -331,6 +331,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (!cfg.have_cores)
 		for (i = 1; i < nr_cpus; i++)
 			lwkb_set_bit(cfg.cores, i);
+	for (i = 0; i < HOST_MAX_CPUS; i++)
+		asked += (lwkb_u32)lwkb_test_bit(cfg.cores, i);
 	for (i = 0; i < HOST_MAX_CPUS; i++) {
 		if (!lwkb_test_bit(cfg.cores, i))
 			continue;
@@ -341,7 +343,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 				      i, nr_cpus - 1);
 			fail(err);
 		}
-		sel[asked++] = i;
+		sel[n++] = i;
 	}
 	if (!asked)
 		fail("cores: no CPU left for the LWK");
@@ -441,7 +443,6 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	}
 	if (EFI_ERROR(s))
 		fail("ExitBootServices failed");
-	boot_services_gone = 1;
 	if (cfg.apic_mode == LWKB_APIC_X2APIC && lwkb_apic_enable_x2apic(&apic))
 		fail("cannot enable x2APIC");
 	apic.x2apic = cfg.apic_mode == LWKB_APIC_X2APIC;
