@@ -1,7 +1,8 @@
 # lwkboot: the one entry point.
 #   make            build everything (trampoline, loader, co-kernel, EFI host, tests)
-#   make test       run every test (unit, QEMU/OVMF integration); ends "N passed, N failed"
-#   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF
+#   make test       run every test (unit, fuzz smoke, QEMU/OVMF); ends "N passed, N failed"
+#   make run        the main job; until the Linux path lands, same as run-efi
+#   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF (8 CPUs)
 #   make unit       host unit tests only
 #   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make bench      print the standalone-path figures
@@ -22,12 +23,12 @@ INCLUDES := $(wildcard include/lwkboot/*.h) loader/lwkb_loader.h
 FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-pic -fno-pie -O2 -g $(WARN)
 
-.PHONY: all deps deps-build test unit qemu-tests fuzz bench run-efi clean help
+.PHONY: all deps deps-build test unit qemu-tests fuzz bench run run-efi clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests
 
 help:
-	@sed -n '2,9p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -117,12 +118,16 @@ fuzz:
 	@tests/fuzz/run $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ---- QEMU ----
-run-efi: all
-	@scripts/install-deps test
-	qemu/efi-boot --smp 4
+run: run-efi
 
-qemu-tests: all
-	@scripts/install-deps test
+run-efi:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
+	qemu/efi-boot --smp 8
+
+qemu-tests:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
 	tests/qemu/run-efi-tests
 
 test:
@@ -130,8 +135,9 @@ test:
 	@$(MAKE) --no-print-directory all
 	@tests/run-all
 
-bench: all
-	@scripts/install-deps test
+bench:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
 	bench/efi-bench
 
 clean:

@@ -12,6 +12,8 @@
  *                       "core did not arrive" path)
  *   demo.fault=1        take a page fault on core 0 after start-up (tests
  *                       the exception dump and PANIC)
+ *   demo.serial_boot=1  start the cores one at a time instead of all at
+ *                       once (bench/ compares the two)
  */
 #include "lwk.h"
 
@@ -21,7 +23,7 @@ void lwk_main(void)
 {
 	int n = ihk_mc_get_nr_cores(), i, ids[LWKB_MAX_CORES], rc;
 	unsigned long cpu, apic, start, end;
-	int numa;
+	int numa, serial;
 	lwkb_u64 v, t0;
 
 	ihk_mc_get_core(0, &cpu, &apic, &numa);
@@ -47,17 +49,27 @@ void lwk_main(void)
 	if (n > 1) {
 		for (i = 1; i < n; i++)
 			ids[i - 1] = i;
+		serial = !lwk_karg_u64("demo.serial_boot", &v) && v;
 		t0 = lwk_rdtsc();
-		rc = lwk_boot_cpus(ids, n - 1, (unsigned long)lwk_ap_entry);
-		if (rc)
-			lwk_panic("starting %d cores failed (error %d)", n - 1, rc);
+		if (serial) {
+			for (i = 0; i < n - 1; i++) {
+				rc = lwk_boot_cpus(&ids[i], 1, (unsigned long)lwk_ap_entry);
+				if (rc)
+					lwk_panic("starting core %d failed (error %d)", ids[i], rc);
+			}
+		} else {
+			rc = lwk_boot_cpus(ids, n - 1, (unsigned long)lwk_ap_entry);
+			if (rc)
+				lwk_panic("starting %d cores failed (error %d)", n - 1, rc);
+		}
 		while (__atomic_load_n(&lwk_status()->cores_up, __ATOMIC_ACQUIRE) < (lwkb_u32)n) {
 			if (lwk_ms_since(t0) > CORE_WAIT_MS)
 				lwk_panic("only %u of %d cores reported in within %d ms",
 					  lwk_status()->cores_up, n, CORE_WAIT_MS);
 			__builtin_ia32_pause();
 		}
-		lwk_printk("demo: started %d cores in %llu us\n", n - 1,
+		lwk_printk("demo: started %d cores %s in %llu us\n", n - 1,
+			   serial ? "one by one" : "in parallel",
 			   (unsigned long long)lwk_us_since(t0));
 	}
 	lwk_printk("demo: all %d cores up, RUNNING\n", n);
