@@ -25,7 +25,7 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 
 .PHONY: all deps deps-build test unit qemu-tests fuzz bench run run-efi clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
-	$(BUILD)/host/unit-tests
+	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot
 
 help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -51,7 +51,7 @@ $(BUILD)/gen/tramp_syms.h: $(BUILD)/trampoline/trampoline.elf
 	nm $< | awk '$$2 ~ /^[TtAa]$$/ && $$3 !~ /\./ { printf "#define TRAMP_SYM_%s 0x%sULL\n", $$3, $$1 }' > $@
 
 # ---- co-kernel (freestanding, linked at 0xffffffff80000000) ----
-COK_CFLAGS := $(FREESTANDING) -mcmodel=kernel -Icokernel -Iloader
+COK_CFLAGS := $(FREESTANDING) -mcmodel=kernel -Icokernel -Iloader -Iinclude
 COK_SRCS := $(wildcard cokernel/lib/*.c) $(wildcard cokernel/demo/*.c)
 COK_OBJS := $(patsubst %.c,$(BUILD)/cok/%.o,$(COK_SRCS) $(LOADER_SRCS)) \
 	$(BUILD)/cok/gen/tramp_blob.o $(BUILD)/cok/cokernel/lib/entry.o
@@ -73,7 +73,7 @@ $(BUILD)/cokernel/cokernel.elf: $(COK_OBJS) cokernel/cokernel.ld
 EFI_INC := -I/usr/include/efi -I/usr/include/efi/x86_64
 EFI_CFLAGS := -std=c11 -ffreestanding -fno-builtin -fpic -fshort-wchar -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-stack-check \
-	-maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -O2 -g $(WARN) -Iloader
+	-maccumulate-outgoing-args -DEFI_FUNCTION_WRAPPER -O2 -g $(WARN) -Iloader -Iinclude
 EFI_SRCS := $(wildcard efi/*.c)
 EFI_OBJS := $(patsubst %.c,$(BUILD)/efiobj/%.o,$(EFI_SRCS) $(LOADER_SRCS)) \
 	$(BUILD)/efiobj/gen/tramp_blob.o
@@ -94,9 +94,34 @@ $(BUILD)/efi/BOOTX64.EFI: $(BUILD)/efi/lwkboot.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel \
 		-j .rela -j .reloc --target=efi-app-x86_64 $< $@
 
+# ---- kernel module (Kbuild), one build directory per kernel release ----
+# make kmod [KSERIES=6.1|6.12] [KDIR=/path/to/headers] [C=1 for sparse]
+KSERIES ?= 6.1
+KREL = $(shell scripts/kernel-version $(KSERIES))
+KDIR ?= /usr/src/linux-headers-$(KREL)
+# Build directory name: the release (Debian headers are linux-headers-<release>).
+KMOD_REL = $(patsubst linux-headers-%,%,$(notdir $(patsubst %/build,%,$(KDIR))))
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild)
+.PHONY: kmod kmod-all
+kmod: $(BUILD)/gen/tramp_blob.c
+	@scripts/install-deps linux
+	@d=$(BUILD)/kmod/$(KMOD_REL); mkdir -p $$d; \
+	for f in $(KMOD_SRCS) $(LOADER_SRCS) loader/lwkb_loader.h $(BUILD)/gen/tramp_blob.c; do \
+		ln -sf $(CURDIR)/$$f $$d/; done; \
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$$d LWKB_SRC=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
+kmod-all:
+	@$(MAKE) --no-print-directory kmod KSERIES=6.1
+	@$(MAKE) --no-print-directory kmod KSERIES=6.12
+
+# ---- tools: the lwkboot command (static: it also runs in the VM's initramfs) ----
+TOOL_SRCS := $(wildcard tools/*.c) loader/parse.c loader/format.c loader/lib.c loader/elf.c
+$(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)
+
 # ---- host unit tests (loader/ compiled for the host, with sanitizers) ----
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined \
-	-fno-sanitize-recover=all -fno-omit-frame-pointer -Iloader -I$(BUILD)/gen
+	-fno-sanitize-recover=all -fno-omit-frame-pointer -Iloader -Iinclude -I$(BUILD)/gen
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 $(BUILD)/host/unit-tests: $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c \
 		$(BUILD)/gen/tramp_syms.h $(INCLUDES) $(wildcard tests/unit/*.h)
@@ -107,7 +132,7 @@ unit: deps-build $(BUILD)/host/unit-tests
 	$(BUILD)/host/unit-tests
 
 # ---- fuzzing (libFuzzer, clang) ----
-FUZZ_CFLAGS := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iloader
+FUZZ_CFLAGS := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iloader -Iinclude
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c

@@ -98,7 +98,7 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 	bi->high_size = t.high_size;
 	bi->stacks_phys = p->mem_phys + stacks_off;
 	bi->stack_size = stack;
-	lwkb_bootinfo_add_numa(bi, 0, 0);
+	lwkb_bootinfo_add_numa(bi, p->numa_host, 0);
 	lwkb_bootinfo_add_chunk(bi, p->mem_phys, p->mem_phys + p->mem_size, 0);
 
 	tp.page_phys = p->tramp_phys;

@@ -8,11 +8,11 @@
 #ifndef LWKBOOT_LOADER_H
 #define LWKBOOT_LOADER_H
 
-#include "../include/lwkboot/types.h"
-#include "../include/lwkboot/boot_info.h"
-#include "../include/lwkboot/trampoline.h"
-#include "../include/lwkboot/kmsg.h"
-#include "../include/lwkboot/status.h"
+#include "lwkboot/types.h"
+#include "lwkboot/boot_info.h"
+#include "lwkboot/trampoline.h"
+#include "lwkboot/kmsg.h"
+#include "lwkboot/status.h"
 
 typedef __SIZE_TYPE__ lwkb_size_t;
 typedef __builtin_va_list lwkb_va_list;
@@ -226,6 +226,7 @@ struct lwkb_prepare {
 	lwkb_u64 status_phys;
 	lwkb_u32 stack_size;	/* per core, multiple of 4 KiB; 0 = 16 KiB */
 	lwkb_u32 nr_cores;	/* boot stacks to set aside */
+	lwkb_u32 numa_host;	/* host NUMA id of mem_phys: becomes LWK NUMA 0 */
 	/* out */
 	struct lwkb_boot_info *bi;	/* in LWK memory; caller adds cores, kargs */
 	lwkb_u64 bi_phys;

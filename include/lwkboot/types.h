@@ -14,11 +14,14 @@
 typedef __UINT8_TYPE__ lwkb_u8;
 typedef __UINT16_TYPE__ lwkb_u16;
 typedef __UINT32_TYPE__ lwkb_u32;
-typedef __UINT64_TYPE__ lwkb_u64;
+/* long long, not __UINT64_TYPE__ (unsigned long on LP64): the Linux kernel's
+ * u64 is unsigned long long, and the two must be the same type there. */
+typedef unsigned long long lwkb_u64;
 typedef __INT32_TYPE__ lwkb_s32;
-typedef __INT64_TYPE__ lwkb_s64;
+typedef long long lwkb_s64;
 
 #define LWKB_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+LWKB_STATIC_ASSERT(sizeof(lwkb_u64) == 8, "64-bit");
 
 /* Error codes: the Linux errno values, so the module can return them as-is. */
 #define LWKB_EPERM	1

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ioctl interface of lwkboot.ko, shared by kmod/ and tools/.
+ *
+ * /dev/mcd0 manages the reserved pool (CPUs and memory taken from Linux)
+ * and OS instances; /dev/mcosN is instance N.  Semantics and error codes
+ * follow the IHK specification 1.7.1, sections 1.2.1 and 1.2.2.
+ *
+ * The request numbers use the Linux _IOC encoding (include/uapi/asm-generic/
+ * ioctl.h: dir << 30 | size << 16 | type << 8 | nr) written out here so
+ * that this header includes nothing.  Structures hold fixed-width fields;
+ * user buffers are passed as lwkb_u64 addresses.
+ */
+#ifndef LWKBOOT_IOCTL_H
+#define LWKBOOT_IOCTL_H
+
+#include "types.h"
+
+#define LWKB_IOC_TYPE	0xb7
+#define LWKB_IOC(dir, nr, size) \
+	(((lwkb_u32)(dir) << 30) | ((lwkb_u32)(size) << 16) | (LWKB_IOC_TYPE << 8) | (nr))
+#define LWKB_IO(nr)		LWKB_IOC(0, nr, 0)
+#define LWKB_IOW(nr, type)	LWKB_IOC(1, nr, sizeof(type))
+#define LWKB_IOR(nr, type)	LWKB_IOC(2, nr, sizeof(type))
+#define LWKB_IOWR(nr, type)	LWKB_IOC(3, nr, sizeof(type))
+
+#define LWKB_MAX_CPUS		1024	/* Linux CPU numbers the interface can name */
+#define LWKB_MAX_OS		16
+#define LWKB_MEM_ALL		(~0ULL)	/* size: as much as can be had */
+#define LWKB_NUMA_ANY		(-1)
+#define LWKB_MEM_UNIT		(4ULL << 20)	/* sizes are multiples of 4 MiB */
+
+struct lwkb_cpuset {
+	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
+};
+
+/* A memory request (size@numa) or, from a query, a chunk. */
+struct lwkb_mem_ent {
+	lwkb_u64 size;		/* bytes; LWKB_MEM_ALL in a request: best effort */
+	lwkb_u64 start;		/* physical start (queries only) */
+	lwkb_s32 numa;		/* Linux NUMA node, LWKB_NUMA_ANY */
+	lwkb_u32 reserved;
+};
+
+struct lwkb_mem_list {
+	lwkb_u64 ents;		/* user address of struct lwkb_mem_ent[] */
+	lwkb_u32 nr;		/* in: entries given or room; out: entries filled */
+	lwkb_u32 total;		/* out (queries): entries that exist */
+};
+
+struct lwkb_buf {
+	lwkb_u64 addr;		/* user address */
+	lwkb_u64 len;
+};
+
+/* IKC map: for each LWK CPU (by Linux CPU number) the Linux CPU it sends to. */
+struct lwkb_ikc_map {
+	lwkb_s32 dst[LWKB_MAX_CPUS];	/* -1: not set */
+};
+
+struct lwkb_os_list {
+	lwkb_u32 nr;
+	lwkb_u32 index[LWKB_MAX_OS];
+};
+
+/* /dev/mcd0 */
+#define LWKB_RESERVE_CPU	LWKB_IOW(0x01, struct lwkb_cpuset)
+#define LWKB_QUERY_CPU		LWKB_IOR(0x02, struct lwkb_cpuset)
+#define LWKB_RELEASE_CPU	LWKB_IOW(0x03, struct lwkb_cpuset)
+#define LWKB_RESERVE_MEM	LWKB_IOW(0x04, struct lwkb_mem_list)
+#define LWKB_QUERY_MEM		LWKB_IOWR(0x05, struct lwkb_mem_list)
+#define LWKB_RELEASE_MEM	LWKB_IOW(0x06, struct lwkb_mem_list)	/* nr 0: all */
+#define LWKB_CREATE_OS		LWKB_IO(0x07)	/* returns the index */
+#define LWKB_DESTROY_OS		LWKB_IOW(0x08, lwkb_u32)
+#define LWKB_LIST_OS		LWKB_IOR(0x09, struct lwkb_os_list)
+
+/* /dev/mcosN */
+#define LWKB_OS_ASSIGN_CPU	LWKB_IOW(0x20, struct lwkb_cpuset)
+#define LWKB_OS_QUERY_CPU	LWKB_IOR(0x21, struct lwkb_cpuset)
+#define LWKB_OS_RELEASE_CPU	LWKB_IOW(0x22, struct lwkb_cpuset)
+#define LWKB_OS_ASSIGN_MEM	LWKB_IOW(0x23, struct lwkb_mem_list)
+#define LWKB_OS_QUERY_MEM	LWKB_IOWR(0x24, struct lwkb_mem_list)
+#define LWKB_OS_RELEASE_MEM	LWKB_IOW(0x25, struct lwkb_mem_list)	/* nr 0: all */
+#define LWKB_OS_SET_IKC_MAP	LWKB_IOW(0x26, struct lwkb_ikc_map)
+#define LWKB_OS_GET_IKC_MAP	LWKB_IOR(0x27, struct lwkb_ikc_map)
+#define LWKB_OS_LOAD		LWKB_IOW(0x28, struct lwkb_buf)
+#define LWKB_OS_KARGS		LWKB_IOW(0x29, struct lwkb_buf)
+#define LWKB_OS_BOOT		LWKB_IO(0x2a)
+#define LWKB_OS_STATUS		LWKB_IO(0x2b)	/* returns enum lwkb_os_status */
+#define LWKB_OS_KMSG		LWKB_IOW(0x2c, struct lwkb_buf)	/* returns bytes */
+#define LWKB_OS_CLEAR_KMSG	LWKB_IO(0x2d)
+#define LWKB_OS_SHUTDOWN	LWKB_IO(0x2e)
+#define LWKB_OS_QUERY_FREE_MEM	LWKB_IOR(0x2f, lwkb_u64)
+
+LWKB_STATIC_ASSERT(sizeof(struct lwkb_ikc_map) < (1 << 14), "fits the _IOC size field");
+
+#endif /* LWKBOOT_IOCTL_H */

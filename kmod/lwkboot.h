@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * lwkboot.ko internals.  One mutex (lwkb_lock) serialises every operation:
+ * they are rare, and each either completes or is rolled back under it.
+ */
+#ifndef LWKBOOT_KMOD_H
+#define LWKBOOT_KMOD_H
+
+#include <linux/types.h>
+#include <linux/cpumask.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/cdev.h>
+#include "lwkb_loader.h"
+#include "lwkboot/ioctl.h"
+
+#define LWKB_BLOCK_ORDER	(22 - PAGE_SHIFT)	/* 4 MiB buddy blocks */
+#define LWKB_BLOCK_SIZE		(1UL << 22)
+#define LWKB_KMSG_ORDER		5			/* 128 KiB ring */
+
+struct lwkb_chunk {
+	struct list_head list;
+	phys_addr_t start;
+	u64 size;
+	int nid;
+	int os;			/* owning instance, or -1 in the pool */
+};
+
+struct lwkb_os {
+	int index;
+	struct cdev cdev;
+	struct device *dev;
+	cpumask_var_t cpus;		/* assigned Linux CPUs */
+	struct lwkb_ikc_map *ikc;
+	void *image;			/* vmalloc'ed copy of the ELF */
+	size_t image_size;
+	char *kargs;			/* LWKB_KARGS_SIZE bytes */
+	bool booted;
+	struct page *kmsg_page;		/* survives shutdown until destroy */
+	struct lwkb_kmsg *kmsg;
+	struct page *status_page;
+	struct lwkb_status_page *status;
+	struct page *pt;		/* temporary page table, below 4 GiB */
+	unsigned int pt_order;
+	u32 apic_ids[LWKB_MAX_CORES];	/* of the booted LWK cores */
+	u32 nr_cores;
+};
+
+extern struct mutex lwkb_lock;
+extern struct lwkb_os *lwkb_oses[LWKB_MAX_OS];
+extern cpumask_var_t lwkb_reserved_cpus;
+extern struct list_head lwkb_chunks;
+extern unsigned long tramp_addr;
+extern unsigned int tramp_pages;
+extern unsigned int init_delay_us;
+
+/* pool.c: CPUs and memory taken from Linux */
+int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask);
+void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set);
+int lwkb_reserve_cpus(const struct cpumask *mask);
+int lwkb_release_cpus(const struct cpumask *mask);
+int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr);
+int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
+int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
+int lwkb_query_mem(int os, struct lwkb_mem_ent __user *ents, u32 room, u32 *nr,
+		   u32 *total);
+void lwkb_free_chunk(struct lwkb_chunk *c);
+
+/* os.c: instances */
+int lwkb_os_create(void);
+int lwkb_os_destroy(int index);
+long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg);
+void lwkb_os_shutdown(struct lwkb_os *os);
+
+/* main.c: device files */
+int lwkb_os_device_add(struct lwkb_os *os);
+void lwkb_os_device_del(struct lwkb_os *os);
+
+#endif /* LWKBOOT_KMOD_H */

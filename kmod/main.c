@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lwkboot.ko: boots lightweight co-kernels on CPUs and memory taken from
+ * Linux.  Device files as IHK's (spec 1.2): /dev/mcd0 for the reserved pool
+ * and instance management, /dev/mcosN per OS instance.  The nodes are
+ * root-only (devtmpfs creates them 0600); the "owner" parameter lets one
+ * more user drive them.
+ */
+#include <linux/module.h>
+#include <linux/fs.h>
+#include <linux/device.h>
+#include <linux/cred.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/version.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include "lwkboot.h"
+
+unsigned long tramp_addr;
+module_param(tramp_addr, ulong, 0444);
+MODULE_PARM_DESC(tramp_addr,
+		 "Physical address of the trampoline region below 1 MiB, reserved at boot with memmap=SIZE$ADDR");
+unsigned int tramp_pages = 1;
+module_param(tramp_pages, uint, 0444);
+MODULE_PARM_DESC(tramp_pages, "Pages in that region; instance N uses page N % tramp_pages (default 1)");
+unsigned int init_delay_us = 10000;
+module_param(init_delay_us, uint, 0644);
+MODULE_PARM_DESC(init_delay_us, "Delay between INIT and STARTUP IPI in microseconds (default 10000)");
+static int owner = -1;
+module_param(owner, int, 0444);
+MODULE_PARM_DESC(owner, "User id that may use the device files besides root (default: none)");
+
+DEFINE_MUTEX(lwkb_lock);
+struct lwkb_os *lwkb_oses[LWKB_MAX_OS];
+cpumask_var_t lwkb_reserved_cpus;
+LIST_HEAD(lwkb_chunks);
+
+static dev_t lwkb_devt;
+static struct class *lwkb_class;
+static struct cdev mcd_cdev;
+static struct device *mcd_dev;
+
+static bool allowed(void)
+{
+	if (capable(CAP_SYS_ADMIN))
+		return true;
+	return owner >= 0 && uid_eq(current_euid(), make_kuid(current_user_ns(), owner));
+}
+
+static long mcd_ioctl(unsigned int cmd, void __user *arg)
+{
+	struct lwkb_cpuset set;
+	struct lwkb_mem_list ml;
+	struct lwkb_mem_ent *ents = NULL;
+	struct lwkb_os_list ol;
+	cpumask_var_t mask;
+	u32 idx;
+	long ret;
+	int i;
+
+	switch (cmd) {
+	case LWKB_RESERVE_CPU:
+	case LWKB_RELEASE_CPU:
+		if (copy_from_user(&set, arg, sizeof(set)))
+			return -EFAULT;
+		if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+			return -ENOMEM;
+		ret = lwkb_cpuset_to_mask(&set, mask);
+		if (!ret)
+			ret = cmd == LWKB_RESERVE_CPU ? lwkb_reserve_cpus(mask)
+						      : lwkb_release_cpus(mask);
+		free_cpumask_var(mask);
+		return ret;
+	case LWKB_QUERY_CPU:
+		lwkb_mask_to_cpuset(lwkb_reserved_cpus, &set);
+		return copy_to_user(arg, &set, sizeof(set)) ? -EFAULT : 0;
+	case LWKB_RESERVE_MEM:
+	case LWKB_RELEASE_MEM:
+		if (copy_from_user(&ml, arg, sizeof(ml)))
+			return -EFAULT;
+		if (ml.nr > 1024)
+			return -EINVAL;
+		if (ml.nr) {
+			ents = memdup_user(u64_to_user_ptr(ml.ents), ml.nr * sizeof(*ents));
+			if (IS_ERR(ents))
+				return PTR_ERR(ents);
+		}
+		if (cmd == LWKB_RESERVE_MEM)
+			ret = lwkb_reserve_mem(ents, ml.nr);
+		else
+			ret = lwkb_release_mem(ents, ml.nr, -1);
+		kfree(ents);
+		return ret;
+	case LWKB_QUERY_MEM:
+		if (copy_from_user(&ml, arg, sizeof(ml)))
+			return -EFAULT;
+		ret = lwkb_query_mem(-1, u64_to_user_ptr(ml.ents), ml.nr, &ml.nr, &ml.total);
+		if (!ret && copy_to_user(arg, &ml, sizeof(ml)))
+			ret = -EFAULT;
+		return ret;
+	case LWKB_CREATE_OS:
+		return lwkb_os_create();
+	case LWKB_DESTROY_OS:
+		if (copy_from_user(&idx, arg, sizeof(idx)))
+			return -EFAULT;
+		return lwkb_os_destroy(idx);
+	case LWKB_LIST_OS:
+		memset(&ol, 0, sizeof(ol));
+		for (i = 0; i < LWKB_MAX_OS; i++)
+			if (lwkb_oses[i])
+				ol.index[ol.nr++] = i;
+		return copy_to_user(arg, &ol, sizeof(ol)) ? -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long lwkb_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
+{
+	unsigned int minor = iminor(file_inode(f));
+	long ret;
+
+	if (!allowed())
+		return -EPERM;
+	mutex_lock(&lwkb_lock);
+	if (minor == 0) {
+		ret = mcd_ioctl(cmd, (void __user *)arg);
+	} else if (minor - 1 < LWKB_MAX_OS && lwkb_oses[minor - 1]) {
+		ret = lwkb_os_ioctl(lwkb_oses[minor - 1], cmd, (void __user *)arg);
+	} else {
+		ret = -ENOENT;	/* the instance was destroyed */
+	}
+	mutex_unlock(&lwkb_lock);
+	return ret;
+}
+
+static int lwkb_open(struct inode *inode, struct file *f)
+{
+	return allowed() ? 0 : -EPERM;
+}
+
+static const struct file_operations lwkb_fops = {
+	.owner = THIS_MODULE,
+	.open = lwkb_open,
+	.unlocked_ioctl = lwkb_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+int lwkb_os_device_add(struct lwkb_os *os)
+{
+	dev_t devt = MKDEV(MAJOR(lwkb_devt), os->index + 1);
+	int ret;
+
+	cdev_init(&os->cdev, &lwkb_fops);
+	os->cdev.owner = THIS_MODULE;
+	ret = cdev_add(&os->cdev, devt, 1);
+	if (ret)
+		return ret;
+	os->dev = device_create(lwkb_class, NULL, devt, NULL, "mcos%d", os->index);
+	if (IS_ERR(os->dev)) {
+		cdev_del(&os->cdev);
+		return PTR_ERR(os->dev);
+	}
+	return 0;
+}
+
+void lwkb_os_device_del(struct lwkb_os *os)
+{
+	device_destroy(lwkb_class, os->cdev.dev);
+	cdev_del(&os->cdev);
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+static char *lwkb_devnode(const struct device *dev, umode_t *mode)
+#else
+static char *lwkb_devnode(struct device *dev, umode_t *mode)
+#endif
+{
+	if (mode)
+		*mode = owner >= 0 ? 0666 : 0600;	/* ioctls check the caller */
+	return NULL;
+}
+
+static int __init lwkb_init(void)
+{
+	int ret;
+
+	if (tramp_addr && (tramp_addr & ~PAGE_MASK || !tramp_pages ||
+			   tramp_addr + (unsigned long)tramp_pages * PAGE_SIZE > 0xA0000)) {
+		pr_err("lwkboot: tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000\n",
+		       tramp_addr, tramp_pages);
+		return -EINVAL;
+	}
+	if (tramp_addr && region_intersects(tramp_addr, (size_t)tramp_pages * PAGE_SIZE,
+					    IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("lwkboot: tramp_addr=0x%lx is System RAM that Linux may use: reserve it with memmap=%uK$0x%lx\n",
+		       tramp_addr, tramp_pages * 4, tramp_addr);
+		return -EINVAL;
+	}
+	if (!zalloc_cpumask_var(&lwkb_reserved_cpus, GFP_KERNEL))
+		return -ENOMEM;
+	ret = alloc_chrdev_region(&lwkb_devt, 0, LWKB_MAX_OS + 1, "lwkboot");
+	if (ret)
+		goto free_mask;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	lwkb_class = class_create("lwkboot");
+#else
+	lwkb_class = class_create(THIS_MODULE, "lwkboot");
+#endif
+	if (IS_ERR(lwkb_class)) {
+		ret = PTR_ERR(lwkb_class);
+		goto unreg;
+	}
+	lwkb_class->devnode = lwkb_devnode;
+	cdev_init(&mcd_cdev, &lwkb_fops);
+	mcd_cdev.owner = THIS_MODULE;
+	ret = cdev_add(&mcd_cdev, MKDEV(MAJOR(lwkb_devt), 0), 1);
+	if (ret)
+		goto destroy_class;
+	mcd_dev = device_create(lwkb_class, NULL, MKDEV(MAJOR(lwkb_devt), 0), NULL, "mcd0");
+	if (IS_ERR(mcd_dev)) {
+		ret = PTR_ERR(mcd_dev);
+		goto del_cdev;
+	}
+	pr_info("lwkboot: loaded; trampoline region 0x%lx, %u page(s)\n", tramp_addr, tramp_pages);
+	return 0;
+del_cdev:
+	cdev_del(&mcd_cdev);
+destroy_class:
+	class_destroy(lwkb_class);
+unreg:
+	unregister_chrdev_region(lwkb_devt, LWKB_MAX_OS + 1);
+free_mask:
+	free_cpumask_var(lwkb_reserved_cpus);
+	return ret;
+}
+
+/* Unloading gives everything back: instances, memory, CPUs. */
+static void __exit lwkb_exit(void)
+{
+	int i;
+
+	mutex_lock(&lwkb_lock);
+	for (i = 0; i < LWKB_MAX_OS; i++)
+		if (lwkb_oses[i]) {
+			lwkb_os_shutdown(lwkb_oses[i]);
+			lwkb_os_destroy(i);
+		}
+	lwkb_release_mem(NULL, 0, -1);
+	if (!cpumask_empty(lwkb_reserved_cpus))
+		lwkb_release_cpus(lwkb_reserved_cpus);
+	mutex_unlock(&lwkb_lock);
+	device_destroy(lwkb_class, MKDEV(MAJOR(lwkb_devt), 0));
+	cdev_del(&mcd_cdev);
+	class_destroy(lwkb_class);
+	unregister_chrdev_region(lwkb_devt, LWKB_MAX_OS + 1);
+	free_cpumask_var(lwkb_reserved_cpus);
+	pr_info("lwkboot: unloaded\n");
+}
+
+module_init(lwkb_init);
+module_exit(lwkb_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("lwkboot: boot lightweight co-kernels on cores and memory taken from Linux");

@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reserved pool: CPUs taken offline through Linux's own CPU hotplug
+ * (remove_cpu/add_cpu, kernel/cpu.c) and memory taken from the buddy
+ * allocator.
+ *
+ * Memory comes in 4 MiB blocks (order 10, the buddy allocator's largest on
+ * x86-64, MAX_ORDER on 6.1) allocated on the requested node and merged into
+ * chunks where physically adjacent; alloc_contig_range() would give larger
+ * runs but is not exported on 6.12.  Every operation validates its whole
+ * input before changing anything and undoes its own steps on failure.
+ */
+#include <linux/cpu.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/sched/signal.h>
+#include <linux/vmalloc.h>
+#include "lwkboot.h"
+
+int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask)
+{
+	unsigned int cpu;
+
+	cpumask_clear(mask);
+	for (cpu = 0; cpu < LWKB_MAX_CPUS; cpu++) {
+		if (!(set->bits[cpu / 64] & (1ULL << (cpu % 64))))
+			continue;
+		if (cpu >= nr_cpu_ids || !cpu_present(cpu)) {
+			pr_err("lwkboot: CPU %u does not exist\n", cpu);
+			return -EINVAL;
+		}
+		cpumask_set_cpu(cpu, mask);
+	}
+	return 0;
+}
+
+void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set)
+{
+	unsigned int cpu;
+
+	memset(set, 0, sizeof(*set));
+	for_each_cpu(cpu, mask)
+		if (cpu < LWKB_MAX_CPUS)
+			set->bits[cpu / 64] |= 1ULL << (cpu % 64);
+}
+
+int lwkb_reserve_cpus(const struct cpumask *mask)
+{
+	unsigned int cpu, undo;
+	int ret;
+
+	if (cpumask_empty(mask))
+		return -EINVAL;
+	for_each_cpu(cpu, mask) {
+		if (cpu == 0) {
+			pr_err("lwkboot: CPU 0 cannot be reserved\n");
+			return -EINVAL;
+		}
+		if (cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
+			pr_err("lwkboot: CPU %u is already reserved\n", cpu);
+			return -EBUSY;
+		}
+		if (!cpu_online(cpu)) {
+			pr_err("lwkboot: CPU %u is offline\n", cpu);
+			return -EBUSY;
+		}
+	}
+	if (cpumask_weight(mask) >= num_online_cpus()) {
+		pr_err("lwkboot: reserving %u CPUs would leave Linux none\n",
+		       cpumask_weight(mask));
+		return -EINVAL;
+	}
+	for_each_cpu(cpu, mask) {
+		ret = remove_cpu(cpu);
+		if (ret) {
+			pr_err("lwkboot: taking CPU %u offline failed: %d\n", cpu, ret);
+			goto undo;
+		}
+		cpumask_set_cpu(cpu, lwkb_reserved_cpus);
+	}
+	return 0;
+undo:
+	for_each_cpu(undo, mask) {
+		if (undo == cpu)
+			break;
+		if (add_cpu(undo))
+			pr_err("lwkboot: CPU %u could not be brought back online\n", undo);
+		else
+			cpumask_clear_cpu(undo, lwkb_reserved_cpus);
+	}
+	return ret;
+}
+
+static bool cpu_assigned(unsigned int cpu)
+{
+	int i;
+
+	for (i = 0; i < LWKB_MAX_OS; i++)
+		if (lwkb_oses[i] && cpumask_test_cpu(cpu, lwkb_oses[i]->cpus))
+			return true;
+	return false;
+}
+
+int lwkb_release_cpus(const struct cpumask *mask)
+{
+	unsigned int cpu;
+	int ret = 0, r;
+
+	if (cpumask_empty(mask))
+		return -EINVAL;
+	for_each_cpu(cpu, mask) {
+		if (!cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
+			pr_err("lwkboot: CPU %u is not reserved\n", cpu);
+			return -EINVAL;
+		}
+		if (cpu_assigned(cpu)) {
+			pr_err("lwkboot: CPU %u is assigned to an OS instance\n", cpu);
+			return -EBUSY;
+		}
+	}
+	for_each_cpu(cpu, mask) {
+		r = add_cpu(cpu);
+		if (r) {
+			/* It stays reserved (and offline): nothing is lost. */
+			pr_err("lwkboot: bringing CPU %u online failed: %d\n", cpu, r);
+			ret = ret ? ret : r;
+			continue;
+		}
+		cpumask_clear_cpu(cpu, lwkb_reserved_cpus);
+	}
+	return ret;
+}
+
+/* ---- memory ---- */
+
+void lwkb_free_chunk(struct lwkb_chunk *c)
+{
+	u64 off;
+
+	for (off = 0; off < c->size; off += LWKB_BLOCK_SIZE)
+		__free_pages(pfn_to_page(PHYS_PFN(c->start + off)), LWKB_BLOCK_ORDER);
+	list_del(&c->list);
+	kfree(c);
+}
+
+static int cmp_pfn(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keep this much for Linux when asked for "all". */
+static u64 linux_reserve(void)
+{
+	u64 total = (u64)totalram_pages() << PAGE_SHIFT;
+
+	return max_t(u64, total / 8, 128ULL << 20);
+}
+
+int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
+{
+	unsigned long *pfns;
+	u64 want, nblocks = 0, maxblocks = 0, i, j;
+	LIST_HEAD(new);
+	struct lwkb_chunk *c, *tmp;
+	u32 e;
+	int ret = 0;
+
+	if (!nr)
+		return -EINVAL;
+	for (e = 0; e < nr; e++) {
+		if (ents[e].numa != LWKB_NUMA_ANY &&
+		    (ents[e].numa < 0 || ents[e].numa >= MAX_NUMNODES ||
+		     !node_online(ents[e].numa))) {
+			pr_err("lwkboot: NUMA node %d does not exist\n", ents[e].numa);
+			return -EINVAL;
+		}
+		if (ents[e].size == LWKB_MEM_ALL) {
+			maxblocks += (u64)totalram_pages() >> LWKB_BLOCK_ORDER;
+			continue;
+		}
+		if (!ents[e].size || ents[e].size % LWKB_MEM_UNIT) {
+			pr_err("lwkboot: size %llu is not a non-zero multiple of 4 MiB\n",
+			       ents[e].size);
+			return -EINVAL;
+		}
+		maxblocks += ents[e].size / LWKB_BLOCK_SIZE;
+	}
+	if (maxblocks > ((u64)totalram_pages() >> LWKB_BLOCK_ORDER) + 1) {
+		pr_err("lwkboot: asked for more memory than the machine has\n");
+		return -ENOMEM;
+	}
+	pfns = kvmalloc_array(maxblocks ? maxblocks : 1, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+
+	for (e = 0; e < nr && !ret; e++) {
+		bool all = ents[e].size == LWKB_MEM_ALL;
+		int nid = ents[e].numa == LWKB_NUMA_ANY ? NUMA_NO_NODE : ents[e].numa;
+		gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
+			    (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE);
+
+		want = all ? ~0ULL : ents[e].size / LWKB_BLOCK_SIZE;
+		for (i = 0; i < want && nblocks < maxblocks; i++) {
+			struct page *pg;
+
+			if (fatal_signal_pending(current)) {
+				ret = -EINTR;
+				break;
+			}
+			if (all && (u64)si_mem_available() << PAGE_SHIFT <
+				   linux_reserve() + LWKB_BLOCK_SIZE)
+				break;
+			pg = alloc_pages_node(nid, gfp, LWKB_BLOCK_ORDER);
+			if (!pg) {
+				if (!all) {
+					pr_err("lwkboot: only %llu of %llu MiB could be had on node %d\n",
+					       i * 4, ents[e].size >> 20, ents[e].numa);
+					ret = -ENOMEM;
+				}
+				break;
+			}
+			pfns[nblocks++] = page_to_pfn(pg);
+			cond_resched();
+		}
+	}
+	if (!ret && !nblocks)
+		ret = -ENOMEM;
+
+	/* Merge physically adjacent blocks of one node into chunks. */
+	sort(pfns, nblocks, sizeof(*pfns), cmp_pfn, NULL);
+	for (i = 0; !ret && i < nblocks; i = j) {
+		int nid = pfn_to_nid(pfns[i]);
+
+		for (j = i + 1; j < nblocks &&
+		     pfns[j] == pfns[j - 1] + (1UL << LWKB_BLOCK_ORDER) &&
+		     pfn_to_nid(pfns[j]) == nid; j++)
+			;
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		if (!c) {
+			ret = -ENOMEM;
+			break;
+		}
+		c->start = PFN_PHYS(pfns[i]);
+		c->size = (j - i) * LWKB_BLOCK_SIZE;
+		c->nid = nid;
+		c->os = -1;
+		list_add_tail(&c->list, &new);
+	}
+	if (ret) {
+		/* Roll back: every block this call took goes back. */
+		list_for_each_entry_safe(c, tmp, &new, list) {
+			list_del(&c->list);
+			kfree(c);
+		}
+		for (i = 0; i < nblocks; i++)
+			__free_pages(pfn_to_page(pfns[i]), LWKB_BLOCK_ORDER);
+	} else {
+		list_splice_tail(&new, &lwkb_chunks);
+	}
+	kvfree(pfns);
+	return ret;
+}
+
+/* Splits c so that it is exactly size bytes; the rest stays in the pool. */
+static int split_chunk(struct lwkb_chunk *c, u64 size)
+{
+	struct lwkb_chunk *rest;
+
+	if (c->size == size)
+		return 0;
+	rest = kzalloc(sizeof(*rest), GFP_KERNEL);
+	if (!rest)
+		return -ENOMEM;
+	rest->start = c->start + size;
+	rest->size = c->size - size;
+	rest->nid = c->nid;
+	rest->os = c->os;
+	c->size = size;
+	list_add(&rest->list, &c->list);
+	return 0;
+}
+
+static struct lwkb_chunk *find_chunk(int owner, int numa, u64 size, bool exact)
+{
+	struct lwkb_chunk *c, *best = NULL;
+
+	list_for_each_entry(c, &lwkb_chunks, list) {
+		if (c->os != owner || (numa != LWKB_NUMA_ANY && c->nid != numa))
+			continue;
+		if (exact ? c->size != size : c->size < size)
+			continue;
+		if (!best || c->size < best->size)
+			best = c;
+	}
+	return best;
+}
+
+int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
+{
+	struct lwkb_chunk *c, **taken;
+	u32 e, n = 0, room = nr;
+	int ret = 0;
+
+	if (!nr)
+		return -EINVAL;
+	list_for_each_entry(c, &lwkb_chunks, list)
+		room++;
+	/* Every chunk this call takes, so that a failure gives back exactly those. */
+	taken = kcalloc(room, sizeof(*taken), GFP_KERNEL);
+	if (!taken)
+		return -ENOMEM;
+	for (e = 0; e < nr; e++) {
+		if (ents[e].size == LWKB_MEM_ALL) {
+			bool any = false;
+
+			list_for_each_entry(c, &lwkb_chunks, list)
+				if (c->os == -1 && (ents[e].numa == LWKB_NUMA_ANY ||
+						    c->nid == ents[e].numa)) {
+					c->os = os;
+					taken[n++] = c;
+					any = true;
+				}
+			if (!any) {
+				pr_err("lwkboot: no reserved memory left on node %d\n",
+				       ents[e].numa);
+				ret = -ENOMEM;
+				break;
+			}
+			continue;
+		}
+		if (!ents[e].size || ents[e].size % LWKB_MEM_UNIT) {
+			pr_err("lwkboot: size %llu is not a non-zero multiple of 4 MiB\n",
+			       ents[e].size);
+			ret = -EINVAL;
+			break;
+		}
+		c = find_chunk(-1, ents[e].numa, ents[e].size, false);
+		if (!c) {
+			pr_err("lwkboot: no reserved chunk of %llu MiB on node %d\n",
+			       ents[e].size >> 20, ents[e].numa);
+			ret = -ENOMEM;
+			break;
+		}
+		ret = split_chunk(c, ents[e].size);
+		if (ret)
+			break;
+		c->os = os;
+		taken[n++] = c;
+	}
+	if (ret)
+		while (n)	/* splits that stay are harmless */
+			taken[--n]->os = -1;
+	kfree(taken);
+	return ret;
+}
+
+/*
+ * os == -1: give pool chunks back to Linux; otherwise move an instance's
+ * chunks back to the pool.  nr == 0 means all of them; else each entry
+ * names a chunk by size@numa (as query prints them), all checked first.
+ */
+int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
+{
+	struct lwkb_chunk *c, *tmp, **found;
+	u32 e;
+
+	if (!nr) {
+		list_for_each_entry_safe(c, tmp, &lwkb_chunks, list) {
+			if (c->os != os)
+				continue;
+			if (os == -1)
+				lwkb_free_chunk(c);
+			else
+				c->os = -1;
+		}
+		return 0;
+	}
+	found = kcalloc(nr, sizeof(*found), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
+	for (e = 0; e < nr; e++) {
+		list_for_each_entry(c, &lwkb_chunks, list) {
+			u32 k;
+			bool dup = false;
+
+			if (c->os != os || c->size != ents[e].size ||
+			    (ents[e].numa != LWKB_NUMA_ANY && c->nid != ents[e].numa) ||
+			    (ents[e].start && c->start != ents[e].start))
+				continue;
+			for (k = 0; k < e; k++)
+				dup |= found[k] == c;
+			if (!dup) {
+				found[e] = c;
+				break;
+			}
+		}
+		if (!found[e]) {
+			pr_err("lwkboot: no %s chunk of %llu MiB on node %d\n",
+			       os == -1 ? "reserved" : "assigned", ents[e].size >> 20,
+			       ents[e].numa);
+			kfree(found);
+			return -EINVAL;
+		}
+	}
+	for (e = 0; e < nr; e++) {
+		if (os == -1)
+			lwkb_free_chunk(found[e]);
+		else
+			found[e]->os = -1;
+	}
+	kfree(found);
+	return 0;
+}
+
+int lwkb_query_mem(int os, struct lwkb_mem_ent __user *ents, u32 room, u32 *nr,
+		   u32 *total)
+{
+	struct lwkb_chunk *c;
+	struct lwkb_mem_ent ent;
+
+	*nr = 0;
+	*total = 0;
+	list_for_each_entry(c, &lwkb_chunks, list) {
+		if (c->os != os)
+			continue;
+		if (*nr < room) {
+			memset(&ent, 0, sizeof(ent));
+			ent.size = c->size;
+			ent.start = c->start;
+			ent.numa = c->nid;
+			if (copy_to_user(&ents[*nr], &ent, sizeof(ent)))
+				return -EFAULT;
+			(*nr)++;
+		}
+		(*total)++;
+	}
+	return 0;
+}

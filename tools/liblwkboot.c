@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+/* liblwkboot: device access and the IHK list formats. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "lwkb_loader.h"
+#include "liblwkboot.h"
+
+static int devctl(const char *path, unsigned long req, void *arg)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, req, arg);
+	ret = ret < 0 ? -errno : ret;
+	close(fd);
+	return ret;
+}
+
+int lwkb_ctl(unsigned long req, void *arg)
+{
+	return devctl("/dev/mcd0", req, arg);
+}
+
+int lwkb_os_ctl(int os, unsigned long req, void *arg)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/dev/mcos%d", os);
+	return devctl(path, req, arg);
+}
+
+int lwkb_module_loaded(void)
+{
+	return access("/dev/mcd0", F_OK) == 0;
+}
+
+#define FAIL(...) do {					\
+	if (err && errlen)				\
+		snprintf(err, errlen, __VA_ARGS__);	\
+	return -EINVAL;					\
+} while (0)
+
+int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int max,
+		       unsigned int *nr, char *err, size_t errlen)
+{
+	const char *p = s;
+
+	*nr = 0;
+	if (!strcmp(s, "all")) {
+		memset(&ents[0], 0, sizeof(ents[0]));
+		ents[0].size = LWKB_MEM_ALL;
+		ents[0].numa = LWKB_NUMA_ANY;
+		*nr = 1;
+		return 0;
+	}
+	if (!*s)
+		FAIL("empty memory list");
+	for (;;) {
+		const char *start = p;
+		unsigned long long v;
+		char *end;
+		int shift = 0;
+		long node = 0;
+
+		if (*nr >= max)
+			FAIL("more than %u entries in memory list", max);
+		errno = 0;
+		if (*p < '0' || *p > '9')
+			FAIL("expected a size at '%s'", p);
+		v = strtoull(p, &end, 10);
+		if (errno)
+			FAIL("size at '%s' is too large", start);
+		p = end;
+		switch (*p) {
+		case 'k': case 'K': shift = 10; p++; break;
+		case 'm': case 'M': shift = 20; p++; break;
+		case 'g': case 'G': shift = 30; p++; break;
+		case 't': case 'T': shift = 40; p++; break;
+		}
+		if (shift && v > (~0ULL >> shift))
+			FAIL("size at '%s' is too large", start);
+		v <<= shift;
+		if (*p == '@') {
+			p++;
+			if (*p < '0' || *p > '9')
+				FAIL("expected a NUMA node after '@' at '%s'", p);
+			node = strtol(p, &end, 10);
+			if (node > 1023)
+				FAIL("NUMA node %ld is out of range", node);
+			p = end;
+		}
+		if (v == 0 || v % LWKB_MEM_UNIT)
+			FAIL("size %.*s (%llu bytes) is not a non-zero multiple of 4 MiB",
+			     (int)(p - start), start, v);
+		memset(&ents[*nr], 0, sizeof(ents[*nr]));
+		ents[*nr].size = v;
+		ents[*nr].numa = (int)node;
+		(*nr)++;
+		if (!*p)
+			return 0;
+		if (*p != ',')
+			FAIL("unexpected '%c' at '%s' in memory list", *p, p);
+		p++;
+	}
+}
+
+void lwkb_memlist_format(const struct lwkb_mem_ent *ents, unsigned int nr,
+			 char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int i;
+
+	if (len)
+		buf[0] = '\0';
+	for (i = 0; i < nr && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%llu@%d", i ? "," : "",
+			      (unsigned long long)ents[i].size, ents[i].numa);
+}
+
+int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t errlen)
+{
+	char *copy = strdup(s), *save = NULL, *tok;
+	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
+	char sub[160];
+	unsigned int c;
+
+	if (!copy)
+		return -ENOMEM;
+	memset(m->dst, 0xff, sizeof(m->dst));
+	for (tok = strtok_r(copy, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+		char *colon = strchr(tok, ':'), *end;
+		long dst;
+
+		if (!colon) {
+			free(copy);
+			FAIL("IKC map entry '%s' has no ':'", tok);
+		}
+		*colon = '\0';
+		if (lwkb_cpulist_parse(tok, bits, LWKB_MAX_CPUS, sub, sizeof(sub))) {
+			free(copy);
+			FAIL("IKC map: %s", sub);
+		}
+		dst = strtol(colon + 1, &end, 10);
+		if (!colon[1] || *end || dst < 0 || dst >= LWKB_MAX_CPUS) {
+			free(copy);
+			FAIL("IKC map: bad destination CPU '%s'", colon + 1);
+		}
+		for (c = 0; c < LWKB_MAX_CPUS; c++)
+			if (lwkb_test_bit(bits, c))
+				m->dst[c] = (int)dst;
+	}
+	free(copy);
+	if (!*s)
+		FAIL("empty IKC map");
+	return 0;
+}
+
+void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len)
+{
+	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
+	size_t n = 0;
+	int d, c, any;
+
+	if (len)
+		buf[0] = '\0';
+	for (d = 0; d < LWKB_MAX_CPUS; d++) {
+		memset(bits, 0, sizeof(bits));
+		any = 0;
+		for (c = 0; c < LWKB_MAX_CPUS; c++)
+			if (m->dst[c] == d) {
+				lwkb_set_bit(bits, c);
+				any = 1;
+			}
+		if (!any || n >= len)
+			continue;
+		if (n)
+			n += snprintf(buf + n, len - n, "+");
+		if (n < len)
+			n += lwkb_cpulist_format(bits, LWKB_MAX_CPUS, buf + n, len - n);
+		if (n < len)
+			n += snprintf(buf + n, len - n, ":%d", d);
+	}
+}
+
+int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
+		   unsigned int *nr)
+{
+	struct lwkb_mem_list ml = { .ents = (uintptr_t)ents, .nr = max };
+	int ret = os < 0 ? lwkb_ctl(LWKB_QUERY_MEM, &ml) :
+			   lwkb_os_ctl(os, LWKB_OS_QUERY_MEM, &ml);
+
+	if (ret < 0)
+		return ret;
+	*nr = ml.nr;
+	return 0;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * liblwkboot: user-space access to lwkboot.ko (include/lwkboot/ioctl.h).
+ * Every function returns 0 (or a count) on success and -errno on failure.
+ */
+#ifndef LIBLWKBOOT_H
+#define LIBLWKBOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lwkboot/ioctl.h"
+#include "lwkboot/status.h"
+
+int lwkb_ctl(unsigned long req, void *arg);		/* on /dev/mcd0 */
+int lwkb_os_ctl(int os, unsigned long req, void *arg);	/* on /dev/mcosN */
+int lwkb_module_loaded(void);
+
+/* Memory lists, IHK spec 1.3.1.4: SIZE[K|M|G|T][@NODE],... or "all". */
+int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int max,
+		       unsigned int *nr, char *err, size_t errlen);
+void lwkb_memlist_format(const struct lwkb_mem_ent *ents, unsigned int nr,
+			 char *buf, size_t len);
+/* IKC map, IHK spec 1.3.2.4: LIST:CPU+LIST:CPU... */
+int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t errlen);
+void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len);
+int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
+		   unsigned int *nr);
+
+#endif /* LIBLWKBOOT_H */

@@ -1,0 +1,835 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lwkboot: the command line over lwkboot.ko, following IHK's ihkconfig and
+ * ihkosctl (spec 1.3) and the McKernel scripts mcreboot.sh and
+ * mcstop+release.sh for the one-shot "up" and "down".
+ *
+ * Like IHK's commands it prints nothing on success except what a query
+ * asks for, in the same format the matching command takes, so that
+ * `lwkboot release cpu $(lwkboot query cpu)` works.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "lwkb_loader.h"
+#include "liblwkboot.h"
+
+#define DEFAULT_IMAGE	"/usr/share/lwkboot/cokernel.elf"
+#define DEFAULT_MEM	"64M@0"
+#define MAX_ENTS	256
+
+static const char *prog = "lwkboot";
+static int os_index;
+static int os_given;	/* -o was given: query/release address the instance */
+
+static const char usage_text[] =
+"usage: lwkboot [-o N] COMMAND [ARGS]\n"
+"\n"
+"Resources (the reserved pool, /dev/mcd0):\n"
+"  reserve cpu LIST       take CPUs offline for LWKs (IHK CPU list: 1-3,5)\n"
+"  query cpu              print the reserved CPUs\n"
+"  release cpu LIST|all   give CPUs back to Linux\n"
+"  reserve mem MEMLIST    take memory: SIZE[K|M|G|T][@NODE],... (4 MiB units) or all\n"
+"  query mem              print the reserved, unassigned chunks (SIZE@NODE,...)\n"
+"  release mem MEMLIST|all  give memory back to Linux\n"
+"  create                 create an OS instance and print its index\n"
+"  destroy N              destroy instance N (its CPUs and memory go back to the pool)\n"
+"  list                   print the instances\n"
+"\n"
+"Instance N (-o N, default 0; /dev/mcosN):\n"
+"  assign|release cpu LIST    query cpu\n"
+"  assign|release mem MEMLIST|all    query mem\n"
+"  set ikc_map MAP        IKC map LIST:CPU+LIST:CPU...   get ikc_map\n"
+"  load FILE              load a co-kernel ELF image\n"
+"  kargs STRING           set the kernel arguments\n"
+"  boot                   boot it (status becomes BOOTING, then RUNNING)\n"
+"  status [--wait STATE] [--timeout SEC]\n"
+"                         print one of INACTIVE BOOTING RUNNING SHUTDOWN PANIC\n"
+"                         HUNGUP FREEZING FROZEN, or wait for STATE\n"
+"  kmsg                   print the kernel message buffer\n"
+"  clear_kmsg             clear it\n"
+"  shutdown               stop every LWK core (INIT)\n"
+"  query_free_mem         print the instance's memory in bytes\n"
+"\n"
+"One shot:\n"
+"  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-t SEC] [IMAGE]\n"
+"      load the module if needed, reserve, create, assign, load, boot and\n"
+"      wait for RUNNING; on failure undo every step (as mcreboot.sh).\n"
+"      Defaults: the upper half of the online CPUs, " DEFAULT_MEM ",\n"
+"      IMAGE " DEFAULT_IMAGE ", 60 s.\n"
+"  down   shut down and destroy every instance, release all CPUs and memory,\n"
+"         unload the module (as mcstop+release.sh)\n"
+"\n"
+"Every command accepts -h/--help.  Exit status 0 on success, 1 on failure,\n"
+"2 for bad usage.\n";
+
+static void usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see '%s --help')\n", prog);
+	exit(2);
+}
+
+static int __attribute__((format(printf, 2, 3))) fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(-err));
+	if (err == -EACCES || err == -EPERM)
+		fprintf(stderr, " (lwkboot needs root)");
+	else if (err == -ENOENT && !lwkb_module_loaded())
+		fprintf(stderr, " (is lwkboot.ko loaded? try 'lwkboot up')");
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+/* ---- argument helpers ---- */
+static int parse_cpus(const char *s, struct lwkb_cpuset *set)
+{
+	char err[160];
+
+	if (lwkb_cpulist_parse(s, set->bits, LWKB_MAX_CPUS, err, sizeof(err)))
+		die_usage("bad CPU list '%s': %s", s, err);
+	return 0;
+}
+
+static void print_cpus(const struct lwkb_cpuset *set)
+{
+	char buf[4096];
+
+	lwkb_cpulist_format(set->bits, LWKB_MAX_CPUS, buf, sizeof(buf));
+	printf("%s\n", buf);
+}
+
+static unsigned int parse_mem(const char *s, struct lwkb_mem_ent *ents)
+{
+	char err[160];
+	unsigned int nr;
+
+	if (lwkb_memlist_parse(s, ents, MAX_ENTS, &nr, err, sizeof(err)))
+		die_usage("bad memory list '%s': %s", s, err);
+	return nr;
+}
+
+static int print_mem(int os)
+{
+	struct lwkb_mem_ent ents[MAX_ENTS];
+	char buf[MAX_ENTS * 32];
+	unsigned int nr;
+	int ret = lwkb_query_mem(os, ents, MAX_ENTS, &nr);
+
+	if (ret)
+		return fail(ret, "query mem");
+	lwkb_memlist_format(ents, nr, buf, sizeof(buf));
+	printf("%s\n", buf);
+	return 0;
+}
+
+static int online_cpus(struct lwkb_cpuset *set)
+{
+	char buf[4096];
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	char err[160];
+
+	memset(set, 0, sizeof(*set));
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return lwkb_cpulist_parse(buf, set->bits, LWKB_MAX_CPUS, err, sizeof(err)) ? -EINVAL : 0;
+}
+
+/* Clear explanations for the errors a value can cause. */
+static int check_cpus_for_reserve(const struct lwkb_cpuset *set)
+{
+	struct lwkb_cpuset online, reserved;
+	unsigned int c;
+
+	if (online_cpus(&online))
+		return 0;
+	if (lwkb_ctl(LWKB_QUERY_CPU, &reserved))
+		memset(&reserved, 0, sizeof(reserved));
+	for (c = 0; c < LWKB_MAX_CPUS; c++) {
+		if (!lwkb_test_bit(set->bits, c))
+			continue;
+		if (c == 0)
+			return fail(0, "reserve cpu: CPU 0 cannot be reserved (Linux needs it)");
+		if (lwkb_test_bit(reserved.bits, c))
+			return fail(0, "reserve cpu: CPU %u is already reserved", c);
+		if (!lwkb_test_bit(online.bits, c))
+			return fail(0, "reserve cpu: CPU %u does not exist or is offline", c);
+	}
+	return 0;
+}
+
+/* ---- status ---- */
+static int status_of(int os)
+{
+	return lwkb_os_ctl(os, LWKB_OS_STATUS, NULL);
+}
+
+static int parse_state(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < LWKB_STATUS_NR; i++)
+		if (!strcmp(s, lwkb_status_name(i)))
+			return (int)i;
+	return -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits for state; 0, or 1 with a message on timeout or a fatal state. */
+static int wait_state(int os, int want, double timeout)
+{
+	double end = now() + timeout;
+	int st;
+
+	for (;;) {
+		st = status_of(os);
+		if (st < 0)
+			return fail(st, "status of OS %d", os);
+		if (st == want)
+			return 0;
+		if (want == LWKB_STATUS_RUNNING &&
+		    (st == LWKB_STATUS_PANIC || st == LWKB_STATUS_INACTIVE))
+			return fail(0, "OS %d is %s, not RUNNING (see 'lwkboot -o %d kmsg')",
+				    os, lwkb_status_name(st), os);
+		if (now() > end)
+			return fail(0, "OS %d is still %s after %.0f s, not %s", os,
+				    lwkb_status_name(st), timeout, lwkb_status_name(want));
+		usleep(20000);
+	}
+}
+
+static int read_file(const char *path, void **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (!f)
+		return -errno;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return -EIO;
+	}
+	*buf = malloc(n ? n : 1);
+	if (!*buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	if (fread(*buf, 1, n, f) != (size_t)n) {
+		free(*buf);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+}
+
+static int do_load(int os, const char *path)
+{
+	struct lwkb_buf b;
+	void *img = NULL;
+	size_t len = 0;
+	char err[200];
+	struct lwkb_elf_info ei;
+	int ret = read_file(path, &img, &len);
+
+	if (ret)
+		return fail(ret, "load: cannot read '%s'", path);
+	/* Same checks as the module, here to say exactly what is wrong. */
+	if (lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err))) {
+		free(img);
+		return fail(0, "load: '%s' is not a valid co-kernel image: %s", path, err);
+	}
+	b.addr = (uintptr_t)img;
+	b.len = len;
+	ret = lwkb_os_ctl(os, LWKB_OS_LOAD, &b);
+	free(img);
+	if (ret == -ENOEXEC)
+		return fail(ret, "load '%s' into OS %d: the image does not fit in its memory", path, os);
+	if (ret)
+		return fail(ret, "load '%s' into OS %d", path, os);
+	return 0;
+}
+
+static int do_kargs(int os, const char *s)
+{
+	struct lwkb_buf b = { .addr = (uintptr_t)s, .len = strlen(s) };
+	int ret;
+
+	if (b.len >= LWKB_KARGS_SIZE)
+		return fail(0, "kargs: %zu bytes, at most %d", (size_t)b.len, LWKB_KARGS_SIZE - 1);
+	ret = lwkb_os_ctl(os, LWKB_OS_KARGS, &b);
+	return ret ? fail(ret, "kargs for OS %d", os) : 0;
+}
+
+static int do_kmsg(int os)
+{
+	static char buf[1 << 17];
+	struct lwkb_buf b = { .addr = (uintptr_t)buf, .len = sizeof(buf) };
+	int n = lwkb_os_ctl(os, LWKB_OS_KMSG, &b);
+
+	if (n < 0)
+		return fail(n, "kmsg of OS %d", os);
+	fwrite(buf, 1, n, stdout);
+	return 0;
+}
+
+/* ---- module loading ---- */
+static int run(const char *const argv[])
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return -errno;
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
+}
+
+/*
+ * insmod, with the "lwkboot.NAME=VALUE" parameters of the kernel command
+ * line, as modprobe passes them (insmod alone would not).
+ */
+static int load_module(void)
+{
+	char path[512], cmdline[4096], *tok, *save = NULL;
+	const char *argv[64];
+	struct utsname u;
+	const char *env = getenv("LWKBOOT_MODULE");
+	FILE *f;
+	int i, n = 0;
+
+	uname(&u);
+	if (env)
+		snprintf(path, sizeof(path), "%s", env);
+	else
+		snprintf(path, sizeof(path), "/lib/modules/%s/extra/lwkboot.ko", u.release);
+	if (access(path, R_OK))
+		return fail(-errno, "up: module %s", path);
+	argv[n++] = "insmod";
+	argv[n++] = path;
+	cmdline[0] = '\0';
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	for (tok = strtok_r(cmdline, " \n", &save); tok && n < 62;
+	     tok = strtok_r(NULL, " \n", &save))
+		if (!strncmp(tok, "lwkboot.", 8) && strchr(tok, '='))
+			argv[n++] = tok + 8;
+	argv[n] = NULL;
+	if (run(argv))
+		return fail(0, "up: insmod %s failed (see dmesg)", path);
+	for (i = 0; i < 100 && !lwkb_module_loaded(); i++)
+		usleep(10000);
+	return lwkb_module_loaded() ? 0 : fail(0, "up: /dev/mcd0 did not appear");
+}
+
+static int unload_module(void)
+{
+	const char *argv[] = { "rmmod", "lwkboot", NULL };
+
+	return run(argv);
+}
+
+/* ---- up / down ---- */
+static int cmd_up(int argc, char **argv)
+{
+	const char *cpus = NULL, *mem = DEFAULT_MEM, *ikc = NULL, *kargs = "";
+	const char *image = DEFAULT_IMAGE;
+	struct lwkb_cpuset set, online;
+	struct lwkb_mem_ent ents[MAX_ENTS], before[MAX_ENTS], after[MAX_ENTS];
+	struct lwkb_mem_list ml;
+	struct lwkb_ikc_map map;
+	unsigned int nents, nb = 0, na = 0, i, j, c, n;
+	double timeout = 60;
+	int opt, ret, os = -1, loaded = 0, cpus_done = 0, mem_done = 0, booted = 0;
+	char err[160];
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "c:m:r:k:t:h")) != -1) {
+		switch (opt) {
+		case 'c': cpus = optarg; break;
+		case 'm': mem = optarg; break;
+		case 'r': ikc = optarg; break;
+		case 'k': kargs = optarg; break;
+		case 't': timeout = atof(optarg);
+			if (timeout <= 0)
+				die_usage("up: bad timeout '%s'", optarg);
+			break;
+		case 'h': usage(stdout); return 0;
+		default: die_usage("up: bad option");
+		}
+	}
+	if (optind < argc)
+		image = argv[optind++];
+	if (optind < argc)
+		die_usage("up: unexpected argument '%s'", argv[optind]);
+	nents = parse_mem(mem, ents);
+	if (ikc && lwkb_ikcmap_parse(ikc, &map, err, sizeof(err)))
+		die_usage("up: bad IKC map '%s': %s", ikc, err);
+	if (cpus) {
+		parse_cpus(cpus, &set);
+	} else {
+		/* mcreboot.sh: the upper half of the CPUs. */
+		if (online_cpus(&online))
+			return fail(0, "up: cannot read the online CPUs");
+		memset(&set, 0, sizeof(set));
+		for (c = 0, n = 0; c < LWKB_MAX_CPUS; c++)
+			n += lwkb_test_bit(online.bits, c);
+		if (n < 2)
+			return fail(0, "up: only %u CPU online, none to spare", n);
+		for (c = LWKB_MAX_CPUS, i = 0; c-- > 0 && i < n / 2;)
+			if (lwkb_test_bit(online.bits, c)) {
+				lwkb_set_bit(set.bits, c);
+				i++;
+			}
+	}
+	if (access(image, R_OK))
+		return fail(-errno, "up: image '%s'", image);
+
+	if (!lwkb_module_loaded()) {
+		if (load_module())
+			return 1;
+		loaded = 1;
+	}
+	/* As mcreboot.sh: memory first, then CPUs. */
+	lwkb_query_mem(-1, before, MAX_ENTS, &nb);
+	ml.ents = (uintptr_t)ents;
+	ml.nr = nents;
+	ret = lwkb_ctl(LWKB_RESERVE_MEM, &ml);
+	if (ret) {
+		fail(ret, "up: reserve mem %s", mem);
+		goto unwind;
+	}
+	mem_done = 1;
+	if (check_cpus_for_reserve(&set))
+		goto unwind;
+	ret = lwkb_ctl(LWKB_RESERVE_CPU, &set);
+	if (ret) {
+		fail(ret, "up: reserve cpu");
+		goto unwind;
+	}
+	cpus_done = 1;
+	os = lwkb_ctl(LWKB_CREATE_OS, NULL);
+	if (os < 0) {
+		fail(os, "up: create");
+		os = -1;
+		goto unwind;
+	}
+	ret = lwkb_os_ctl(os, LWKB_OS_ASSIGN_CPU, &set);
+	if (ret) {
+		fail(ret, "up: assign cpu to OS %d", os);
+		goto unwind;
+	}
+	if (ikc && (ret = lwkb_os_ctl(os, LWKB_OS_SET_IKC_MAP, &map))) {
+		fail(ret, "up: set ikc_map %s", ikc);
+		goto unwind;
+	}
+	/* Assign exactly the chunks this call reserved. */
+	lwkb_query_mem(-1, after, MAX_ENTS, &na);
+	for (i = 0, n = 0; i < na; i++) {
+		int old = 0;
+
+		for (j = 0; j < nb; j++)
+			old |= before[j].start == after[i].start && before[j].size == after[i].size;
+		if (!old)
+			after[n++] = after[i];
+	}
+	ml.ents = (uintptr_t)after;
+	ml.nr = n;
+	ret = n ? lwkb_os_ctl(os, LWKB_OS_ASSIGN_MEM, &ml) : -ENOMEM;
+	if (ret) {
+		fail(ret, "up: assign mem to OS %d", os);
+		goto unwind;
+	}
+	if (do_load(os, image) || do_kargs(os, kargs))
+		goto unwind;
+	ret = lwkb_os_ctl(os, LWKB_OS_BOOT, NULL);
+	if (ret) {
+		fail(ret, "up: boot OS %d (see dmesg)", os);
+		goto unwind;
+	}
+	booted = 1;
+	if (wait_state(os, LWKB_STATUS_RUNNING, timeout))
+		goto unwind;
+	printf("%d\n", os);
+	return 0;
+
+unwind:
+	/* Reverse order, as mcreboot.sh's error_exit. */
+	fprintf(stderr, "%s: up failed; undoing\n", prog);
+	if (booted)
+		lwkb_os_ctl(os, LWKB_OS_SHUTDOWN, NULL);
+	if (os >= 0) {
+		lwkb_u32 idx = os;
+
+		if (lwkb_ctl(LWKB_DESTROY_OS, &idx))
+			fprintf(stderr, "%s: undo: destroy OS %d failed\n", prog, os);
+	}
+	if (cpus_done && lwkb_ctl(LWKB_RELEASE_CPU, &set))
+		fprintf(stderr, "%s: undo: release cpu failed\n", prog);
+	if (mem_done) {
+		/* Release the chunks this call reserved (they are back in the pool). */
+		lwkb_query_mem(-1, after, MAX_ENTS, &na);
+		for (i = 0, n = 0; i < na; i++) {
+			int old = 0;
+
+			for (j = 0; j < nb; j++)
+				old |= before[j].start == after[i].start && before[j].size == after[i].size;
+			if (!old)
+				after[n++] = after[i];
+		}
+		ml.ents = (uintptr_t)after;
+		ml.nr = n;
+		if (n && lwkb_ctl(LWKB_RELEASE_MEM, &ml))
+			fprintf(stderr, "%s: undo: release mem failed\n", prog);
+	}
+	if (loaded && unload_module())
+		fprintf(stderr, "%s: undo: rmmod lwkboot failed\n", prog);
+	return 1;
+}
+
+static int cmd_down(void)
+{
+	struct lwkb_os_list ol;
+	struct lwkb_cpuset set;
+	struct lwkb_mem_list ml = { 0 };
+	unsigned int i, c, any = 0;
+	int ret, bad = 0;
+
+	if (!lwkb_module_loaded())
+		return 0;	/* nothing is up */
+	ret = lwkb_ctl(LWKB_LIST_OS, &ol);
+	if (ret)
+		return fail(ret, "down: list");
+	for (i = 0; i < ol.nr; i++) {
+		lwkb_u32 idx = ol.index[i];
+		int st = status_of(idx);
+
+		if (st > 0 && st != LWKB_STATUS_INACTIVE &&
+		    (ret = lwkb_os_ctl(idx, LWKB_OS_SHUTDOWN, NULL)))
+			bad |= fail(ret, "down: shutdown OS %u", idx);
+		if ((ret = lwkb_ctl(LWKB_DESTROY_OS, &idx)))
+			bad |= fail(ret, "down: destroy OS %u", idx);
+	}
+	ret = lwkb_ctl(LWKB_QUERY_CPU, &set);
+	for (c = 0; !ret && c < LWKB_MAX_CPUS; c++)
+		any |= lwkb_test_bit(set.bits, c);
+	if (!ret && any && (ret = lwkb_ctl(LWKB_RELEASE_CPU, &set)))
+		bad |= fail(ret, "down: release cpu");
+	if ((ret = lwkb_ctl(LWKB_RELEASE_MEM, &ml)))
+		bad |= fail(ret, "down: release mem all");
+	if (!bad && unload_module())
+		bad |= fail(0, "down: rmmod lwkboot failed");
+	return bad;
+}
+
+/* ---- dispatch ---- */
+static int need(int argc, int n, const char *what)
+{
+	if (argc != n)
+		die_usage("%s: expected %d argument%s, got %d", what, n - 1,
+			  n == 2 ? "" : "s", argc - 1);
+	return 0;
+}
+
+static int cmd_cpu_mem(const char *verb, int argc, char **argv, int on_os)
+{
+	struct lwkb_cpuset set;
+	struct lwkb_mem_ent ents[MAX_ENTS];
+	struct lwkb_mem_list ml = { .ents = (uintptr_t)ents };
+	int is_cpu = !strcmp(argv[1], "cpu"), ret;
+	unsigned long req;
+
+	if (strcmp(argv[1], "cpu") && strcmp(argv[1], "mem"))
+		die_usage("%s: want 'cpu' or 'mem', got '%s'", verb, argv[1]);
+	if (!strcmp(verb, "query")) {
+		need(argc, 2, "query");
+		if (!is_cpu)
+			return print_mem(on_os ? os_index : -1);
+		ret = on_os ? lwkb_os_ctl(os_index, LWKB_OS_QUERY_CPU, &set)
+			    : lwkb_ctl(LWKB_QUERY_CPU, &set);
+		if (ret)
+			return fail(ret, "query cpu");
+		print_cpus(&set);
+		return 0;
+	}
+	need(argc, 3, verb);
+	if (is_cpu) {
+		if (!strcmp(argv[2], "all") && !strcmp(verb, "release")) {
+			ret = on_os ? lwkb_os_ctl(os_index, LWKB_OS_QUERY_CPU, &set)
+				    : lwkb_ctl(LWKB_QUERY_CPU, &set);
+			if (ret)
+				return fail(ret, "release cpu all");
+		} else {
+			parse_cpus(argv[2], &set);
+		}
+		if (!strcmp(verb, "reserve")) {
+			if (check_cpus_for_reserve(&set))
+				return 1;
+			req = LWKB_RESERVE_CPU;
+		} else if (!strcmp(verb, "release")) {
+			req = on_os ? LWKB_OS_RELEASE_CPU : LWKB_RELEASE_CPU;
+		} else {
+			req = LWKB_OS_ASSIGN_CPU;
+		}
+		ret = on_os ? lwkb_os_ctl(os_index, req, &set) : lwkb_ctl(req, &set);
+		if (ret == -EBUSY && !on_os && req == LWKB_RELEASE_CPU)
+			return fail(ret, "release cpu %s: assigned to an OS instance", argv[2]);
+		if (ret == -EBUSY && on_os)
+			return fail(ret, "%s cpu %s for OS %d: already booted or assigned elsewhere",
+				    verb, argv[2], os_index);
+		if (ret == -EINVAL && req != LWKB_RESERVE_CPU)
+			return fail(ret, "%s cpu %s%s: a CPU is not %s", verb, argv[2],
+				    on_os ? " for the OS" : "",
+				    req == LWKB_OS_ASSIGN_CPU ? "reserved" :
+				    on_os ? "assigned to this OS" : "reserved");
+		return ret ? fail(ret, "%s cpu %s", verb, argv[2]) : 0;
+	}
+	if (!strcmp(argv[2], "all") && !strcmp(verb, "release"))
+		ml.nr = 0;
+	else
+		ml.nr = parse_mem(argv[2], ents);
+	if (!strcmp(verb, "reserve"))
+		req = LWKB_RESERVE_MEM;
+	else if (!strcmp(verb, "release"))
+		req = on_os ? LWKB_OS_RELEASE_MEM : LWKB_RELEASE_MEM;
+	else
+		req = LWKB_OS_ASSIGN_MEM;
+	ret = on_os ? lwkb_os_ctl(os_index, req, &ml) : lwkb_ctl(req, &ml);
+	if (ret == -ENOMEM)
+		return fail(ret, "%s mem %s: not that much %s memory", verb, argv[2],
+			    req == LWKB_RESERVE_MEM ? "free" : "reserved");
+	if (ret == -EINVAL && req == LWKB_RESERVE_MEM)
+		return fail(ret, "reserve mem %s: unknown NUMA node or bad size", argv[2]);
+	return ret ? fail(ret, "%s mem %s", verb, argv[2]) : 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int ret;
+
+	while (argc > 1 && argv[1][0] == '-') {
+		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(argv[1], "-o") && argc > 2) {
+			char *end;
+			long v = strtol(argv[2], &end, 10);
+
+			if (!*argv[2] || *end || v < 0 || v >= LWKB_MAX_OS)
+				die_usage("-o: bad OS index '%s' (0-%d)", argv[2], LWKB_MAX_OS - 1);
+			os_index = (int)v;
+			os_given = 1;
+			argc -= 2;
+			argv += 2;
+			continue;
+		}
+		die_usage("unknown option '%s'", argv[1]);
+	}
+	if (argc < 2)
+		die_usage("no command");
+	cmd = argv[1];
+	argc--;
+	argv++;
+	for (int i = 1; i < argc; i++)
+		if ((!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) && strcmp(cmd, "kargs")) {
+			usage(stdout);
+			return 0;
+		}
+
+	if (!strcmp(cmd, "reserve") || !strcmp(cmd, "query") || !strcmp(cmd, "release") ||
+	    !strcmp(cmd, "assign")) {
+		int on_os = !strcmp(cmd, "assign");
+
+		if (argc < 2)
+			die_usage("%s: want 'cpu' or 'mem'", cmd);
+		/* query/release address the pool unless -o was given (IHK's
+		 * ihkconfig vs ihkosctl); reserve is always the pool's. */
+		if (os_given && strcmp(cmd, "reserve"))
+			on_os = 1;
+		return cmd_cpu_mem(cmd, argc, argv, on_os);
+	}
+	if (!strcmp(cmd, "create")) {
+		need(argc, 1, "create");
+		ret = lwkb_ctl(LWKB_CREATE_OS, NULL);
+		if (ret < 0)
+			return fail(ret, "create");
+		printf("%d\n", ret);
+		return 0;
+	}
+	if (!strcmp(cmd, "destroy")) {
+		lwkb_u32 idx;
+		char *end;
+
+		need(argc, 2, "destroy");
+		idx = strtoul(argv[1], &end, 10);
+		if (!*argv[1] || *end)
+			die_usage("destroy: bad OS index '%s'", argv[1]);
+		ret = lwkb_ctl(LWKB_DESTROY_OS, &idx);
+		if (ret == -EBUSY)
+			return fail(ret, "destroy %s: it is booted; shut it down first", argv[1]);
+		if (ret == -ENOENT)
+			return fail(ret, "destroy %s: no such OS instance", argv[1]);
+		return ret ? fail(ret, "destroy %s", argv[1]) : 0;
+	}
+	if (!strcmp(cmd, "list")) {
+		struct lwkb_os_list ol;
+
+		need(argc, 1, "list");
+		ret = lwkb_ctl(LWKB_LIST_OS, &ol);
+		if (ret)
+			return fail(ret, "list");
+		for (unsigned int i = 0; i < ol.nr; i++) {
+			int st = status_of(ol.index[i]);
+
+			printf("%u %s\n", ol.index[i], st >= 0 ? lwkb_status_name(st) : "?");
+		}
+		return 0;
+	}
+	if (!strcmp(cmd, "set") || !strcmp(cmd, "get")) {
+		struct lwkb_ikc_map map;
+		char err[160], buf[8192];
+
+		if (argc < 2 || strcmp(argv[1], "ikc_map"))
+			die_usage("%s: only 'ikc_map' can be %s", cmd, cmd[0] == 's' ? "set" : "read");
+		if (cmd[0] == 's') {
+			need(argc, 3, "set ikc_map");
+			if (lwkb_ikcmap_parse(argv[2], &map, err, sizeof(err)))
+				die_usage("set ikc_map: bad map '%s': %s", argv[2], err);
+			ret = lwkb_os_ctl(os_index, LWKB_OS_SET_IKC_MAP, &map);
+			return ret ? fail(ret, "set ikc_map %s for OS %d", argv[2], os_index) : 0;
+		}
+		need(argc, 2, "get ikc_map");
+		ret = lwkb_os_ctl(os_index, LWKB_OS_GET_IKC_MAP, &map);
+		if (ret)
+			return fail(ret, "get ikc_map of OS %d", os_index);
+		lwkb_ikcmap_format(&map, buf, sizeof(buf));
+		printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(cmd, "load")) {
+		need(argc, 2, "load");
+		return do_load(os_index, argv[1]);
+	}
+	if (!strcmp(cmd, "kargs")) {
+		need(argc, 2, "kargs");
+		return do_kargs(os_index, argv[1]);
+	}
+	if (!strcmp(cmd, "boot")) {
+		need(argc, 1, "boot");
+		ret = lwkb_os_ctl(os_index, LWKB_OS_BOOT, NULL);
+		if (ret == -EBUSY)
+			return fail(ret, "boot OS %d: it is already booted", os_index);
+		if (ret == -ENOENT)
+			return fail(ret, "boot OS %d: no image loaded (or no such OS)", os_index);
+		return ret ? fail(ret, "boot OS %d (see dmesg)", os_index) : 0;
+	}
+	if (!strcmp(cmd, "status")) {
+		int want = -1;
+		double timeout = 60;
+
+		for (int i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
+				want = parse_state(argv[++i]);
+				if (want < 0)
+					die_usage("status: unknown state '%s'", argv[i]);
+			} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+				timeout = atof(argv[++i]);
+				if (timeout <= 0)
+					die_usage("status: bad timeout '%s'", argv[i]);
+			} else {
+				die_usage("status: unexpected argument '%s'", argv[i]);
+			}
+		}
+		if (want >= 0)
+			return wait_state(os_index, want, timeout);
+		ret = status_of(os_index);
+		if (ret < 0)
+			return fail(ret, "status of OS %d", os_index);
+		printf("%s\n", lwkb_status_name(ret));
+		return 0;
+	}
+	if (!strcmp(cmd, "kmsg")) {
+		need(argc, 1, "kmsg");
+		return do_kmsg(os_index);
+	}
+	if (!strcmp(cmd, "clear_kmsg")) {
+		need(argc, 1, "clear_kmsg");
+		ret = lwkb_os_ctl(os_index, LWKB_OS_CLEAR_KMSG, NULL);
+		return ret ? fail(ret, "clear_kmsg of OS %d", os_index) : 0;
+	}
+	if (!strcmp(cmd, "shutdown")) {
+		need(argc, 1, "shutdown");
+		ret = lwkb_os_ctl(os_index, LWKB_OS_SHUTDOWN, NULL);
+		if (ret == -EINVAL)
+			return fail(ret, "shutdown OS %d: it is not booted", os_index);
+		return ret ? fail(ret, "shutdown OS %d", os_index) : 0;
+	}
+	if (!strcmp(cmd, "query_free_mem")) {
+		unsigned long long v;
+
+		need(argc, 1, "query_free_mem");
+		ret = lwkb_os_ctl(os_index, LWKB_OS_QUERY_FREE_MEM, &v);
+		if (ret)
+			return fail(ret, "query_free_mem of OS %d", os_index);
+		printf("%llu\n", v);
+		return 0;
+	}
+	if (!strcmp(cmd, "up"))
+		return cmd_up(argc, argv);
+	if (!strcmp(cmd, "down")) {
+		need(argc, 1, "down");
+		return cmd_down();
+	}
+	die_usage("unknown command '%s'", cmd);
+}
