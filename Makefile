@@ -1,7 +1,7 @@
 # lwkboot: the one entry point.
 #   make            build everything (trampoline, loader, co-kernel, EFI host, tests)
 #   make test       run every test (unit, fuzz smoke, QEMU/OVMF); ends "N passed, N failed"
-#   make run        the main job; until the Linux path lands, same as run-efi
+#   make run        boot the demo co-kernel next to Linux in QEMU and show its log
 #   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF (8 CPUs)
 #   make unit       host unit tests only
 #   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each, default 60)
@@ -25,7 +25,7 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 
 .PHONY: all deps deps-build test unit qemu-tests fuzz bench run run-efi clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
-	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot
+	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot kmod-all
 
 help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -143,7 +143,10 @@ fuzz:
 	@tests/fuzz/run $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # ---- QEMU ----
-run: run-efi
+run:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
+	qemu/linux-vm --smp 4 qemu/demo.sh
 
 run-efi:
 	@scripts/install-deps all

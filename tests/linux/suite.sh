@@ -1,0 +1,210 @@
+#!/bin/sh
+# lwkboot tests that run inside the Linux VM (qemu/linux-vm, 4 CPUs), as
+# root, with busybox.  One boot runs them all; the last line is
+# "N passed, N failed".  Needs --smp 4: Linux keeps CPUs 0-1.
+ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
+img=/usr/share/lwkboot/cokernel.elf
+pass=0 fail=0
+problems=""
+
+note() { problems="$problems
+     $*"; }
+check() {	# check DESCRIPTION COMMAND...: the command must succeed
+	d=$1; shift
+	"$@" >/tmp/out 2>&1 || note "$d: '$*' failed: $(head -c 300 /tmp/out)"
+}
+refuse() {	# refuse DESCRIPTION MESSAGE-REGEX COMMAND...: must fail saying so
+	d=$1 re=$2; shift 2
+	if "$@" >/tmp/out 2>&1; then
+		note "$d: '$*' succeeded"
+	elif ! grep -qE "$re" /tmp/out; then
+		note "$d: '$*' said '$(head -c 300 /tmp/out)', expected /$re/"
+	fi
+}
+same() {	# same DESCRIPTION EXPECTED ACTUAL
+	[ "$2" = "$3" ] || note "$1: expected '$2', got '$3'"
+}
+done_test() {
+	if [ -z "$problems" ]; then
+		echo "PASS $1"; pass=$((pass + 1))
+	else
+		echo "FAIL $1$problems"; fail=$((fail + 1))
+	fi
+	problems=""
+}
+memfree() { awk '/^MemFree/ { print $2 }' /proc/meminfo; }
+online() { cat /sys/devices/system/cpu/online; }
+near() {	# near DESCRIPTION KB-BEFORE KB-AFTER: within 8 MiB
+	d=$(( $2 - $3 )); [ $d -lt 0 ] && d=$(( -d ))
+	[ $d -le 8192 ] || note "$1: MemFree moved by $d kB ($2 -> $3)"
+}
+state() {	# what "changes nothing" compares
+	echo "online=$(online) reserved=$(lwkboot query cpu 2>&1) mem=$(lwkboot query mem 2>&1) os=$(lwkboot list 2>&1 | tr '\n' ' ')"
+}
+insmod_lwkb() { insmod $ko tramp_addr=0x70000 tramp_pages=16; }
+
+mem0=$(memfree)
+
+# ---- the step-by-step flow (ihkconfig/ihkosctl style) ----
+check "insmod" insmod_lwkb
+check "reserve cpu" lwkboot reserve cpu 2-3
+same "query cpu" "2-3" "$(lwkboot query cpu)"
+same "CPUs 2-3 offline" "0-1" "$(online)"
+check "reserve mem" lwkboot reserve mem 64M@0
+total=0
+for e in $(lwkboot query mem | tr ',' ' '); do total=$((total + ${e%@*})); done
+same "reserved bytes" 67108864 "$total"
+same "create" 0 "$(lwkboot create)"
+check "assign cpu" lwkboot -o 0 assign cpu 2-3
+same "os query cpu" "2-3" "$(lwkboot -o 0 query cpu)"
+check "assign mem" lwkboot -o 0 assign mem all
+same "pool empty after assign" "" "$(lwkboot query mem)"
+same "query_free_mem" 67108864 "$(lwkboot -o 0 query_free_mem)"
+check "set ikc_map" lwkboot -o 0 set ikc_map 2-3:0
+same "get ikc_map" "2-3:0" "$(lwkboot -o 0 get ikc_map)"
+same "status before boot" INACTIVE "$(lwkboot -o 0 status)"
+check "load" lwkboot -o 0 load $img
+check "kargs" lwkboot -o 0 kargs 'step=1 "quoted words"'
+check "boot" lwkboot -o 0 boot
+check "wait RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 30
+same "status" RUNNING "$(lwkboot -o 0 status)"
+lwkboot -o 0 kmsg > /tmp/kmsg
+grep -qxF 'demo: kargs: step=1 "quoted words"' /tmp/kmsg || note "kmsg lacks the kernel arguments"
+grep -qxF 'demo: all 2 cores up, RUNNING' /tmp/kmsg || note "kmsg lacks 'all 2 cores up'"
+grep -qxF 'demo: core 1 up (cpu 3, APIC id 3, NUMA 0)' /tmp/kmsg || note "kmsg lacks core 1"
+done_test step_by_step_boot
+
+refuse "assign after boot" "already booted" lwkboot -o 0 assign cpu 2
+refuse "boot twice" "already booted" lwkboot -o 0 boot
+refuse "destroy while booted" "shut it down first" lwkboot destroy 0
+refuse "release an assigned CPU" "assigned to an OS" lwkboot release cpu 2
+done_test refused_while_booted
+
+check "shutdown" lwkboot -o 0 shutdown
+same "status after shutdown" INACTIVE "$(lwkboot -o 0 status)"
+lwkboot -o 0 kmsg | grep -q 'all 2 cores up' || note "kmsg did not survive shutdown"
+check "boot again" lwkboot -o 0 boot
+check "RUNNING again" lwkboot -o 0 status --wait RUNNING --timeout 30
+check "shutdown again" lwkboot -o 0 shutdown
+check "clear_kmsg" lwkboot -o 0 clear_kmsg
+same "kmsg cleared" "" "$(lwkboot -o 0 kmsg)"
+check "destroy" lwkboot destroy 0
+same "memory back in the pool" 67108864 "$(lwkboot query mem | tr ',' '\n' | awk -F@ '{ s += $1 } END { print s }')"
+check "release cpu" lwkboot release cpu 2-3
+same "CPUs online after release" "0-3" "$(online)"
+check "release mem" lwkboot release mem all
+same "pool empty" "" "$(lwkboot query mem)"
+check "rmmod" rmmod lwkboot
+near "MemFree after release" "$mem0" "$(memfree)"
+done_test step_by_step_release
+
+# ---- CPUs that ran an LWK run Linux work again ----
+n=0
+for c in 2 3; do
+	out=$(taskset -c $c sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; awk "{print \$39}" /proc/self/stat')
+	[ "$out" = "$c" ] && n=$((n + 1)) || note "a task pinned to CPU $c ran on '$out'"
+done
+same "CPUs running Linux work" 2 "$n"
+done_test cpus_reusable
+
+# ---- bad input: a clear error and nothing changed ----
+check "insmod" insmod_lwkb
+check "reserve cpu 2" lwkboot reserve cpu 2
+check "reserve mem" lwkboot reserve mem 8M@0
+before=$(state)
+m1=$(memfree)
+refuse "unknown CPU" "CPU 9 does not exist" lwkboot reserve cpu 9
+refuse "CPU 0" "CPU 0 cannot be reserved" lwkboot reserve cpu 0
+refuse "already reserved" "CPU 2 is already reserved" lwkboot reserve cpu 2
+refuse "descending list" "range 3-2 is not ascending" lwkboot reserve cpu 3-2
+refuse "more memory than free" "not that much free memory" lwkboot reserve mem 64G@0
+refuse "not 4 MiB" "not a non-zero multiple of 4 MiB" lwkboot reserve mem 5M@0
+refuse "unknown NUMA node" "unknown NUMA node" lwkboot reserve mem 4M@7
+refuse "release unreserved CPU" "not reserved" lwkboot release cpu 3
+refuse "destroy unknown OS" "no such OS instance" lwkboot destroy 5
+refuse "not root" "needs root" su nobody -s /bin/sh -c 'lwkboot query cpu'
+refuse "not root, reserve" "needs root" su nobody -s /bin/sh -c 'lwkboot reserve cpu 3'
+same "state unchanged (pool)" "$before" "$(state)"
+near "MemFree unchanged" "$m1" "$(memfree)"
+same "create" 0 "$(lwkboot create)"
+refuse "boot before load" "no image loaded" lwkboot -o 0 boot
+refuse "assign an unreserved CPU" "not reserved" lwkboot -o 0 assign cpu 3
+check "assign cpu" lwkboot -o 0 assign cpu 2
+check "assign mem" lwkboot -o 0 assign mem 8M@0
+refuse "boot before load (with resources)" "no image loaded" lwkboot -o 0 boot
+refuse "malformed ELF" "not a valid co-kernel image: not an ELF file" lwkboot -o 0 load /etc/passwd
+# The demo with its last segment's p_memsz set to 16 MiB: more than the 8 MiB assigned.
+cp $img /tmp/big.elf
+phoff=$(od -An -tu8 -j32 -N8 /tmp/big.elf | tr -d ' ')
+phnum=$(od -An -tu2 -j56 -N2 /tmp/big.elf | tr -d ' ')
+printf '\000\000\000\001\000\000\000\000' |
+	dd of=/tmp/big.elf bs=1 seek=$((phoff + 56 * (phnum - 1) + 40)) conv=notrunc 2>/dev/null
+refuse "ELF larger than the memory" "does not fit in its memory" lwkboot -o 0 load /tmp/big.elf
+long=$(head -c 5000 /dev/zero | tr '\0' 'x')
+refuse "kargs too long" "5000 bytes, at most 4095" lwkboot -o 0 kargs "$long"
+refuse "shutdown when not booted" "not booted" lwkboot -o 0 shutdown
+same "still INACTIVE" INACTIVE "$(lwkboot -o 0 status)"
+refuse "bad state name" "unknown state" lwkboot -o 0 status --wait SLEEPING
+refuse "bad -o" "bad OS index" lwkboot -o 99 status
+check "the instance still boots" lwkboot -o 0 load $img
+check "boot" lwkboot -o 0 boot
+check "RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 30
+check "down" lwkboot down
+same "CPUs back" "0-3" "$(online)"
+done_test bad_input
+
+# ---- two instances at once, disjoint CPUs, separate logs ----
+check "insmod" insmod_lwkb
+check "reserve cpu" lwkboot reserve cpu 2-3
+check "reserve mem" lwkboot reserve mem 16M@0
+same "create A" 0 "$(lwkboot create)"
+same "create B" 1 "$(lwkboot create)"
+check "A cpu" lwkboot -o 0 assign cpu 2
+check "B cpu" lwkboot -o 1 assign cpu 3
+check "A mem" lwkboot -o 0 assign mem 8M@0
+check "B mem" lwkboot -o 1 assign mem 8M@0
+for o in 0 1; do
+	check "load $o" lwkboot -o $o load $img
+	check "kargs $o" lwkboot -o $o kargs "instance=$o"
+done
+check "boot A" lwkboot -o 0 boot
+check "boot B" lwkboot -o 1 boot
+check "A RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 30
+check "B RUNNING" lwkboot -o 1 status --wait RUNNING --timeout 30
+lwkboot -o 0 kmsg > /tmp/k0
+lwkboot -o 1 kmsg > /tmp/k1
+grep -qxF 'demo: kargs: instance=0' /tmp/k0 || note "A's log lacks its kargs"
+grep -qxF 'demo: kargs: instance=1' /tmp/k1 || note "B's log lacks its kargs"
+grep -q 'instance=1' /tmp/k0 && note "A's log holds B's lines"
+grep -q 'APIC id 2' /tmp/k1 && note "B's log mentions A's CPU"
+same "list" "0 RUNNING 1 RUNNING " "$(lwkboot list | tr '\n' ' ')"
+check "down" lwkboot down
+same "CPUs back" "0-3" "$(online)"
+done_test two_instances
+
+# ---- the one-shot flow ----
+m2=$(memfree)
+same "up prints the index" 0 "$(lwkboot up -c 2-3 -m 32M@0 -k 'oneshot=yes')"
+same "up: RUNNING" RUNNING "$(lwkboot status)"
+lwkboot kmsg | grep -qxF 'demo: kargs: oneshot=yes' || note "one-shot kmsg lacks kargs"
+same "up: CPUs offline" "0-1" "$(online)"
+check "down" lwkboot down
+same "down: CPUs back" "0-3" "$(online)"
+[ -e /dev/mcd0 ] && note "down left the module loaded"
+near "down: MemFree back" "$m2" "$(memfree)"
+# Default CPUs: the upper half (as mcreboot.sh).
+check "up with defaults" lwkboot up
+same "default CPUs" "2-3" "$(lwkboot query cpu 2>/dev/null || lwkboot -o 0 query cpu)"
+check "down" lwkboot down
+# A failing up undoes every step: a bad image after reserve and create.
+refuse "up with a bad image" "not a valid co-kernel image" lwkboot up -c 2-3 /etc/passwd
+same "undo: CPUs online" "0-3" "$(online)"
+[ -e /dev/mcd0 ] && note "undo left the module loaded"
+near "undo: MemFree" "$m2" "$(memfree)"
+done_test one_shot
+
+near "MemFree at the end" "$mem0" "$(memfree)"
+done_test nothing_lost
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
