@@ -25,7 +25,7 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 
 .PHONY: all deps deps-build test unit qemu-tests fuzz bench run run-efi clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
-	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot kmod-all
+	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit kmod-all
 
 help:
 	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
@@ -114,10 +114,13 @@ kmod-all:
 	@$(MAKE) --no-print-directory kmod KSERIES=6.12
 
 # ---- tools: the lwkboot command (static: it also runs in the VM's initramfs) ----
-TOOL_SRCS := $(wildcard tools/*.c) loader/parse.c loader/format.c loader/lib.c loader/elf.c
+TOOL_SRCS := tools/lwkboot.c tools/liblwkboot.c loader/parse.c loader/format.c loader/lib.c loader/elf.c
 $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)
+$(BUILD)/tools/lwkb-timeit: tools/timeit.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
 
 # ---- host unit tests (loader/ compiled for the host, with sanitizers) ----
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined \

@@ -30,6 +30,18 @@
 static const char *prog = "lwkboot";
 static int os_index;
 static int os_given;	/* -o was given: query/release address the instance */
+static int verbose;	/* up -v: how long each step took */
+
+static double now(void);
+/* up -v: "lwkboot: up: STEP US us" on stderr, time since the previous step. */
+static void step_done(const char *step, double *t)
+{
+	double n = now();
+
+	if (verbose)
+		fprintf(stderr, "%s: up: %s %.0f us\n", prog, step, (n - *t) * 1e6);
+	*t = n;
+}
 
 static const char usage_text[] =
 "usage: lwkboot [-o N] COMMAND [ARGS]\n"
@@ -61,11 +73,11 @@ static const char usage_text[] =
 "  query_free_mem         print the instance's memory in bytes\n"
 "\n"
 "One shot:\n"
-"  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-t SEC] [IMAGE]\n"
+"  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-t SEC] [-v] [IMAGE]\n"
 "      load the module if needed, reserve, create, assign, load, boot and\n"
 "      wait for RUNNING; on failure undo every step (as mcreboot.sh).\n"
 "      Defaults: the upper half of the online CPUs, " DEFAULT_MEM ",\n"
-"      IMAGE " DEFAULT_IMAGE ", 60 s.\n"
+"      IMAGE " DEFAULT_IMAGE ", 60 s.  -v prints how long each step took.\n"
 "  down   shut down and destroy every instance, release all CPUs and memory,\n"
 "         unload the module (as mcstop+release.sh)\n"
 "\n"
@@ -388,13 +400,14 @@ static int cmd_up(int argc, char **argv)
 	struct lwkb_mem_list ml;
 	struct lwkb_ikc_map map;
 	unsigned int nents, nb = 0, na = 0, i, j, c, n;
-	double timeout = 60;
+	double timeout = 60, t0 = now();
 	int opt, ret, os = -1, loaded = 0, cpus_done = 0, mem_done = 0, booted = 0;
 	char err[160];
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "c:m:r:k:t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "c:m:r:k:t:vh")) != -1) {
 		switch (opt) {
+		case 'v': verbose = 1; break;
 		case 'c': cpus = optarg; break;
 		case 'm': mem = optarg; break;
 		case 'r': ikc = optarg; break;
@@ -439,6 +452,7 @@ static int cmd_up(int argc, char **argv)
 			return 1;
 		loaded = 1;
 	}
+	step_done("load_module", &t0);
 	/* As mcreboot.sh: memory first, then CPUs. */
 	lwkb_query_mem(-1, before, MAX_ENTS, &nb);
 	ml.ents = (uintptr_t)ents;
@@ -449,6 +463,7 @@ static int cmd_up(int argc, char **argv)
 		goto unwind;
 	}
 	mem_done = 1;
+	step_done("reserve_mem", &t0);
 	if (check_cpus_for_reserve(&set))
 		goto unwind;
 	ret = lwkb_ctl(LWKB_RESERVE_CPU, &set);
@@ -457,6 +472,7 @@ static int cmd_up(int argc, char **argv)
 		goto unwind;
 	}
 	cpus_done = 1;
+	step_done("reserve_cpu", &t0);
 	os = lwkb_ctl(LWKB_CREATE_OS, NULL);
 	if (os < 0) {
 		fail(os, "up: create");
@@ -489,8 +505,10 @@ static int cmd_up(int argc, char **argv)
 		fail(ret, "up: assign mem to OS %d", os);
 		goto unwind;
 	}
+	step_done("create_assign", &t0);
 	if (do_load(os, image) || do_kargs(os, kargs))
 		goto unwind;
+	step_done("load", &t0);
 	ret = lwkb_os_ctl(os, LWKB_OS_BOOT, NULL);
 	if (ret) {
 		fail(ret, "up: boot OS %d (see dmesg)", os);
@@ -499,6 +517,7 @@ static int cmd_up(int argc, char **argv)
 	booted = 1;
 	if (wait_state(os, LWKB_STATUS_RUNNING, timeout))
 		goto unwind;
+	step_done("boot_to_running", &t0);
 	printf("%d\n", os);
 	return 0;
 
