@@ -5,6 +5,7 @@
 #   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF (8 CPUs)
 #   make unit       host unit tests only
 #   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make gdb        boot paused under gdb with the lwkboot commands (docs/debugging.md)
 #   make bench      print the standalone-path figures
 #   make clean
 # Every target that needs a package calls scripts/install-deps first.
@@ -23,12 +24,12 @@ INCLUDES := $(wildcard include/lwkboot/*.h) loader/lwkb_loader.h
 FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-pic -fno-pie -O2 -g $(WARN)
 
-.PHONY: all deps deps-build test unit qemu-tests fuzz bench run run-efi clean help
+.PHONY: all deps deps-build test unit qemu-tests fuzz bench run run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit kmod-all
 
 help:
-	@sed -n '2,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -150,6 +151,11 @@ run:
 	@scripts/install-deps all
 	@$(MAKE) --no-print-directory all
 	qemu/linux-vm --smp 4 qemu/demo.sh
+
+gdb:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
+	qemu/gdb --efi
 
 run-efi:
 	@scripts/install-deps all

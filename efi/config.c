@@ -9,6 +9,8 @@
  *   init_delay_us=N   INIT to SIPI delay (default 10000)
  *   wake_timeout_ms=N how long the first LWK core may take (default 5000)
  *   run_timeout_ms=N  how long until RUNNING (default 60000)
+ *   tramp=ADDR        put the trampoline page exactly there (a page below
+ *                     0xA0000; debuggers use it to know the page in advance)
  *   test_drop_sipi=N  testing: STARTUP IPIs to CPU N are dropped
  */
 #include "host.h"
@@ -113,6 +115,11 @@ int host_cfg_parse(const char *text, lwkb_size_t len, struct host_cfg *cfg,
 		} else if (key_is(k, kl, "run_timeout_ms")) {
 			if (num(val, vl, 3600000, &cfg->run_timeout_ms) || !cfg->run_timeout_ms)
 				FAIL("lwkboot.cfg line %d: run_timeout_ms=%s: want 1 to 3600000",
+				     line, val);
+		} else if (key_is(k, kl, "tramp")) {
+			if (lwkb_parse_u64(val, vl, &cfg->tramp) || !cfg->tramp ||
+			    cfg->tramp % 4096 || cfg->tramp >= 0xA0000)
+				FAIL("lwkboot.cfg line %d: tramp=%s: want a page address below 0xA0000",
 				     line, val);
 		} else if (key_is(k, kl, "test_drop_sipi")) {
 			lwkb_u32 c;

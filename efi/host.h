@@ -24,6 +24,7 @@ struct host_cfg {
 	lwkb_u32 wake_timeout_ms;	/* host waker: first core */
 	lwkb_u32 run_timeout_ms;	/* until RUNNING */
 	int drop_sipi_cpu;		/* test: SIPIs to this CPU are lost; -1 off */
+	lwkb_u64 tramp;			/* trampoline page to use; 0 = highest free below 0xA0000 */
 };
 
 /* Parses the "key=value" lines of lwkboot.cfg; err names the bad line. */

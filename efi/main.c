@@ -372,8 +372,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		fail("GetMemoryMap failed");
 	ident_end = ram_top > apic_phys + 4096 ? ram_top : apic_phys + 4096;
 	pt_pages = 8 + LWKB_ALIGN_UP(ident_end, LWKB_1G) / LWKB_1G;
-	if (EFI_ERROR(alloc_pages(AllocateMaxAddress, 0x9ffff, 1, &tramp)))
+	if (cfg.tramp) {
+		if (EFI_ERROR(alloc_pages(AllocateAddress, cfg.tramp, 1, &tramp))) {
+			lwkb_snprintf(err, sizeof(err), "tramp=0x%llx: that page is not free",
+				      (unsigned long long)cfg.tramp);
+			fail(err);
+		}
+	} else if (EFI_ERROR(alloc_pages(AllocateMaxAddress, 0x9ffff, 1, &tramp))) {
 		fail("no free page below 0xA0000 for the trampoline");
+	}
 	if (EFI_ERROR(alloc_pages(AllocateMaxAddress, 0xffffffff, pt_pages, &pool)))
 		fail("no free pages below 4 GiB for the page table");
 	if (EFI_ERROR(alloc_pages(AllocateAnyPages, 0, cfg.mem / 4096 + 511, &mem_raw))) {

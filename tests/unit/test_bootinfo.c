@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The shared ABI headers and boot_info building (loader/bootinfo.c).
+ *
+ * What these tests prove:
+ *  - the layout of struct lwkb_boot_info, lwkb_core, lwkb_mem_chunk,
+ *    lwkb_kmsg and lwkb_status_page is the documented one: every offset is
+ *    written out below as a number computed by hand from the field list,
+ *    so an accidental change of the ABI fails here;
+ *  - the magics spell their ASCII names in memory;
+ *  - add_core / add_chunk / add_numa keep their invariants (ids, limits,
+ *    duplicates, SLIT default distances);
+ *  - kernel arguments: 4095 bytes fit, 4096 do not (and change nothing),
+ *    every byte is kept verbatim;
+ *  - lwkb_bootinfo_check catches each inconsistency with a message.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwkb_loader.h"
+#include "unit.h"
+
+#define OFF(type, field) offsetof(struct type, field)
+
+static void bi_layout(void)
+{
+	/* Header: 8 + 4 + 4, then four u32, then 8-byte fields. */
+	CHECK_EQ(OFF(lwkb_boot_info, magic), 0);
+	CHECK_EQ(OFF(lwkb_boot_info, version), 8);
+	CHECK_EQ(OFF(lwkb_boot_info, size), 12);
+	CHECK_EQ(OFF(lwkb_boot_info, nr_cores), 16);
+	CHECK_EQ(OFF(lwkb_boot_info, nr_chunks), 20);
+	CHECK_EQ(OFF(lwkb_boot_info, nr_numa), 24);
+	CHECK_EQ(OFF(lwkb_boot_info, apic_mode), 28);
+	CHECK_EQ(OFF(lwkb_boot_info, image_phys), 32);
+	CHECK_EQ(OFF(lwkb_boot_info, image_end), 40);
+	CHECK_EQ(OFF(lwkb_boot_info, loader_end), 48);
+	CHECK_EQ(OFF(lwkb_boot_info, apic_phys), 56);
+	CHECK_EQ(OFF(lwkb_boot_info, tsc_khz), 64);
+	CHECK_EQ(OFF(lwkb_boot_info, kmsg_phys), 72);
+	CHECK_EQ(OFF(lwkb_boot_info, kmsg_size), 80);
+	CHECK_EQ(OFF(lwkb_boot_info, status_phys), 88);
+	CHECK_EQ(OFF(lwkb_boot_info, ikc_phys), 96);
+	CHECK_EQ(OFF(lwkb_boot_info, ikc_size), 104);
+	CHECK_EQ(OFF(lwkb_boot_info, tramp_phys), 112);
+	CHECK_EQ(OFF(lwkb_boot_info, pt_phys), 120);
+	CHECK_EQ(OFF(lwkb_boot_info, pt_pages), 128);
+	CHECK_EQ(OFF(lwkb_boot_info, pt_pages_max), 132);
+	CHECK_EQ(OFF(lwkb_boot_info, ident_end), 136);
+	CHECK_EQ(OFF(lwkb_boot_info, high_size), 144);
+	CHECK_EQ(OFF(lwkb_boot_info, stacks_phys), 152);
+	CHECK_EQ(OFF(lwkb_boot_info, stack_size), 160);
+	CHECK_EQ(OFF(lwkb_boot_info, cores), 168);
+	/* 168 + 192 cores * 16 = 3240; + 192 * 4 = 4008; + 64 chunks * 24 =
+	 * 5544; + 16 nodes * 8 = 5672; + 16 * 16 distances = 5928; + 4096. */
+	CHECK_EQ(OFF(lwkb_boot_info, ikc_map), 3240);
+	CHECK_EQ(OFF(lwkb_boot_info, chunks), 4008);
+	CHECK_EQ(OFF(lwkb_boot_info, numa), 5544);
+	CHECK_EQ(OFF(lwkb_boot_info, numa_distance), 5672);
+	CHECK_EQ(OFF(lwkb_boot_info, kargs), 5928);
+	CHECK_EQ(sizeof(struct lwkb_boot_info), 10024);
+	CHECK_EQ(sizeof(struct lwkb_boot_info) % 8, 0);
+	CHECK_EQ(OFF(lwkb_boot_info, chunks) % 8, 0);
+	CHECK_EQ(LWKB_MAX_CORES, LWKB_TRAMP_MAX_SLOTS);
+
+	CHECK_EQ(OFF(lwkb_core, lwk_id), 0);
+	CHECK_EQ(OFF(lwkb_core, host_cpu), 4);
+	CHECK_EQ(OFF(lwkb_core, apic_id), 8);
+	CHECK_EQ(OFF(lwkb_core, numa_id), 12);
+	CHECK_EQ(sizeof(struct lwkb_core) % 8, 0);
+	CHECK_EQ(OFF(lwkb_mem_chunk, start), 0);
+	CHECK_EQ(OFF(lwkb_mem_chunk, end), 8);
+	CHECK_EQ(OFF(lwkb_mem_chunk, numa_id), 16);
+	CHECK_EQ(sizeof(struct lwkb_mem_chunk), 24);
+	CHECK_EQ(sizeof(struct lwkb_numa_node), 8);
+
+	CHECK_EQ(OFF(lwkb_kmsg, magic), 0);
+	CHECK_EQ(OFF(lwkb_kmsg, size), 8);
+	CHECK_EQ(OFF(lwkb_kmsg, head), 16);
+	CHECK_EQ(OFF(lwkb_kmsg, tail), 24);
+	CHECK_EQ(OFF(lwkb_kmsg, cleared), 32);
+	CHECK_EQ(OFF(lwkb_kmsg, forced), 40);
+	CHECK_EQ(OFF(lwkb_kmsg, data), 64);
+
+	CHECK_EQ(OFF(lwkb_status_page, magic), 0);
+	CHECK_EQ(OFF(lwkb_status_page, status), 8);
+	CHECK_EQ(OFF(lwkb_status_page, cores_up), 12);
+	CHECK_EQ(OFF(lwkb_status_page, heartbeat), 16);
+	CHECK_EQ(OFF(lwkb_status_page, panic_core), 24);
+	CHECK_EQ(OFF(lwkb_status_page, panic_vector), 28);
+	CHECK_EQ(sizeof(struct lwkb_status_page), 64);
+}
+
+/* The magics read as their names in a hex dump (little endian). */
+static void bi_magics_spell_names(void)
+{
+	lwkb_u64 m;
+
+	m = LWKB_BOOT_INFO_MAGIC;
+	CHECK(memcmp(&m, "LWKBINFO", 8) == 0, "boot_info magic");
+	m = LWKB_KMSG_MAGIC;
+	CHECK(memcmp(&m, "LWKBKMSG", 8) == 0, "kmsg magic");
+	m = LWKB_STATUS_MAGIC;
+	CHECK(memcmp(&m, "LWKBSTAT", 8) == 0, "status magic");
+	m = LWKB_TRAMP_MAGIC;
+	CHECK(memcmp(&m, "LWKTRMP", 8) == 0, "trampoline magic");
+	/* Status names follow the IHK order. */
+	CHECK_STR(lwkb_status_name(LWKB_STATUS_RUNNING), "RUNNING");
+	CHECK_STR(lwkb_status_name(LWKB_STATUS_FROZEN), "FROZEN");
+	CHECK(lwkb_status_name(LWKB_STATUS_NR) == NULL, "past the end");
+}
+
+static struct lwkb_boot_info *bi_new(void)
+{
+	struct lwkb_boot_info *bi = malloc(sizeof(*bi));
+
+	if (bi) {
+		memset(bi, 0xa5, sizeof(*bi));	/* init must clear everything */
+		lwkb_bootinfo_init(bi);
+	}
+	return bi;
+}
+
+static void bi_init(void)
+{
+	struct lwkb_boot_info *bi = bi_new();
+	const unsigned char *b = (const unsigned char *)bi;
+
+	if (!CHECK(bi != NULL, "out of memory"))
+		return;
+	CHECK_EQ(bi->magic, LWKB_BOOT_INFO_MAGIC);
+	CHECK_EQ(bi->version, LWKB_BOOT_INFO_VERSION);
+	CHECK_EQ(bi->size, sizeof(*bi));
+	for (size_t i = 16; i < sizeof(*bi); i++)
+		if (!CHECK(b[i] == 0, "byte %zu not cleared", i))
+			break;
+	free(bi);
+}
+
+/* Cores get lwk ids in order; duplicates and the 193rd core are refused. */
+static void bi_add_core(void)
+{
+	struct lwkb_boot_info *bi = bi_new();
+
+	if (!CHECK(bi != NULL, "out of memory"))
+		return;
+	CHECK_EQ(lwkb_bootinfo_add_core(bi, 4, 8, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_core(bi, 5, 10, 1), 0);
+	CHECK_EQ(lwkb_bootinfo_add_core(bi, 6, 8, 0), -LWKB_EEXIST);	/* same APIC id */
+	CHECK_EQ(lwkb_bootinfo_add_core(bi, 4, 12, 0), -LWKB_EEXIST);	/* same host CPU */
+	CHECK_EQ(bi->nr_cores, 2);
+	CHECK_EQ(bi->cores[1].lwk_id, 1);
+	CHECK_EQ(bi->cores[1].host_cpu, 5);
+	CHECK_EQ(bi->cores[1].apic_id, 10);
+	CHECK_EQ(bi->cores[1].numa_id, 1);
+	for (lwkb_u32 i = 2; i < LWKB_MAX_CORES; i++)
+		if (!CHECK_EQ(lwkb_bootinfo_add_core(bi, 100 + i, 1000 + i, 0), 0))
+			break;
+	CHECK_EQ(bi->nr_cores, LWKB_MAX_CORES);
+	CHECK_EQ(bi->cores[LWKB_MAX_CORES - 1].lwk_id, LWKB_MAX_CORES - 1);
+	CHECK_EQ(lwkb_bootinfo_add_core(bi, 5000, 5000, 0), -LWKB_ENOSPC);
+	CHECK_EQ(bi->nr_cores, LWKB_MAX_CORES);
+	free(bi);
+}
+
+static void bi_add_chunk_numa(void)
+{
+	struct lwkb_boot_info *bi = bi_new();
+
+	if (!CHECK(bi != NULL, "out of memory"))
+		return;
+	CHECK_EQ(lwkb_bootinfo_add_chunk(bi, 0x1000, 0x1000, 0), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_bootinfo_add_chunk(bi, 0x2000, 0x1000, 0), -LWKB_EINVAL);
+	for (int i = 0; i < LWKB_MAX_CHUNKS; i++)
+		CHECK_EQ(lwkb_bootinfo_add_chunk(bi, (lwkb_u64)i << 30,
+						 ((lwkb_u64)i << 30) + 0x200000, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_chunk(bi, 1ULL << 40, (1ULL << 40) + 4096, 0),
+		 -LWKB_ENOSPC);
+	CHECK_EQ(bi->chunks[3].start, 3ULL << 30);
+	CHECK_EQ(bi->chunks[3].end, (3ULL << 30) + 0x200000);
+
+	/* NUMA: ACPI SLIT defaults, 10 on the diagonal, 20 elsewhere. */
+	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 0, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 3, 1), 0);
+	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 7, 0), 0);
+	CHECK_EQ(bi->nr_numa, 3);
+	CHECK_EQ(bi->numa[1].host_id, 3);
+	CHECK_EQ(bi->numa[1].type, 1);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			CHECK(bi->numa_distance[i][j] == (i == j ? 10 : 20),
+			      "distance[%d][%d] = %u", i, j, bi->numa_distance[i][j]);
+	CHECK_EQ(bi->numa_distance[3][0], 0);
+	for (int i = 3; i < LWKB_MAX_NUMA; i++)
+		CHECK_EQ(lwkb_bootinfo_add_numa(bi, (lwkb_u32)i, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 99, 0), -LWKB_ENOSPC);
+	free(bi);
+}
+
+/* 4095 bytes (+ NUL) fit; 4096 give -LWKB_E2BIG and leave kargs alone. */
+static void bi_kargs_limits(void)
+{
+	struct lwkb_boot_info *bi = bi_new();
+	char *s = malloc(LWKB_KARGS_SIZE + 1);
+
+	if (!CHECK(bi && s, "out of memory"))
+		return;
+	memset(s, 'k', LWKB_KARGS_SIZE - 1);
+	s[LWKB_KARGS_SIZE - 1] = '\0';
+	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, s), 0);
+	CHECK_EQ(strlen(bi->kargs), LWKB_KARGS_SIZE - 1);
+	CHECK_EQ(bi->kargs[LWKB_KARGS_SIZE - 1], '\0');
+
+	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, "short"), 0);
+	memset(s, 'x', LWKB_KARGS_SIZE);
+	s[LWKB_KARGS_SIZE] = '\0';
+	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, s), -LWKB_E2BIG);
+	CHECK_STR(bi->kargs, "short");
+	/* A shorter string clears the rest: no stale tail after the NUL. */
+	for (int i = 5; i < LWKB_KARGS_SIZE; i++)
+		if (!CHECK(bi->kargs[i] == 0, "stale byte at %d", i))
+			break;
+	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, ""), 0);
+	CHECK_STR(bi->kargs, "");
+	free(s);
+	free(bi);
+}
+
+/* Spaces, quotes, tabs and UTF-8 are kept byte for byte. */
+static void bi_kargs_verbatim(void)
+{
+	static const char k[] = "hidden_mem=1G  console=ttyS0,115200 "
+		"name=\"two words\" 'single q' esc=\\\" tab=\t end= \xc3\xa9 ";
+	struct lwkb_boot_info *bi = bi_new();
+
+	if (!CHECK(bi != NULL, "out of memory"))
+		return;
+	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, k), 0);
+	CHECK(memcmp(bi->kargs, k, sizeof(k)) == 0, "kargs not verbatim: \"%s\"", bi->kargs);
+	free(bi);
+}
+
+/* A complete boot_info passes the check; each defect is caught. */
+static void bi_check(void)
+{
+	struct lwkb_boot_info *bi = bi_new(), *good = bi_new();
+	char err[160];
+
+	if (!CHECK(bi && good, "out of memory"))
+		return;
+	lwkb_bootinfo_add_numa(good, 0, 0);
+	lwkb_bootinfo_add_chunk(good, 0x40000000, 0x40800000, 0);
+	lwkb_bootinfo_add_core(good, 1, 2, 0);
+	lwkb_bootinfo_add_core(good, 2, 4, 0);
+	lwkb_bootinfo_set_kargs(good, "a=b");
+	CHECK_EQ(lwkb_bootinfo_check(good, err, sizeof(err)), 0);
+
+#define BAD(stmt, needle) do {						\
+		memcpy(bi, good, sizeof(*bi));				\
+		stmt;							\
+		err[0] = '\0';						\
+		CHECK_EQ(lwkb_bootinfo_check(bi, err, sizeof(err)), -LWKB_EINVAL); \
+		CHECK_CONTAINS(err, needle);				\
+	} while (0)
+	BAD(bi->magic ^= 1, "magic");
+	BAD(bi->version = 2, "version 2");
+	BAD(bi->size -= 8, "size");
+	BAD(bi->nr_cores = 0, "0 cores");
+	BAD(bi->nr_cores = LWKB_MAX_CORES + 1, "193 cores");
+	BAD(bi->nr_chunks = 0, "memory chunks");
+	BAD(bi->nr_numa = 0, "NUMA");
+	BAD(bi->cores[1].lwk_id = 5, "core 1");
+	BAD(bi->cores[0].numa_id = 1, "core 0");
+	BAD(bi->chunks[0].end = bi->chunks[0].start, "chunk 0");
+	BAD(memset(bi->kargs, 'a', LWKB_KARGS_SIZE), "not terminated");
+#undef BAD
+	free(bi);
+	free(good);
+}
+
+UNIT_SUITE(bootinfo,
+	UNIT_TEST(bi_layout),
+	UNIT_TEST(bi_magics_spell_names),
+	UNIT_TEST(bi_init),
+	UNIT_TEST(bi_add_core),
+	UNIT_TEST(bi_add_chunk_numa),
+	UNIT_TEST(bi_kargs_limits),
+	UNIT_TEST(bi_kargs_verbatim),
+	UNIT_TEST(bi_check));
