@@ -50,7 +50,7 @@ int lwkb_pt_map(struct lwkb_pt *pt, lwkb_u64 virt, lwkb_u64 phys,
 		return -LWKB_EINVAL;	/* wraps (ending exactly at 2^64 is fine) */
 	flags |= LWKB_PTE_P;
 	while (size) {
-		lwkb_u64 t = pt->root, *e = 0;
+		lwkb_u64 t = pt->root, *e = (lwkb_u64 *)0;
 		int level, rc;
 
 		for (level = 3; level >= 0; level--) {
