@@ -43,7 +43,7 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 	if (p->nr_cores == 0 || p->nr_cores > LWKB_MAX_CORES)
 		FAIL(-LWKB_EINVAL, "%u cores: want 1 to %u", p->nr_cores,
 		     LWKB_MAX_CORES);
-	if (p->mem_phys + p->mem_size > p->ident_end)
+	if (p->mem_size > p->ident_end || p->mem_phys > p->ident_end - p->mem_size)
 		FAIL(-LWKB_EINVAL, "LWK memory ends at 0x%llx, beyond the identity map (0x%llx)",
 		     (unsigned long long)(p->mem_phys + p->mem_size),
 		     (unsigned long long)p->ident_end);

@@ -128,6 +128,11 @@ int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
 		off = ph.p_vaddr - LWKB_KERNEL_VBASE;
 		if (ph.p_memsz == 0)
 			continue;
+		/* The high half is [VBASE, 2^64): nothing may run past its end. */
+		if (ph.p_memsz > 0 - ph.p_vaddr)
+			FAIL("segment %u: 0x%llx+0x%llx runs past the top of the address space",
+			     i, (unsigned long long)ph.p_vaddr,
+			     (unsigned long long)ph.p_memsz);
 		if (off > mem_size || ph.p_memsz > mem_size - off)
 			FAIL("segment %u: 0x%llx+0x%llx does not fit in the %llu bytes of memory given",
 			     i, (unsigned long long)ph.p_vaddr,

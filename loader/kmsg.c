@@ -66,8 +66,8 @@ lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
 		return 0;
 	cleared = __atomic_load_n(&k->cleared, __ATOMIC_ACQUIRE);
 	tail = __atomic_load_n(&k->tail, __ATOMIC_ACQUIRE);
-	if (p < cleared)
-		p = cleared;
+	if (p < cleared || p > tail)	/* before a clear, or from before a re-init */
+		p = cleared <= tail ? cleared : tail;
 	if (tail - p > k->size) {
 		if (lost)
 			*lost += tail - k->size - p;

@@ -41,6 +41,12 @@ static int next_table(struct lwkb_pt *pt, lwkb_u64 *e, lwkb_u64 *out)
 	return 0;
 }
 
+/* 4-level paging: bits 63:47 all equal (SDM vol. 1, "Canonical Addressing"). */
+static int canonical(lwkb_u64 v)
+{
+	return v < 0x0000800000000000ULL || v >= 0xffff800000000000ULL;
+}
+
 int lwkb_pt_map(struct lwkb_pt *pt, lwkb_u64 virt, lwkb_u64 phys,
 		lwkb_u64 size, lwkb_u64 flags)
 {
@@ -48,6 +54,12 @@ int lwkb_pt_map(struct lwkb_pt *pt, lwkb_u64 virt, lwkb_u64 phys,
 		return -LWKB_EINVAL;
 	if (virt + size < virt && virt + size != 0)
 		return -LWKB_EINVAL;	/* wraps (ending exactly at 2^64 is fine) */
+	/* Both ends canonical and in the same half (no range crosses the hole). */
+	if (size && (!canonical(virt) || !canonical(virt + size - 1) ||
+		     (virt >> 63) != ((virt + size - 1) >> 63)))
+		return -LWKB_EINVAL;
+	if (phys + size < phys && phys + size != 0)
+		return -LWKB_EINVAL;
 	flags |= LWKB_PTE_P;
 	while (size) {
 		lwkb_u64 t = pt->root, *e = (lwkb_u64 *)0;
@@ -111,9 +123,11 @@ int lwkb_tmp_pt_build(struct lwkb_tmp_pt *t)
 	lwkb_u64 *pml4;
 	int rc;
 
+	/* CR3 is loaded in 32-bit mode: the whole pool lies below 4 GiB. */
 	if ((t->pool_phys & (LWKB_PAGE_SIZE - 1)) || !t->pool_pages ||
-	    t->pool_phys + (lwkb_u64)t->pool_pages * LWKB_PAGE_SIZE > (1ULL << 32))
-		return -LWKB_EINVAL;	/* CR3 is loaded in 32-bit mode */
+	    t->pool_phys >= (1ULL << 32) ||
+	    t->pool_pages > ((1ULL << 32) - t->pool_phys) / LWKB_PAGE_SIZE)
+		return -LWKB_EINVAL;
 	if (t->high_size == 0 || t->high_size > 2 * LWKB_1G ||
 	    (t->high_phys & (LWKB_PAGE_SIZE - 1)))
 		return -LWKB_EINVAL;

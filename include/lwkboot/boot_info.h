@@ -25,8 +25,14 @@
 
 /* Virtual base at which the kernel image's physical base is mapped. */
 #define LWKB_KERNEL_VBASE	0xffffffff80000000ULL
-/* Top of the identity range the IHK spec promises (chapter 2). */
-#define LWKB_IDENTITY_LIMIT	0x0000ff8000000000ULL
+/*
+ * Upper bound of the identity range.  The IHK spec (chapter 2) promises
+ * [0, 0x0000ff8000000000), but with 4-level paging the lower half ends at
+ * 0x0000800000000000 (addresses above are not canonical, SDM vol. 1
+ * "Canonical Addressing"), so lwkboot's bound is the canonical one; the
+ * range actually mapped is boot_info.ident_end.
+ */
+#define LWKB_IDENTITY_LIMIT	0x0000800000000000ULL
 
 /* APIC mode the host uses and the LWK should use to send IPIs. */
 #define LWKB_APIC_XAPIC		1
