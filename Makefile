@@ -137,7 +137,7 @@ unit: deps-build $(BUILD)/host/unit-tests
 
 # ---- fuzzing (libFuzzer, clang) ----
 FUZZ_CFLAGS := -std=c11 -O1 -g -fsanitize=fuzzer,address,undefined -Iloader -Iinclude
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c $(INCLUDES)
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/unit/elf_image.h $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))

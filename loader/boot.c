@@ -37,9 +37,12 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 
 	if (!stack)
 		stack = DEFAULT_STACK;
-	if ((p->mem_phys | p->mem_size | stack) & (LWKB_PAGE_SIZE - 1) || !p->mem_size)
+	if ((p->mem_phys | p->mem_size) & (LWKB_PAGE_SIZE - 1) || !p->mem_size)
 		FAIL(-LWKB_EINVAL, "LWK memory 0x%llx+0x%llx is not page aligned",
 		     (unsigned long long)p->mem_phys, (unsigned long long)p->mem_size);
+	if (stack & (LWKB_PAGE_SIZE - 1))
+		FAIL(-LWKB_EINVAL, "stack size %llu is not a multiple of 4 KiB",
+		     (unsigned long long)stack);
 	if (p->nr_cores == 0 || p->nr_cores > LWKB_MAX_CORES)
 		FAIL(-LWKB_EINVAL, "%u cores: want 1 to %u", p->nr_cores,
 		     LWKB_MAX_CORES);
@@ -61,6 +64,15 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 	if (p->tramp_phys >= 0xA0000 || (p->tramp_phys & (LWKB_PAGE_SIZE - 1)) || !p->tramp_phys)
 		FAIL(-LWKB_EINVAL, "trampoline page 0x%llx is not a page below 0xA0000",
 		     (unsigned long long)p->tramp_phys);
+	/* Loading the image must not overwrite the page or the table pool. */
+	if (p->tramp_phys + LWKB_PAGE_SIZE > p->mem_phys &&
+	    p->tramp_phys < p->mem_phys + p->mem_size)
+		FAIL(-LWKB_EINVAL, "trampoline page 0x%llx lies inside the LWK memory",
+		     (unsigned long long)p->tramp_phys);
+	if (p->pt_phys + (lwkb_u64)p->pt_pages * LWKB_PAGE_SIZE > p->mem_phys &&
+	    p->pt_phys < p->mem_phys + p->mem_size)
+		FAIL(-LWKB_EINVAL, "page-table pool 0x%llx lies inside the LWK memory",
+		     (unsigned long long)p->pt_phys);
 
 	t.pool_virt = p->pt_virt;
 	t.pool_phys = p->pt_phys;

@@ -78,7 +78,9 @@ lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
 		n = len;
 	for (i = 0; i < n; i++)
 		buf[i] = ((volatile char *)k->data)[(p + i) & mask];
-	/* Writers reserved up to head may have overwritten below head - size. */
+	/* Writers reserved up to head may have overwritten below head - size;
+	 * the fence orders the copy above before this load (C11, not just x86). */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	head = __atomic_load_n(&k->head, __ATOMIC_ACQUIRE);
 	if (head > k->size && p < head - k->size) {
 		lwkb_u64 bad = head - k->size - p;

@@ -68,8 +68,8 @@ int lwkb_tramp_add_slot(void *page, lwkb_u32 apic_id, lwkb_u64 stack_top)
 	struct lwkb_tramp_slot *s;
 	lwkb_u32 i;
 
-	if (stack_top & 15)
-		return -LWKB_EINVAL;
+	if (stack_top & 15 || d->nr_slots > LWKB_TRAMP_MAX_SLOTS)
+		return -LWKB_EINVAL;	/* a corrupt count must not walk off the page */
 	for (i = 0; i < d->nr_slots; i++)
 		if (lwkb_tramp_slots(page)[i].apic_id == apic_id)
 			return -LWKB_EEXIST;

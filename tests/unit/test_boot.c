@@ -241,7 +241,7 @@ static void boot_prepare_refusals(void)
 	CASE(e.p.mem_size = MEM_SIZE - 100, -LWKB_EINVAL, "not page aligned", 1);
 	CASE(e.p.mem_phys = MEM_PHYS + 0x800, -LWKB_EINVAL, "not page aligned", 1);
 	/* (the message names the LWK memory, not the stack size) */
-	CASE(e.p.stack_size = 1000, -LWKB_EINVAL, "not page aligned", 1);
+	CASE(e.p.stack_size = 1000, -LWKB_EINVAL, "stack size 1000 is not a multiple of 4 KiB", 1);
 	CASE(e.p.ident_end = 1ULL << 30, -LWKB_EINVAL, "beyond the identity map", 1);
 	CASE(e.p.tramp_phys = 0xA0000, -LWKB_EINVAL, "trampoline page", 1);
 	CASE(e.p.tramp_phys = 0, -LWKB_EINVAL, "trampoline page", 1);
