@@ -59,6 +59,14 @@ int lwk_karg_u64(const char *key, lwkb_u64 *out);
 int lwk_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lwk_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void lwk_halt(void) __attribute__((noreturn));
+/*
+ * Idle with interrupts on: the core sleeps in hlt between timer ticks.  The
+ * tick increments the heartbeat (core 0), runs lwk_tick() and parks the
+ * core when the host asks for shutdown.  Never returns.
+ */
+void lwk_idle(void) __attribute__((noreturn));
+/* Provided by the LWK, called on every timer tick of every core (10 ms). */
+void lwk_tick(int lwk_id, lwkb_u64 ms);
 
 /* Entry for further cores: pass it as pc to lwk_boot_cpus/ihk_mc_boot_cpu. */
 void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot);

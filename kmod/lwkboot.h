@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/cdev.h>
+#include <linux/eventfd.h>
 #include "lwkb_loader.h"
 #include "lwkboot/ioctl.h"
 
@@ -44,6 +45,11 @@ struct lwkb_os {
 	unsigned int pt_order;
 	u32 apic_ids[LWKB_MAX_CORES];	/* of the booted LWK cores */
 	u32 nr_cores;
+	/* the watchdog (lwkb_watch) */
+	u64 last_heartbeat;
+	unsigned long last_beat;	/* jiffies when the heartbeat last moved */
+	u32 reported;			/* status last signalled on the eventfd */
+	struct eventfd_ctx *eventfd;	/* PANIC/HUNGUP notification, or NULL */
 };
 
 extern struct mutex lwkb_lock;
@@ -53,6 +59,8 @@ extern struct list_head lwkb_chunks;
 extern unsigned long tramp_addr;
 extern unsigned int tramp_pages;
 extern unsigned int init_delay_us;
+extern unsigned int hung_ms;
+extern unsigned int shutdown_ms;
 
 /* pool.c: CPUs and memory taken from Linux */
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask);
@@ -70,7 +78,9 @@ void lwkb_free_chunk(struct lwkb_chunk *c);
 int lwkb_os_create(void);
 int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg);
-void lwkb_os_shutdown(struct lwkb_os *os);
+void lwkb_os_shutdown(struct lwkb_os *os, bool force);
+void lwkb_watch_start(void);
+void lwkb_watch_stop(void);
 
 /* main.c: device files */
 int lwkb_os_device_add(struct lwkb_os *os);

@@ -28,6 +28,12 @@ MODULE_PARM_DESC(tramp_pages, "Pages in that region; instance N uses page N % tr
 unsigned int init_delay_us = 10000;
 module_param(init_delay_us, uint, 0644);
 MODULE_PARM_DESC(init_delay_us, "Delay between INIT and STARTUP IPI in microseconds (default 10000)");
+unsigned int hung_ms = 10000;
+module_param(hung_ms, uint, 0644);
+MODULE_PARM_DESC(hung_ms, "An OS whose heartbeat stops this long while RUNNING is HUNGUP (0: never; default 10000)");
+unsigned int shutdown_ms = 1000;
+module_param(shutdown_ms, uint, 0644);
+MODULE_PARM_DESC(shutdown_ms, "How long shutdown waits for the LWK to park its cores before INIT (default 1000)");
 static int owner = -1;
 module_param(owner, int, 0444);
 MODULE_PARM_DESC(owner, "User id that may use the device files besides root (default: none)");
@@ -225,6 +231,7 @@ static int __init lwkb_init(void)
 		ret = PTR_ERR(mcd_dev);
 		goto del_cdev;
 	}
+	lwkb_watch_start();
 	pr_info("lwkboot: loaded; trampoline region 0x%lx, %u page(s)\n", tramp_addr, tramp_pages);
 	return 0;
 del_cdev:
@@ -243,10 +250,11 @@ static void __exit lwkb_exit(void)
 {
 	int i;
 
+	lwkb_watch_stop();
 	mutex_lock(&lwkb_lock);
 	for (i = 0; i < LWKB_MAX_OS; i++)
 		if (lwkb_oses[i]) {
-			lwkb_os_shutdown(lwkb_oses[i]);
+			lwkb_os_shutdown(lwkb_oses[i], false);
 			lwkb_os_destroy(i);
 		}
 	lwkb_release_mem(NULL, 0, -1);

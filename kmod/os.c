@@ -20,6 +20,9 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/version.h>
+#include <linux/ktime.h>
+#include <linux/workqueue.h>
 #include <asm/apic.h>
 #include <asm/msr.h>
 #include <asm/smp.h>
@@ -257,6 +260,9 @@ static int os_boot(struct lwkb_os *os)
 	wc.host_cpu = prep.bi->cores[0].host_cpu;
 	wc.stack_top = lwkb_stack_top(prep.bi, 0);
 	os->status->status = LWKB_STATUS_BOOTING;
+	os->last_heartbeat = 0;
+	os->last_beat = jiffies;
+	os->reported = LWKB_STATUS_BOOTING;
 	os->booted = true;
 	ret = lwkb_wake_cores(&plat, tramp_virt, tramp, &wc, 1, &wp);
 	memunmap(tramp_virt);
@@ -276,23 +282,106 @@ out_pt:
 }
 
 /*
- * Stops every LWK core with INIT: it waits for a STARTUP IPI and runs
- * nothing, so Linux can bring the CPU online again later.
+ * Graceful first: ask every LWK core to park (status.h describes the
+ * handshake) and wait up to shutdown_ms; then, gracefully parked or not,
+ * INIT every core: it waits for a STARTUP IPI and runs nothing, so Linux
+ * can bring the CPU online again later.  kmsg and the status page stay
+ * until the instance is destroyed.
  */
-void lwkb_os_shutdown(struct lwkb_os *os)
+void lwkb_os_shutdown(struct lwkb_os *os, bool force)
 {
 	struct kplat kp = { .os = os };
-	u32 i;
+	ktime_t t0 = ktime_get();
+	unsigned long end;
+	u32 i, parked;
 
 	if (!os->booted)
 		return;
 	WRITE_ONCE(os->status->status, LWKB_STATUS_SHUTDOWN);
+	if (!force) {
+		smp_store_release(&os->status->shutdown_req, 1);
+		end = jiffies + msecs_to_jiffies(shutdown_ms);
+		while (smp_load_acquire(&os->status->cores_parked) < os->nr_cores &&
+		       time_before(jiffies, end))
+			usleep_range(100, 200);
+	}
+	parked = smp_load_acquire(&os->status->cores_parked);
 	for (i = 0; i < os->nr_cores; i++)
 		k_send_init(&kp, os->apic_ids[i]);
 	os->booted = false;
 	WRITE_ONCE(os->status->status, LWKB_STATUS_INACTIVE);
 	free_boot_pages(os);
-	pr_info("lwkboot: os%d: shut down\n", os->index);
+	if (!force && parked >= os->nr_cores)
+		pr_info("lwkboot: os%d: shut down gracefully in %lld us (%u cores parked)\n",
+			os->index, ktime_us_delta(ktime_get(), t0), parked);
+	else
+		pr_info("lwkboot: os%d: shut down by INIT in %lld us (%u of %u cores parked%s)\n",
+			os->index, ktime_us_delta(ktime_get(), t0), parked, os->nr_cores,
+			force ? ", forced" : "");
+}
+
+/* ---- the watchdog: HUNGUP detection, PANIC/HUNGUP notification ---- */
+#define WATCH_MS	100
+static void lwkb_watch_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(lwkb_watch, lwkb_watch_fn);
+static bool watch_stopping;
+
+static void notify(struct lwkb_os *os, u32 st)
+{
+	if (os->reported == st)
+		return;
+	os->reported = st;
+	if (st != LWKB_STATUS_PANIC && st != LWKB_STATUS_HUNGUP)
+		return;
+	pr_err("lwkboot: os%d: %s\n", os->index, lwkb_status_name(st));
+	if (os->eventfd)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+		eventfd_signal(os->eventfd);
+#else
+		eventfd_signal(os->eventfd, 1);
+#endif
+}
+
+static void lwkb_watch_fn(struct work_struct *w)
+{
+	int i;
+
+	mutex_lock(&lwkb_lock);
+	for (i = 0; i < LWKB_MAX_OS; i++) {
+		struct lwkb_os *os = lwkb_oses[i];
+		u32 st;
+		u64 hb;
+
+		if (!os || !os->booted)
+			continue;
+		st = READ_ONCE(os->status->status);
+		hb = READ_ONCE(os->status->heartbeat);
+		if (hb != os->last_heartbeat || st != LWKB_STATUS_RUNNING) {
+			os->last_heartbeat = hb;
+			os->last_beat = jiffies;
+		} else if (hung_ms && time_after(jiffies, os->last_beat +
+						   msecs_to_jiffies(hung_ms))) {
+			pr_err("lwkboot: os%d: no heartbeat for %u ms\n", i, hung_ms);
+			WRITE_ONCE(os->status->status, LWKB_STATUS_HUNGUP);
+			st = LWKB_STATUS_HUNGUP;
+		}
+		notify(os, st);
+	}
+	mutex_unlock(&lwkb_lock);
+	if (!READ_ONCE(watch_stopping))
+		schedule_delayed_work(&lwkb_watch, msecs_to_jiffies(WATCH_MS));
+}
+
+void lwkb_watch_start(void)
+{
+	WRITE_ONCE(watch_stopping, false);
+	schedule_delayed_work(&lwkb_watch, msecs_to_jiffies(WATCH_MS));
+}
+
+void lwkb_watch_stop(void)
+{
+	WRITE_ONCE(watch_stopping, true);
+	cancel_delayed_work_sync(&lwkb_watch);
 }
 
 /* ---- instances ---- */
@@ -342,6 +431,8 @@ int lwkb_os_destroy(int index)
 	}
 	lwkb_os_device_del(os);
 	lwkb_oses[index] = NULL;
+	if (os->eventfd)
+		eventfd_ctx_put(os->eventfd);
 	lwkb_release_mem(NULL, 0, index);	/* back to the pool */
 	free_cpumask_var(os->cpus);
 	if (os->kmsg_page)
@@ -408,22 +499,24 @@ static long os_kargs(struct lwkb_os *os, const struct lwkb_buf *b)
 	return 0;
 }
 
-static long os_kmsg(struct lwkb_os *os, const struct lwkb_buf *b)
+/* Reads kmsg from r->pos (0: from the last clear); survives shutdown. */
+static long os_kmsg(struct lwkb_os *os, struct lwkb_kmsg_read *r)
 {
-	u64 pos, lost = 0;
 	size_t n;
 	char *buf;
 
+	r->lost = 0;
 	if (!os->kmsg)
 		return 0;
 	buf = kvmalloc(PAGE_SIZE << LWKB_KMSG_ORDER, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	pos = READ_ONCE(os->kmsg->cleared);
-	n = lwkb_kmsg_read(os->kmsg, &pos, buf,
-			   min_t(u64, b->len, PAGE_SIZE << LWKB_KMSG_ORDER), &lost);
-	if (copy_to_user(u64_to_user_ptr(b->addr), buf, n))
-		n = -EFAULT;
+	n = lwkb_kmsg_read(os->kmsg, &r->pos, buf,
+			   min_t(u64, r->len, PAGE_SIZE << LWKB_KMSG_ORDER), &r->lost);
+	if (copy_to_user(u64_to_user_ptr(r->addr), buf, n)) {
+		kvfree(buf);
+		return -EFAULT;
+	}
 	kvfree(buf);
 	return n;
 }
@@ -557,19 +650,48 @@ long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg)
 		return os_boot(os);
 	case LWKB_OS_STATUS:
 		return os_status(os);
-	case LWKB_OS_KMSG:
-		if (copy_from_user(&b, arg, sizeof(b)))
+	case LWKB_OS_KMSG: {
+		struct lwkb_kmsg_read r;
+
+		if (copy_from_user(&r, arg, sizeof(r)))
 			return -EFAULT;
-		return os_kmsg(os, &b);
+		ret = os_kmsg(os, &r);
+		if (ret >= 0 && copy_to_user(arg, &r, sizeof(r)))
+			ret = -EFAULT;
+		return ret;
+	}
+	case LWKB_OS_EVENTFD: {
+		s32 fd;
+		struct eventfd_ctx *ctx = NULL;
+
+		if (copy_from_user(&fd, arg, sizeof(fd)))
+			return -EFAULT;
+		if (fd >= 0) {
+			ctx = eventfd_ctx_fdget(fd);
+			if (IS_ERR(ctx))
+				return PTR_ERR(ctx);
+		}
+		if (os->eventfd)
+			eventfd_ctx_put(os->eventfd);
+		os->eventfd = ctx;
+		return 0;
+	}
 	case LWKB_OS_CLEAR_KMSG:
 		if (os->kmsg)
 			WRITE_ONCE(os->kmsg->cleared, READ_ONCE(os->kmsg->tail));
 		return 0;
-	case LWKB_OS_SHUTDOWN:
+	case LWKB_OS_SHUTDOWN: {
+		u32 flags;
+
+		if (copy_from_user(&flags, arg, sizeof(flags)))
+			return -EFAULT;
+		if (flags & ~LWKB_SHUTDOWN_FORCE)
+			return -EINVAL;
 		if (!os->booted)
 			return -EINVAL;
-		lwkb_os_shutdown(os);
+		lwkb_os_shutdown(os, flags & LWKB_SHUTDOWN_FORCE);
 		return 0;
+	}
 	case LWKB_OS_QUERY_FREE_MEM:
 		v = os_free_mem(os);
 		return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;

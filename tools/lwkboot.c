@@ -15,6 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <strings.h>
+#include <syslog.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -67,10 +72,18 @@ static const char usage_text[] =
 "  status [--wait STATE] [--timeout SEC]\n"
 "                         print one of INACTIVE BOOTING RUNNING SHUTDOWN PANIC\n"
 "                         HUNGUP FREEZING FROZEN, or wait for STATE\n"
-"  kmsg                   print the kernel message buffer\n"
+"  kmsg [-f]              print the kernel message buffer (-f: and follow it)\n"
 "  clear_kmsg             clear it\n"
-"  shutdown               stop every LWK core (INIT)\n"
+"  shutdown [--force]     ask the LWK to park its cores, then INIT them\n"
+"                         (--force: INIT at once)\n"
 "  query_free_mem         print the instance's memory in bytes\n"
+"\n"
+"Monitoring (ihkmond, IHK spec 1.3.2.18):\n"
+"  monitor [-i SEC] [-k 0|1] [-f FACILITY]\n"
+"      forward new kmsg lines of every instance to syslog (-k 1, default),\n"
+"      report PANIC and HUNGUP (syslog and stderr) through each instance's\n"
+"      eventfd; -i sets the hang limit to 2 x SEC (default 600; -1: off).\n"
+"      FACILITY: local0..local7 (default local6), user, daemon.\n"
 "\n"
 "One shot:\n"
 "  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-t SEC] [-v] [IMAGE]\n"
@@ -203,6 +216,14 @@ static int check_cpus_for_reserve(const struct lwkb_cpuset *set)
 }
 
 /* ---- status ---- */
+/* A status word as a name; a negative errno or unknown value as "?". */
+static const char *status_str(int st)
+{
+	const char *n = st >= 0 ? lwkb_status_name((lwkb_u32)st) : NULL;
+
+	return n ? n : "?";
+}
+
 static int status_of(int os)
 {
 	return lwkb_os_ctl(os, LWKB_OS_STATUS, NULL);
@@ -241,10 +262,10 @@ static int wait_state(int os, int want, double timeout)
 		if (want == LWKB_STATUS_RUNNING &&
 		    (st == LWKB_STATUS_PANIC || st == LWKB_STATUS_INACTIVE))
 			return fail(0, "OS %d is %s, not RUNNING (see 'lwkboot -o %d kmsg')",
-				    os, lwkb_status_name(st), os);
+				    os, status_str(st), os);
 		if (now() > end)
 			return fail(0, "OS %d is still %s after %.0f s, not %s", os,
-				    lwkb_status_name(st), timeout, lwkb_status_name(want));
+				    status_str(st), timeout, status_str(want));
 		usleep(20000);
 	}
 }
@@ -313,15 +334,39 @@ static int do_kargs(int os, const char *s)
 	return ret ? fail(ret, "kargs for OS %d", os) : 0;
 }
 
-static int do_kmsg(int os)
+/* kmsg from *pos (0: from the last clear); prints it, advances *pos. */
+static int kmsg_chunk(int os, unsigned long long *pos, unsigned long long *lost)
 {
 	static char buf[1 << 17];
-	struct lwkb_buf b = { .addr = (uintptr_t)buf, .len = sizeof(buf) };
-	int n = lwkb_os_ctl(os, LWKB_OS_KMSG, &b);
+	struct lwkb_kmsg_read r = { .addr = (uintptr_t)buf, .len = sizeof(buf), .pos = *pos };
+	int n = lwkb_os_ctl(os, LWKB_OS_KMSG, &r);
 
 	if (n < 0)
-		return fail(n, "kmsg of OS %d", os);
+		return n;
 	fwrite(buf, 1, n, stdout);
+	fflush(stdout);
+	*pos = r.pos;
+	if (lost)
+		*lost += r.lost;
+	return n;
+}
+
+static int do_kmsg(int os, int follow)
+{
+	unsigned long long pos = 0, lost = 0;
+	int n;
+
+	do {
+		while ((n = kmsg_chunk(os, &pos, &lost)) > 0)
+			;
+		if (n < 0)	/* the instance went away while following: done */
+			return follow && pos ? 0 : fail(n, "kmsg of OS %d", os);
+		if (follow)
+			usleep(100000);
+	} while (follow);
+	if (lost)
+		fprintf(stderr, "%s: %llu bytes of kmsg were overwritten before they were read\n",
+			prog, lost);
 	return 0;
 }
 
@@ -524,8 +569,11 @@ static int cmd_up(int argc, char **argv)
 unwind:
 	/* Reverse order, as mcreboot.sh's error_exit. */
 	fprintf(stderr, "%s: up failed; undoing\n", prog);
-	if (booted)
-		lwkb_os_ctl(os, LWKB_OS_SHUTDOWN, NULL);
+	if (booted) {
+		lwkb_u32 flags = 0;
+
+		lwkb_os_ctl(os, LWKB_OS_SHUTDOWN, &flags);
+	}
 	if (os >= 0) {
 		lwkb_u32 idx = os;
 
@@ -571,9 +619,10 @@ static int cmd_down(void)
 	for (i = 0; i < ol.nr; i++) {
 		lwkb_u32 idx = ol.index[i];
 		int st = status_of(idx);
+		lwkb_u32 flags = 0;
 
 		if (st > 0 && st != LWKB_STATUS_INACTIVE &&
-		    (ret = lwkb_os_ctl(idx, LWKB_OS_SHUTDOWN, NULL)))
+		    (ret = lwkb_os_ctl(idx, LWKB_OS_SHUTDOWN, &flags)))
 			bad |= fail(ret, "down: shutdown OS %u", idx);
 		if ((ret = lwkb_ctl(LWKB_DESTROY_OS, &idx)))
 			bad |= fail(ret, "down: destroy OS %u", idx);
@@ -588,6 +637,159 @@ static int cmd_down(void)
 	if (!bad && unload_module())
 		bad |= fail(0, "down: rmmod lwkboot failed");
 	return bad;
+}
+
+/* ---- monitor: the ihkmond of IHK spec 1.3.2.18 ---- */
+static int facility_of(const char *s)
+{
+	static const struct { const char *name; int fac; } tab[] = {
+		{ "user", LOG_USER }, { "daemon", LOG_DAEMON },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcasecmp(s, tab[i].name) || (!strncasecmp(s, "LOG_", 4) &&
+						    !strcasecmp(s + 4, tab[i].name)))
+			return tab[i].fac;
+	return -1;
+}
+
+static volatile sig_atomic_t monitor_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	monitor_stop = 1;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	struct mon { int efd; unsigned long long pos; char line[1024]; size_t len; } m[LWKB_MAX_OS];
+	long interval = 600;
+	int redirect = 1, facility = LOG_LOCAL6, opt, i;
+	char *end;
+	FILE *f;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "i:k:f:h")) != -1) {
+		switch (opt) {
+		case 'i':
+			interval = strtol(optarg, &end, 10);
+			if (!*optarg || *end || (interval < 1 && interval != -1))
+				die_usage("monitor: -i '%s': want seconds, or -1", optarg);
+			break;
+		case 'k':
+			if (strcmp(optarg, "0") && strcmp(optarg, "1"))
+				die_usage("monitor: -k '%s': want 0 or 1", optarg);
+			redirect = optarg[0] == '1';
+			break;
+		case 'f':
+			facility = facility_of(optarg);
+			if (facility < 0)
+				die_usage("monitor: unknown syslog facility '%s'", optarg);
+			break;
+		case 'h': usage(stdout); return 0;
+		default: die_usage("monitor: bad option");
+		}
+	}
+	if (optind < argc)
+		die_usage("monitor: unexpected argument '%s'", argv[optind]);
+	if (!lwkb_module_loaded())
+		return fail(-ENOENT, "monitor: /dev/mcd0");
+	/* Hang limit: two intervals without a heartbeat, as ihkmond's "twice in a row". */
+	f = fopen("/sys/module/lwkboot/parameters/hung_ms", "w");
+	if (!f)
+		return fail(-errno, "monitor: cannot set the hang limit");
+	fprintf(f, "%ld\n", interval < 0 ? 0 : interval * 2000);
+	fclose(f);
+	openlog("lwkboot", LOG_PID, facility);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	for (i = 0; i < LWKB_MAX_OS; i++) {
+		m[i].efd = -1;
+		m[i].pos = 0;
+		m[i].len = 0;
+	}
+	syslog(LOG_INFO, "monitor started (interval %ld s, kmsg %s)", interval,
+	       redirect ? "forwarded" : "not forwarded");
+	while (!monitor_stop) {
+		struct lwkb_os_list ol;
+		struct pollfd pfd[LWKB_MAX_OS];
+		int np = 0, idx[LWKB_MAX_OS];
+
+		if (lwkb_ctl(LWKB_LIST_OS, &ol))
+			break;	/* the module went away */
+		for (i = 0; i < LWKB_MAX_OS; i++) {
+			int present = 0;
+
+			for (unsigned int k = 0; k < ol.nr; k++)
+				present |= ol.index[k] == (lwkb_u32)i;
+			if (!present) {
+				if (m[i].efd >= 0)
+					close(m[i].efd);
+				m[i].efd = -1;
+				m[i].pos = 0;
+				continue;
+			}
+			if (m[i].efd < 0) {
+				lwkb_s32 fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+				if (fd >= 0 && !lwkb_os_ctl(i, LWKB_OS_EVENTFD, &fd))
+					m[i].efd = fd;
+				else if (fd >= 0)
+					close(fd);
+			}
+			if (redirect) {
+				/* Forward whole lines; keep a partial one for later. */
+				static char buf[1 << 17];
+				struct lwkb_kmsg_read r = { .addr = (uintptr_t)buf,
+							    .len = sizeof(buf), .pos = m[i].pos };
+				int n = lwkb_os_ctl(i, LWKB_OS_KMSG, &r);
+
+				if (r.lost)
+					syslog(LOG_WARNING, "OS %d: %llu bytes of kmsg lost", i,
+					       (unsigned long long)r.lost);
+				for (int k = 0; k < n; k++) {
+					if (buf[k] == '\n' || m[i].len == sizeof(m[i].line) - 1) {
+						m[i].line[m[i].len] = '\0';
+						syslog(LOG_INFO, "OS %d: %s", i, m[i].line);
+						m[i].len = 0;
+					}
+					if (buf[k] != '\n')
+						m[i].line[m[i].len++] = buf[k];
+				}
+				if (n > 0)
+					m[i].pos = r.pos;
+			}
+			if (m[i].efd >= 0) {
+				pfd[np].fd = m[i].efd;
+				pfd[np].events = POLLIN;
+				idx[np++] = i;
+			}
+		}
+		if (poll(pfd, np, 200) > 0) {
+			for (int k = 0; k < np; k++) {
+				uint64_t v;
+				int st;
+
+				if (!(pfd[k].revents & POLLIN) || read(pfd[k].fd, &v, sizeof(v)) != sizeof(v))
+					continue;
+				st = status_of(idx[k]);
+				syslog(LOG_ERR, "OS %d: %s", idx[k], status_str(st));
+				fprintf(stderr, "%s: monitor: OS %d is %s\n", prog, idx[k],
+					status_str(st));
+			}
+		}
+	}
+	syslog(LOG_INFO, "monitor stopped");
+	for (i = 0; i < LWKB_MAX_OS; i++)
+		if (m[i].efd >= 0)
+			close(m[i].efd);
+	return 0;
 }
 
 /* ---- dispatch ---- */
@@ -751,7 +953,7 @@ int main(int argc, char **argv)
 		for (unsigned int i = 0; i < ol.nr; i++) {
 			int st = status_of(ol.index[i]);
 
-			printf("%u %s\n", ol.index[i], st >= 0 ? lwkb_status_name(st) : "?");
+			printf("%u %s\n", ol.index[i], status_str(st));
 		}
 		return 0;
 	}
@@ -815,21 +1017,30 @@ int main(int argc, char **argv)
 		ret = status_of(os_index);
 		if (ret < 0)
 			return fail(ret, "status of OS %d", os_index);
-		printf("%s\n", lwkb_status_name(ret));
+		printf("%s\n", status_str(ret));
 		return 0;
 	}
 	if (!strcmp(cmd, "kmsg")) {
+		if (argc == 2 && !strcmp(argv[1], "-f"))
+			return do_kmsg(os_index, 1);
 		need(argc, 1, "kmsg");
-		return do_kmsg(os_index);
+		return do_kmsg(os_index, 0);
 	}
+	if (!strcmp(cmd, "monitor"))
+		return cmd_monitor(argc, argv);
 	if (!strcmp(cmd, "clear_kmsg")) {
 		need(argc, 1, "clear_kmsg");
 		ret = lwkb_os_ctl(os_index, LWKB_OS_CLEAR_KMSG, NULL);
 		return ret ? fail(ret, "clear_kmsg of OS %d", os_index) : 0;
 	}
 	if (!strcmp(cmd, "shutdown")) {
-		need(argc, 1, "shutdown");
-		ret = lwkb_os_ctl(os_index, LWKB_OS_SHUTDOWN, NULL);
+		lwkb_u32 flags = 0;
+
+		if (argc == 2 && !strcmp(argv[1], "--force"))
+			flags = LWKB_SHUTDOWN_FORCE;
+		else
+			need(argc, 1, "shutdown");
+		ret = lwkb_os_ctl(os_index, LWKB_OS_SHUTDOWN, &flags);
 		if (ret == -EINVAL)
 			return fail(ret, "shutdown OS %d: it is not booted", os_index);
 		return ret ? fail(ret, "shutdown OS %d", os_index) : 0;

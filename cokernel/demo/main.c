@@ -14,10 +14,45 @@
  *                       the exception dump and PANIC)
  *   demo.serial_boot=1  start the cores one at a time instead of all at
  *                       once (bench/ compares the two)
+ *   demo.panic_after_ms=MS  panic MS after RUNNING (tests PANIC)
+ *   demo.hang_after_ms=MS   spin with interrupts off MS after RUNNING, so
+ *                       the heartbeat stops (tests HUNGUP)
+ *   demo.fault_after_ms=MS  touch an unmapped address MS after RUNNING
+ *                       (tests the exception dump and PANIC)
+ *   demo.kmsg_flood=N   print N numbered lines at start (tests kmsg wrap)
  */
 #include "lwk.h"
 
 #define CORE_WAIT_MS	5000
+#define NEVER		(~0ULL)
+
+static lwkb_u64 panic_ms = NEVER, hang_ms = NEVER, fault_ms = NEVER;
+
+static lwkb_u64 karg_or(const char *key, lwkb_u64 dflt)
+{
+	lwkb_u64 v;
+
+	return lwk_karg_u64(key, &v) ? dflt : v;
+}
+
+/* Every timer tick of every core; the fault switches act on core 0. */
+void lwk_tick(int lwk_id, lwkb_u64 ms)
+{
+	if (lwk_id != 0)
+		return;
+	if (ms >= panic_ms)
+		lwk_panic("demo.panic_after_ms=%llu reached", (unsigned long long)panic_ms);
+	if (ms >= fault_ms) {
+		fault_ms = NEVER;
+		lwk_printk("demo: touching an unmapped address (demo.fault_after_ms)\n");
+		*(volatile lwkb_u64 *)0x0000700000000000ULL = 1;
+	}
+	if (ms >= hang_ms) {
+		lwk_printk("demo: spinning with interrupts off (demo.hang_after_ms)\n");
+		for (;;)
+			__builtin_ia32_pause();	/* we are in the tick: IF is 0 */
+	}
+}
 
 void lwk_main(void)
 {
@@ -41,6 +76,13 @@ void lwk_main(void)
 
 	if (!lwk_karg_u64("demo.drop_sipi", &v))
 		lwk_drop_sipi_core = (int)v;
+	panic_ms = karg_or("demo.panic_after_ms", NEVER);
+	hang_ms = karg_or("demo.hang_after_ms", NEVER);
+	fault_ms = karg_or("demo.fault_after_ms", NEVER);
+	v = karg_or("demo.kmsg_flood", 0);
+	for (lwkb_u64 k = 0; k < v; k++)
+		lwk_printk("demo: flood line %llu of %llu\n", (unsigned long long)k,
+			   (unsigned long long)v);
 	if (!lwk_karg_u64("demo.fault", &v) && v) {
 		lwk_printk("demo: touching an unmapped address as asked (demo.fault)\n");
 		*(volatile lwkb_u64 *)0x0000700000000000ULL = 1;
@@ -74,10 +116,7 @@ void lwk_main(void)
 	}
 	lwk_printk("demo: all %d cores up, RUNNING\n", n);
 	lwk_set_status(LWKB_STATUS_RUNNING);
-	for (;;) {
-		__atomic_fetch_add(&lwk_status()->heartbeat, 1, __ATOMIC_RELAXED);
-		lwk_udelay(10000);
-	}
+	lwk_idle();
 }
 
 void lwk_ap_main(int lwk_id)
@@ -87,5 +126,5 @@ void lwk_ap_main(int lwk_id)
 	ihk_mc_get_core(lwk_id, &cpu, &apic, 0);
 	lwk_printk("demo: core %d up (cpu %lu, APIC id %lu, NUMA %d)\n", lwk_id,
 		   cpu, apic, ihk_mc_get_numa_id());
-	lwk_halt();
+	lwk_idle();
 }

@@ -76,6 +76,41 @@ isr_common:
 	hlt
 	jmp	.halt
 
+; Interrupt entry for the LAPIC timer (and other device vectors later):
+; save the registers the C ABI lets a callee clobber, call the handler,
+; return with iretq.  rsp is 16-byte aligned by the CPU before the frame,
+; and 9 pushes of 8 bytes on top of the 5-word frame keep it aligned.
+	extern lwk_timer_irq
+global isr_timer
+isr_timer:
+	push	rax
+	push	rcx
+	push	rdx
+	push	rsi
+	push	rdi
+	push	r8
+	push	r9
+	push	r10
+	push	r11
+	cld
+	call	lwk_timer_irq
+	pop	r11
+	pop	r10
+	pop	r9
+	pop	r8
+	pop	rdi
+	pop	rsi
+	pop	rdx
+	pop	rcx
+	pop	rax
+	iretq
+
+; Spurious interrupts (SVR vector 0xff) need no EOI (SDM vol. 3A,
+; "Spurious Interrupt").
+global isr_spurious
+isr_spurious:
+	iretq
+
 	section .rodata
 global isr_table
 isr_table:

@@ -40,9 +40,18 @@ extern struct lwkb_status_page *lwk_st;
 extern lwkb_u64 lwk_cr3;		/* the library's own page table */
 extern struct lwkb_apic lwk_apic;
 
+#define LWK_TIMER_VECTOR	0x20
+#define LWK_SPURIOUS_VECTOR	0xff
+#define LWK_TICK_MS		10
+
 void lwk_cpu_setup(int lwk_id);	/* GDT, TSS, IDT, GS base on this core */
+void lwk_set_irq_gate(int vector, void (*handler)(void));
+void lwk_timer_start(void);	/* this core's LAPIC timer, periodic */
+void lwk_apic_eoi(void);
+extern lwkb_u64 lwk_ticks;		/* core 0's timer ticks since start */
 void lwk_reload_cs(lwkb_u64 sel);	/* entry.asm */
-void lwk_smp_init(void);
+void lwk_smp_init(void);		/* core 0: APIC mode, timer calibration */
+void lwk_smp_init_ap(void);		/* further cores */
 lwkb_u64 lwk_alloc_page(void);		/* zeroed, physical = identity virtual */
 lwkb_u64 lwk_alloc_pages(lwkb_u64 n);	/* contiguous, zeroed */
 void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot);

@@ -16,6 +16,7 @@
 
 struct lwkb_apic lwk_apic;
 int lwk_drop_sipi_core = -1;
+static void timer_calibrate(void);
 
 static void apic_write(lwkb_u32 reg, lwkb_u32 v)
 {
@@ -41,9 +42,21 @@ void lwk_smp_init(void)
 	apic_write(APIC_LVT_LINT0, LVT_MASKED);
 	apic_write(APIC_LVT_LINT1, LVT_MASKED);
 	apic_write(APIC_LVT_ERROR, LVT_MASKED);
-	apic_write(APIC_SVR, 0x1ff);
+	apic_write(APIC_SVR, 0x100 | LWK_SPURIOUS_VECTOR);
 	lwk_printk("lwk: %s, APIC id %u\n", lwk_apic.x2apic ? "x2APIC" : "xAPIC",
 		   lwkb_apic_self_id(&lwk_apic));
+	timer_calibrate();
+}
+
+/* Further cores: the same local APIC set-up, without the calibration. */
+void lwk_smp_init_ap(void)
+{
+	if (lwk_apic.x2apic)
+		lwkb_apic_enable_x2apic(&lwk_apic);
+	apic_write(APIC_LVT_LINT0, LVT_MASKED);
+	apic_write(APIC_LVT_LINT1, LVT_MASKED);
+	apic_write(APIC_LVT_ERROR, LVT_MASKED);
+	apic_write(APIC_SVR, 0x100 | LWK_SPURIOUS_VECTOR);
 }
 
 static int lwk_send_init(void *ctx, lwkb_u32 apic_id)
@@ -126,4 +139,83 @@ int ihk_mc_boot_cpu(int cpu_id, unsigned long pc)
 	}
 	id = (int)i;
 	return lwk_boot_cpus(&id, 1, pc);
+}
+
+/* ---- the LAPIC timer: heartbeat, shutdown requests, lwk_tick() ---- */
+#define APIC_EOI	0x0b0
+#define APIC_TMR_INIT	0x380
+#define APIC_TMR_CUR	0x390
+#define APIC_TMR_DIV	0x3e0
+#define LVT_PERIODIC	(1u << 17)
+
+lwkb_u64 lwk_ticks;
+static lwkb_u32 timer_count;	/* LAPIC timer counts per tick, measured once */
+
+static lwkb_u32 apic_read(lwkb_u32 reg)
+{
+	lwkb_u32 lo, hi;
+
+	if (lwk_apic.x2apic) {
+		__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_X2APIC(reg)));
+		return lo;
+	}
+	return lwk_apic.mmio[reg / 4];
+}
+
+void lwk_apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}
+
+/*
+ * Periodic LAPIC timer at LWK_TICK_MS (SDM vol. 3A, "APIC Timer"): divide by
+ * 1, counts per tick measured once against the TSC the host calibrated.
+ */
+static void timer_calibrate(void)
+{
+	apic_write(APIC_TMR_DIV, 0xb);	/* divide by 1 */
+	apic_write(APIC_LVT_TIMER, LVT_MASKED);
+	apic_write(APIC_TMR_INIT, 0xffffffff);
+	lwk_udelay(LWK_TICK_MS * 1000);
+	timer_count = 0xffffffff - apic_read(APIC_TMR_CUR);
+	apic_write(APIC_TMR_INIT, 0);
+	if (!timer_count)
+		timer_count = 1000000;
+	lwk_printk("lwk: LAPIC timer: %u counts per %d ms tick\n", timer_count,
+		   LWK_TICK_MS);
+}
+
+void lwk_timer_start(void)
+{
+	apic_write(APIC_TMR_DIV, 0xb);	/* divide by 1 */
+	apic_write(APIC_LVT_TIMER, LWK_TIMER_VECTOR | LVT_PERIODIC);
+	apic_write(APIC_TMR_INIT, timer_count);
+}
+
+/* Called from isr_timer (entry.asm). */
+void lwk_timer_irq(void);
+void lwk_timer_irq(void)
+{
+	int id = lwk_this_core();
+	struct lwkb_status_page *st = lwk_st;
+
+	lwk_apic_eoi();
+	if (id == 0) {
+		lwk_ticks++;
+		__atomic_fetch_add(&st->heartbeat, 1, __ATOMIC_RELAXED);
+	}
+	if (__atomic_load_n(&st->shutdown_req, __ATOMIC_ACQUIRE)) {
+		/* Park: interrupts off, timer stopped, halted; INIT can take us. */
+		apic_write(APIC_TMR_INIT, 0);
+		__atomic_fetch_add(&st->cores_parked, 1, __ATOMIC_ACQ_REL);
+		lwk_halt();
+	}
+	lwk_tick(id, __atomic_load_n(&lwk_ticks, __ATOMIC_RELAXED) * LWK_TICK_MS);
+}
+
+void lwk_idle(void)
+{
+	lwk_timer_start();
+	for (;;)
+		__asm__ volatile("sti; hlt; cli" ::: "memory");
 }

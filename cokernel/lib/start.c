@@ -44,7 +44,7 @@ struct idt_gate {
 	lwkb_u32 off2;
 	lwkb_u32 zero;
 };
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 extern const lwkb_u64 isr_table[32];
 
 struct desc_ptr {
@@ -252,12 +252,24 @@ void lwk_exception(struct lwk_regs *r)
 	lwk_halt();
 }
 
+void lwk_set_irq_gate(int vector, void (*handler)(void))
+{
+	set_idt_gate(vector, (lwkb_u64)(__UINTPTR_TYPE__)handler, 0);
+}
+
+void isr_timer(void);
+void isr_spurious(void);
+
 static void setup_idt(void)
 {
 	int v;
 
+	/* NMI, #DF and #MC on their own stack (IST1): they may come when the
+	 * current stack is the problem. */
 	for (v = 0; v < 32; v++)
 		set_idt_gate(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
+	lwk_set_irq_gate(LWK_TIMER_VECTOR, isr_timer);
+	lwk_set_irq_gate(LWK_SPURIOUS_VECTOR, isr_spurious);
 }
 
 static void setup_paging(void)
@@ -327,6 +339,7 @@ void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot)
 	if (i == lwk_bi->nr_cores)
 		lwk_panic("started on APIC id %u, which is not an LWK core", apic);
 	lwk_cpu_setup((int)i);
+	lwk_smp_init_ap();
 	__atomic_fetch_add(&lwk_st->cores_up, 1, __ATOMIC_ACQ_REL);
 	lwk_ap_main((int)i);
 	lwk_halt();

@@ -58,6 +58,16 @@ struct lwkb_ikc_map {
 	lwkb_s32 dst[LWKB_MAX_CPUS];	/* -1: not set */
 };
 
+/* Reading kmsg from a position: pos 0 means "from the last clear". */
+struct lwkb_kmsg_read {
+	lwkb_u64 addr;		/* user buffer */
+	lwkb_u64 len;
+	lwkb_u64 pos;		/* in: where to start; out: where to go on */
+	lwkb_u64 lost;		/* out: bytes overwritten before they could be read */
+};
+
+#define LWKB_SHUTDOWN_FORCE	1	/* skip the graceful request: INIT at once */
+
 struct lwkb_os_list {
 	lwkb_u32 nr;
 	lwkb_u32 index[LWKB_MAX_OS];
@@ -87,10 +97,13 @@ struct lwkb_os_list {
 #define LWKB_OS_KARGS		LWKB_IOW(0x29, struct lwkb_buf)
 #define LWKB_OS_BOOT		LWKB_IO(0x2a)
 #define LWKB_OS_STATUS		LWKB_IO(0x2b)	/* returns enum lwkb_os_status */
-#define LWKB_OS_KMSG		LWKB_IOW(0x2c, struct lwkb_buf)	/* returns bytes */
+#define LWKB_OS_KMSG		LWKB_IOWR(0x2c, struct lwkb_kmsg_read)	/* returns bytes */
 #define LWKB_OS_CLEAR_KMSG	LWKB_IO(0x2d)
-#define LWKB_OS_SHUTDOWN	LWKB_IO(0x2e)
+#define LWKB_OS_SHUTDOWN	LWKB_IOW(0x2e, lwkb_u32)	/* LWKB_SHUTDOWN_* flags */
 #define LWKB_OS_QUERY_FREE_MEM	LWKB_IOR(0x2f, lwkb_u64)
+/* IHK spec 1.2.2.13: an eventfd signalled when the OS enters PANIC or
+ * HUNGUP; the argument is the eventfd's descriptor, -1 to stop. */
+#define LWKB_OS_EVENTFD		LWKB_IOW(0x30, lwkb_s32)
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_ikc_map) < (1 << 14), "fits the _IOC size field");
 

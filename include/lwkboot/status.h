@@ -35,9 +35,18 @@ static inline const char *lwkb_status_name(lwkb_u32 s)
 #define LWKB_STATUS_MAGIC 0x54415453424b574cULL	/* "LWKBSTAT" */
 
 /*
- * One page the host allocates and the LWK writes: the status word and what
- * a monitor needs to tell a live LWK from a dead one.  Written with plain
- * aligned 32/64-bit stores (atomic on x86-64); read by the host.
+ * One page the host allocates and both sides write: the status word and
+ * what a monitor needs to tell a live LWK from a dead one.  Aligned 32/64-bit
+ * loads and stores (atomic on x86-64).
+ *
+ * Lifecycle: the host sets BOOTING and starts LWK core 0; the LWK sets
+ * RUNNING once every core is up and then increments heartbeat from its
+ * timer (every 10 ms in the demo library).  The host calls the LWK HUNGUP
+ * when the heartbeat stops for longer than its limit while RUNNING.
+ * Graceful shutdown: the host sets SHUTDOWN and shutdown_req = 1; every LWK
+ * core notices it at its next timer tick, increments cores_parked and halts
+ * with interrupts off (INIT can always take such a core); the host waits
+ * for cores_parked == cores, bounded, then INITs every core either way.
  */
 struct lwkb_status_page {
 	lwkb_u64 magic;		/* LWKB_STATUS_MAGIC, set by the host */
@@ -46,7 +55,9 @@ struct lwkb_status_page {
 	lwkb_u64 heartbeat;	/* incremented by the LWK while it runs */
 	lwkb_u32 panic_core;	/* LWK core id that set PANIC */
 	lwkb_u32 panic_vector;	/* exception vector, or 0xffffffff */
-	lwkb_u64 reserved[4];
+	lwkb_u32 shutdown_req;	/* host: 1 = park every core now */
+	lwkb_u32 cores_parked;	/* LWK: cores that parked for shutdown */
+	lwkb_u64 reserved[3];
 };
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_status_page) == 64, "status page layout");
 

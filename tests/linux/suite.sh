@@ -205,6 +205,102 @@ same "undo: CPUs online" "0-3" "$(online)"
 near "undo: MemFree" "$m2" "$(memfree)"
 done_test one_shot
 
+# ---- lifecycle (issue 4): cycles, panic, hang, fault, monitor, kmsg ----
+check "insmod" insmod_lwkb
+echo 1000 > /sys/module/lwkboot/parameters/hung_ms
+check "reserve cpu" lwkboot reserve cpu 2-3
+check "reserve mem" lwkboot reserve mem 16M@0
+same "create" 0 "$(lwkboot create)"
+check "assign cpu" lwkboot -o 0 assign cpu 2-3
+check "assign mem" lwkboot -o 0 assign mem all
+check "load" lwkboot -o 0 load $img
+m3=$(memfree)
+graceful0=$(dmesg | grep -c 'os0: shut down gracefully')
+i=0
+while [ $i -lt 50 ]; do
+	lwkboot -o 0 boot || { note "cycle $i: boot failed"; break; }
+	lwkboot -o 0 status --wait RUNNING --timeout 30 || { note "cycle $i: not RUNNING"; break; }
+	lwkboot -o 0 shutdown || { note "cycle $i: shutdown failed"; break; }
+	[ "$(lwkboot -o 0 status)" = INACTIVE ] || { note "cycle $i: not INACTIVE"; break; }
+	i=$((i + 1))
+done
+same "cycles" 50 "$i"
+same "graceful shutdowns" 50 $(( $(dmesg | grep -c 'os0: shut down gracefully') - graceful0 ))
+same "CPUs still reserved" "0-1" "$(online)"
+near "MemFree over 50 cycles" "$m3" "$(memfree)"
+done_test boot_shutdown_50_cycles
+
+expect_state() {	# expect_state STATE KARGS LOG-LINE: boot into STATE, then recover
+	check "kargs $2" lwkboot -o 0 kargs "$2"
+	check "boot ($2)" lwkboot -o 0 boot
+	check "$1 detected" lwkboot -o 0 status --wait $1 --timeout 30
+	lwkboot -o 0 kmsg | grep -qF "$3" || note "kmsg lacks '$3'"
+	check "shutdown after $1" lwkboot -o 0 shutdown
+	same "INACTIVE after $1" INACTIVE "$(lwkboot -o 0 status)"
+	lwkboot -o 0 kmsg | grep -qF "$3" || note "kmsg lost '$3' at shutdown"
+	dmesg | tail -3 | grep -q 'os0: shut down by INIT' || note "$1: shutdown was not forced by INIT"
+	check "kargs clean" lwkboot -o 0 kargs ""
+	check "boot clean after $1" lwkboot -o 0 boot
+	check "RUNNING after $1" lwkboot -o 0 status --wait RUNNING --timeout 30
+	check "shutdown clean" lwkboot -o 0 shutdown
+}
+expect_state PANIC "demo.panic_after_ms=100" "PANIC on core 0: demo.panic_after_ms=100 reached"
+done_test panic_detected_and_recovered
+expect_state HUNGUP "demo.hang_after_ms=100" "demo: spinning with interrupts off (demo.hang_after_ms)"
+done_test hang_detected_and_recovered
+expect_state PANIC "demo.fault_after_ms=100" "EXCEPTION #PF page fault (vector 14, error 0x2) on core 0"
+lwkboot -o 0 kmsg | grep -qE '^  cr2=0000700000000000 ' || note "fault: no cr2 in the register dump"
+done_test fault_detected_and_recovered
+
+syslogd -n -O /tmp/syslog &
+slpid=$!
+sleep 0.3
+lwkboot monitor -i 1 2>/tmp/mon.err &
+mpid=$!
+sleep 0.5
+same "monitor sets the hang limit" 2000 "$(cat /sys/module/lwkboot/parameters/hung_ms)"
+check "kargs" lwkboot -o 0 kargs "demo.panic_after_ms=500"
+check "boot" lwkboot -o 0 boot
+check "PANIC" lwkboot -o 0 status --wait PANIC --timeout 30
+sleep 1
+kill $mpid; wait $mpid 2>/dev/null
+grep -q 'OS 0: demo: all 2 cores up, RUNNING' /tmp/syslog || note "monitor did not forward kmsg to syslog"
+grep -q 'OS 0: PANIC' /tmp/syslog || note "monitor did not log the PANIC"
+grep -q 'monitor: OS 0 is PANIC' /tmp/mon.err || note "the eventfd did not report the PANIC"
+kill $slpid; wait $slpid 2>/dev/null
+check "shutdown" lwkboot -o 0 shutdown
+echo 1000 > /sys/module/lwkboot/parameters/hung_ms
+done_test monitor_and_eventfd
+
+check "kargs flood" lwkboot -o 0 kargs "demo.kmsg_flood=5000"
+check "boot" lwkboot -o 0 boot
+check "RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 60
+lwkboot -o 0 kmsg > /tmp/kmsg 2>/tmp/kmsg.err
+grep -qxF 'demo: flood line 4999 of 5000' /tmp/kmsg || note "the newest flood line is missing"
+grep -qxF 'demo: all 2 cores up, RUNNING' /tmp/kmsg || note "the lines after the flood are missing"
+grep -qx 'demo: flood line 0 of 5000' /tmp/kmsg && note "the oldest line survived a wrap-around"
+[ $(wc -c < /tmp/kmsg) -le 131072 ] || note "kmsg returned more than the ring holds"
+bad=$(sed 1d /tmp/kmsg | grep -vcE '^(demo|lwk): ')
+[ "$bad" = 0 ] || note "$bad garbled lines after the wrap"
+check "shutdown" lwkboot -o 0 shutdown
+done_test kmsg_wraps_keeping_newest
+
+check "kargs" lwkboot -o 0 kargs "follow=1"
+check "clear_kmsg" lwkboot -o 0 clear_kmsg
+lwkboot -o 0 kmsg -f > /tmp/follow &
+fpid=$!
+check "boot" lwkboot -o 0 boot
+check "RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 30
+sleep 0.5
+kill $fpid; wait $fpid 2>/dev/null
+grep -qxF 'demo: kargs: follow=1' /tmp/follow || note "kmsg -f did not follow the new boot"
+grep -qxF 'demo: all 2 cores up, RUNNING' /tmp/follow || note "kmsg -f missed the last line"
+check "shutdown --force" lwkboot -o 0 shutdown --force
+dmesg | tail -2 | grep -q 'os0: shut down by INIT .*forced' || note "--force did not skip the graceful request"
+check "down" lwkboot down
+same "CPUs back" "0-3" "$(online)"
+done_test kmsg_follow_and_forced_shutdown
+
 near "MemFree at the end" "$mem0" "$(memfree)"
 done_test nothing_lost
 
