@@ -1,12 +1,15 @@
 # lwkboot: the one entry point.
-#   make            build everything (trampoline, loader, co-kernel, EFI host, tests)
-#   make test       run every test (unit, fuzz smoke, QEMU/OVMF); ends "N passed, N failed"
+#   make            build everything: trampoline, loader, co-kernel, EFI host,
+#                   lwkboot.ko for 6.1 and 6.12, the lwkboot command, unit tests
+#   make test       every test: unit, fuzz smoke, module build, OVMF, Linux 6.1
+#                   and 6.12 VMs, gdb; ends "N passed, N failed"
 #   make run        boot the demo co-kernel next to Linux in QEMU and show its log
 #   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF (8 CPUs)
 #   make unit       host unit tests only
 #   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make gdb        boot paused under gdb with the lwkboot commands (docs/debugging.md)
-#   make bench      print the standalone-path figures
+#   make bench      print the standalone-path and Linux-path figures
+#   make install    install the command, demo, module and monitor unit (DESTDIR, PREFIX)
 #   make clean
 # Every target that needs a package calls scripts/install-deps first.
 
@@ -29,7 +32,7 @@ all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit kmod-all
 
 help:
-	@sed -n '2,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -176,6 +179,24 @@ bench:
 	@scripts/install-deps all
 	@$(MAKE) --no-print-directory all
 	bench/efi-bench
+	@echo
+	bench/linux-bench
+
+# ---- install: the command, the demo co-kernel, the module for the running
+# kernel (if built for it), the monitor's systemd unit, the docs ----
+DESTDIR ?=
+PREFIX ?= /usr
+KRUN := $(shell uname -r)
+.PHONY: install
+install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf
+	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
+	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/share/lwkboot/cokernel.elf
+	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/
+	@if [ -f $(BUILD)/kmod/$(KRUN)/lwkboot.ko ]; then \
+		install -D -m 0644 $(BUILD)/kmod/$(KRUN)/lwkboot.ko $(DESTDIR)/lib/modules/$(KRUN)/extra/lwkboot.ko; \
+	else echo "install: no lwkboot.ko built for the running kernel $(KRUN): make kmod KDIR=/lib/modules/$(KRUN)/build"; fi
 
 clean:
 	rm -rf $(BUILD)
