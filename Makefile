@@ -106,6 +106,7 @@ KDIR ?= /usr/src/linux-headers-$(KREL)
 # Build directory name: the release (Debian headers are linux-headers-<release>).
 KMOD_REL = $(patsubst linux-headers-%,%,$(notdir $(patsubst %/build,%,$(KDIR))))
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild)
+# loader/ikc.c is linked as ikc.o; the module's own IKC code is kmod/ikc_host.c.
 .PHONY: kmod kmod-all
 kmod: $(BUILD)/gen/tramp_blob.c
 	@scripts/install-deps linux

@@ -37,6 +37,14 @@ int ihk_get_kmsg_buf(unsigned long *addr, unsigned long *size);
  */
 int ihk_mc_boot_cpu(int cpu_id, unsigned long pc);
 
+/* ---- IKC, after spec 1.2.4 (include/lwkboot/ikc.h) ---- */
+struct lwkb_ikc_msg;
+typedef void (*ihk_ikc_handler_t)(int channel, struct lwkb_ikc_msg *msg);
+/* Accept connections to port; handler runs for every message on them. */
+int ihk_ikc_listen_port(lwkb_u32 port, ihk_ikc_handler_t handler);
+/* Send msg on a connected regular channel (to the host); 0 or -LWKB_EAGAIN. */
+int ihk_ikc_send(int channel, const struct lwkb_ikc_msg *msg);
+
 /* ---- lwkboot extensions ---- */
 /* Starts LWK cores ids[0..n) at pc in parallel; 0 or -LWKB_ETIMEDOUT. */
 int lwk_boot_cpus(const int *lwk_ids, int n, unsigned long pc);

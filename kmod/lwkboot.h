@@ -50,6 +50,8 @@ struct lwkb_os {
 	unsigned long last_beat;	/* jiffies when the heartbeat last moved */
 	u32 reported;			/* status last signalled on the eventfd */
 	struct eventfd_ctx *eventfd;	/* PANIC/HUNGUP notification, or NULL */
+	struct page *ikc_page;		/* IKC area, formatted at each boot */
+	struct lwkb_ikc_area *ikc_area;
 };
 
 extern struct mutex lwkb_lock;
@@ -61,6 +63,7 @@ extern unsigned int tramp_pages;
 extern unsigned int init_delay_us;
 extern unsigned int hung_ms;
 extern unsigned int shutdown_ms;
+extern bool ikc_doorbell;
 
 /* pool.c: CPUs and memory taken from Linux */
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask);
@@ -80,6 +83,8 @@ int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg);
 void lwkb_os_shutdown(struct lwkb_os *os, bool force);
 void lwkb_watch_start(void);
+long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg);
+int lwkb_send_ipi(u32 low, u32 apic_id);
 void lwkb_watch_stop(void);
 
 /* main.c: device files */

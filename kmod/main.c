@@ -34,6 +34,9 @@ MODULE_PARM_DESC(hung_ms, "An OS whose heartbeat stops this long while RUNNING i
 unsigned int shutdown_ms = 1000;
 module_param(shutdown_ms, uint, 0644);
 MODULE_PARM_DESC(shutdown_ms, "How long shutdown waits for the LWK to park its cores before INIT (default 1000)");
+bool ikc_doorbell = true;
+module_param(ikc_doorbell, bool, 0644);
+MODULE_PARM_DESC(ikc_doorbell, "Ring the LWK's IKC doorbell (IPI) after each message; off: the LWK finds messages on its 10 ms tick");
 static int owner = -1;
 module_param(owner, int, 0444);
 MODULE_PARM_DESC(owner, "User id that may use the device files besides root (default: none)");

@@ -27,6 +27,7 @@
 #include <asm/msr.h>
 #include <asm/smp.h>
 #include "lwkboot.h"
+#include "lwkboot/ikc.h"
 
 #define MAX_IMAGE_SIZE	(64UL << 20)
 
@@ -35,7 +36,7 @@ struct kplat {
 	struct lwkb_os *os;
 };
 
-static int k_send(u32 low, u32 apic_id)
+int lwkb_send_ipi(u32 low, u32 apic_id)
 {
 	unsigned long flags;
 
@@ -52,12 +53,12 @@ static int k_send(u32 low, u32 apic_id)
 
 static int k_send_init(void *ctx, u32 apic_id)
 {
-	return k_send(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
+	return lwkb_send_ipi(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
 }
 
 static int k_send_sipi(void *ctx, u32 apic_id, u8 vector)
 {
-	return k_send(APIC_DM_STARTUP | vector, apic_id);
+	return lwkb_send_ipi(APIC_DM_STARTUP | vector, apic_id);
 }
 
 static void k_udelay(void *ctx, u32 us)
@@ -186,8 +187,15 @@ static int os_boot(struct lwkb_os *os)
 		}
 		os->kmsg = page_address(os->kmsg_page);
 		os->status = page_address(os->status_page);
+	}
+	if (!os->ikc_page) {
+		os->ikc_page = alloc_pages(GFP_KERNEL, get_order(LWKB_IKC_AREA_SIZE));
+		if (!os->ikc_page)
+			return -ENOMEM;
+		os->ikc_area = page_address(os->ikc_page);
 		lwkb_kmsg_init(os->kmsg, PAGE_SIZE << LWKB_KMSG_ORDER);
 	}
+	lwkb_ikc_init(os->ikc_area);
 	memset(os->status, 0, sizeof(*os->status));
 	os->status->magic = LWKB_STATUS_MAGIC;
 	os->status->panic_vector = 0xffffffff;
@@ -253,6 +261,8 @@ static int os_boot(struct lwkb_os *os)
 			lwkb_bootinfo_add_chunk(prep.bi, c->start, c->start + c->size,
 						lwk_numa(prep.bi, c->nid));
 	lwkb_bootinfo_set_kargs(prep.bi, os->kargs);
+	prep.bi->ikc_phys = page_to_phys(os->ikc_page);
+	prep.bi->ikc_size = LWKB_IKC_AREA_SIZE;
 
 	lwkb_wake_defaults(&wp);
 	wp.init_delay_us = init_delay_us;
@@ -439,6 +449,8 @@ int lwkb_os_destroy(int index)
 		__free_pages(os->kmsg_page, LWKB_KMSG_ORDER);
 	if (os->status_page)
 		__free_page(os->status_page);
+	if (os->ikc_page)
+		__free_pages(os->ikc_page, get_order(LWKB_IKC_AREA_SIZE));
 	vfree(os->image);
 	kfree(os->kargs);
 	kvfree(os->ikc);
@@ -660,6 +672,8 @@ long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg)
 			ret = -EFAULT;
 		return ret;
 	}
+	case LWKB_OS_IKC_PING:
+		return lwkb_ikc_ping(os, arg);
 	case LWKB_OS_EVENTFD: {
 		s32 fd;
 		struct eventfd_ctx *ctx = NULL;

@@ -255,6 +255,16 @@ void lwkb_kmsg_write(struct lwkb_kmsg *k, const char *s, lwkb_size_t n);
 lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
 			   lwkb_size_t len, lwkb_u64 *lost);
 
+/* ---- IKC rings (ikc.c), layout in include/lwkboot/ikc.h ---- */
+struct lwkb_ikc_area;
+struct lwkb_ikc_ring;
+struct lwkb_ikc_msg;
+void lwkb_ikc_init(struct lwkb_ikc_area *a);	/* host: format the area */
+struct lwkb_ikc_ring *lwkb_ikc_ring(struct lwkb_ikc_area *a, lwkb_u32 chan, int to_host);
+/* 0, -LWKB_EAGAIN when full (push) or empty (pop); one producer, one consumer. */
+int lwkb_ikc_push(struct lwkb_ikc_ring *r, const struct lwkb_ikc_msg *m);
+int lwkb_ikc_pop(struct lwkb_ikc_ring *r, struct lwkb_ikc_msg *m);
+
 /* ---- lists and sizes (parse.c) ---- */
 /*
  * IHK CPU list (spec 1.3.1.1): "a,b,c", "a-b" (ascending), or a mix.

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include "lwkb_loader.h"
 #include "liblwkboot.h"
+#include "lwkboot/ikc.h"
 
 #define DEFAULT_IMAGE	"/usr/share/lwkboot/cokernel.elf"
 #define DEFAULT_MEM	"64M@0"
@@ -77,6 +78,10 @@ static const char usage_text[] =
 "  shutdown [--force]     ask the LWK to park its cores, then INIT them\n"
 "                         (--force: INIT at once)\n"
 "  query_free_mem         print the instance's memory in bytes\n"
+"  ikc-ping [-n COUNT] [-s BYTES]\n"
+"                         IKC round trips to the LWK's echo port (7): prints\n"
+"                         min/median/max and the number lost; fails on any loss,\n"
+"                         reordering or corruption\n"
 "\n"
 "Monitoring (ihkmond, IHK spec 1.3.2.18):\n"
 "  monitor [-i SEC] [-k 0|1] [-f FACILITY]\n"
@@ -792,6 +797,64 @@ static int cmd_monitor(int argc, char **argv)
 	return 0;
 }
 
+/* ---- ikc-ping ---- */
+static int cmp_u64(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a, y = *(const unsigned long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_ikc_ping(int argc, char **argv)
+{
+	struct lwkb_ikc_ping p = { .count = 1000, .size = 64 };
+	unsigned long long *rtt;
+	unsigned int i, got = 0;
+	char *end;
+	int opt, ret;
+
+	optind = 1;
+	while ((opt = getopt(argc, argv, "n:s:h")) != -1) {
+		switch (opt) {
+		case 'n':
+			p.count = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || !p.count || p.count > 10000000)
+				die_usage("ikc-ping: -n '%s': want 1 to 10000000", optarg);
+			break;
+		case 's':
+			p.size = strtoul(optarg, &end, 10);
+			if (!*optarg || *end || p.size > LWKB_IKC_PAYLOAD)
+				die_usage("ikc-ping: -s '%s': want 0 to %d bytes", optarg,
+					  LWKB_IKC_PAYLOAD);
+			break;
+		case 'h': usage(stdout); return 0;
+		default: die_usage("ikc-ping: bad option");
+		}
+	}
+	if (optind < argc)
+		die_usage("ikc-ping: unexpected argument '%s'", argv[optind]);
+	rtt = calloc(p.count, sizeof(*rtt));
+	if (!rtt)
+		return fail(-ENOMEM, "ikc-ping");
+	p.rtt_ns = (uintptr_t)rtt;
+	ret = lwkb_os_ctl(os_index, LWKB_OS_IKC_PING, &p);
+	if (ret) {
+		free(rtt);
+		return fail(ret, "ikc-ping OS %d (is it RUNNING? see dmesg)", os_index);
+	}
+	/* Lost replies keep rtt 0: leave them out of the figures. */
+	for (i = 0; i < p.count; i++)
+		if (rtt[i])
+			rtt[got++] = rtt[i];
+	qsort(rtt, got, sizeof(*rtt), cmp_u64);
+	printf("ikc-ping: %u messages of %u bytes on channel %u: rtt min %.1f us, median %.1f us, max %.1f us; lost %u, out of order %u, corrupt %u\n",
+	       p.count, p.size, p.channel, got ? rtt[0] / 1e3 : 0.0,
+	       got ? rtt[got / 2] / 1e3 : 0.0, got ? rtt[got - 1] / 1e3 : 0.0,
+	       p.lost, p.misordered, p.corrupt);
+	free(rtt);
+	return p.lost || p.misordered || p.corrupt ? 1 : 0;
+}
+
 /* ---- dispatch ---- */
 static int need(int argc, int n, const char *what)
 {
@@ -1028,6 +1091,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "monitor"))
 		return cmd_monitor(argc, argv);
+	if (!strcmp(cmd, "ikc-ping"))
+		return cmd_ikc_ping(argc, argv);
 	if (!strcmp(cmd, "clear_kmsg")) {
 		need(argc, 1, "clear_kmsg");
 		ret = lwkb_os_ctl(os_index, LWKB_OS_CLEAR_KMSG, NULL);

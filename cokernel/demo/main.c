@@ -22,6 +22,16 @@
  *   demo.kmsg_flood=N   print N numbered lines at start (tests kmsg wrap)
  */
 #include "lwk.h"
+#include "lwkboot/ikc.h"
+
+/* The echo service on IKC port 7: every message goes back unchanged. */
+static void echo(int channel, struct lwkb_ikc_msg *msg)
+{
+	int tries = 100000;
+
+	while (ihk_ikc_send(channel, msg) == -LWKB_EAGAIN && --tries)
+		__builtin_ia32_pause();	/* the host drains its ring */
+}
 
 #define CORE_WAIT_MS	5000
 #define NEVER		(~0ULL)
@@ -114,6 +124,7 @@ void lwk_main(void)
 			   serial ? "one by one" : "in parallel",
 			   (unsigned long long)lwk_us_since(t0));
 	}
+	ihk_ikc_listen_port(LWKB_IKC_ECHO_PORT, echo);
 	lwk_printk("demo: all %d cores up, RUNNING\n", n);
 	lwk_set_status(LWKB_STATUS_RUNNING);
 	lwk_idle();

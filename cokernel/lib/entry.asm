@@ -76,13 +76,14 @@ isr_common:
 	hlt
 	jmp	.halt
 
-; Interrupt entry for the LAPIC timer (and other device vectors later):
-; save the registers the C ABI lets a callee clobber, call the handler,
-; return with iretq.  rsp is 16-byte aligned by the CPU before the frame,
-; and 9 pushes of 8 bytes on top of the 5-word frame keep it aligned.
-	extern lwk_timer_irq
-global isr_timer
-isr_timer:
+; Interrupt entries (LAPIC timer, IKC doorbell): save the registers the C
+; ABI lets a callee clobber, call the handler, return with iretq.  The CPU
+; aligns rsp to 16 before its 5-word frame (64-bit mode); 9 more pushes
+; leave it 8 off, which is what a call expects.
+%macro IRQ_STUB 2
+	extern %2
+global %1
+%1:
 	push	rax
 	push	rcx
 	push	rdx
@@ -93,7 +94,7 @@ isr_timer:
 	push	r10
 	push	r11
 	cld
-	call	lwk_timer_irq
+	call	%2
 	pop	r11
 	pop	r10
 	pop	r9
@@ -104,6 +105,10 @@ isr_timer:
 	pop	rcx
 	pop	rax
 	iretq
+%endmacro
+
+	IRQ_STUB isr_timer, lwk_timer_irq
+	IRQ_STUB isr_ikc, lwk_ikc_irq
 
 ; Spurious interrupts (SVR vector 0xff) need no EOI (SDM vol. 3A,
 ; "Spurious Interrupt").

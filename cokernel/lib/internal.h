@@ -49,6 +49,8 @@ void lwk_set_irq_gate(int vector, void (*handler)(void));
 void lwk_timer_start(void);	/* this core's LAPIC timer, periodic */
 void lwk_apic_eoi(void);
 extern lwkb_u64 lwk_ticks;		/* core 0's timer ticks since start */
+void lwk_ikc_init(void);		/* core 0, before RUNNING */
+void lwk_ikc_poll(void);		/* core 0: serve every ring */
 void lwk_reload_cs(lwkb_u64 sel);	/* entry.asm */
 void lwk_smp_init(void);		/* core 0: APIC mode, timer calibration */
 void lwk_smp_init_ap(void);		/* further cores */

@@ -210,6 +210,8 @@ void lwk_timer_irq(void)
 		__atomic_fetch_add(&st->cores_parked, 1, __ATOMIC_ACQ_REL);
 		lwk_halt();
 	}
+	if (id == 0)
+		lwk_ikc_poll();	/* a lost doorbell costs at most one tick */
 	lwk_tick(id, __atomic_load_n(&lwk_ticks, __ATOMIC_RELAXED) * LWK_TICK_MS);
 }
 

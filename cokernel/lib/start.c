@@ -11,6 +11,7 @@
  * set-up before lwk_ap_main().
  */
 #include "internal.h"
+#include "lwkboot/ikc.h"
 
 #define MSR_GS_BASE	0xc0000101
 #define SEL_CODE	0x08
@@ -259,6 +260,7 @@ void lwk_set_irq_gate(int vector, void (*handler)(void))
 
 void isr_timer(void);
 void isr_spurious(void);
+void isr_ikc(void);
 
 static void setup_idt(void)
 {
@@ -270,6 +272,7 @@ static void setup_idt(void)
 		set_idt_gate(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
 	lwk_set_irq_gate(LWK_TIMER_VECTOR, isr_timer);
 	lwk_set_irq_gate(LWK_SPURIOUS_VECTOR, isr_spurious);
+	lwk_set_irq_gate(LWKB_IKC_VECTOR, isr_ikc);
 }
 
 static void setup_paging(void)
@@ -319,6 +322,7 @@ void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot)
 		lwk_panic("core 0 runs on APIC id %u, boot_info says %u",
 			  lwkb_cpu_apic_id(), bi->cores[0].apic_id);
 	lwk_smp_init();
+	lwk_ikc_init();
 	__atomic_store_n(&lwk_st->cores_up, 1, __ATOMIC_RELEASE);
 	lwk_main();
 	lwk_halt();

@@ -66,6 +66,20 @@ struct lwkb_kmsg_read {
 	lwkb_u64 lost;		/* out: bytes overwritten before they could be read */
 };
 
+/* ikc-ping: COUNT messages of SIZE bytes to the LWK's echo port, each
+ * reply checked for order and content. */
+struct lwkb_ikc_ping {
+	lwkb_u32 count;		/* in */
+	lwkb_u32 size;		/* in: payload bytes, at most LWKB_IKC_PAYLOAD */
+	lwkb_u64 rtt_ns;	/* in: user address of lwkb_u64[count], or 0 */
+	lwkb_u32 port;		/* in: 0 = LWKB_IKC_ECHO_PORT */
+	lwkb_u32 channel;	/* out: the channel used */
+	lwkb_u32 lost;		/* out: no reply within 1 s */
+	lwkb_u32 misordered;	/* out: a reply with another sequence number */
+	lwkb_u32 corrupt;	/* out: a reply whose bytes differ */
+	lwkb_u32 reserved;
+};
+
 #define LWKB_SHUTDOWN_FORCE	1	/* skip the graceful request: INIT at once */
 
 struct lwkb_os_list {
@@ -104,6 +118,7 @@ struct lwkb_os_list {
 /* IHK spec 1.2.2.13: an eventfd signalled when the OS enters PANIC or
  * HUNGUP; the argument is the eventfd's descriptor, -1 to stop. */
 #define LWKB_OS_EVENTFD		LWKB_IOW(0x30, lwkb_s32)
+#define LWKB_OS_IKC_PING	LWKB_IOWR(0x31, struct lwkb_ikc_ping)
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_ikc_map) < (1 << 14), "fits the _IOC size field");
 

@@ -295,11 +295,16 @@ sleep 0.5
 kill $fpid; wait $fpid 2>/dev/null
 grep -qxF 'demo: kargs: follow=1' /tmp/follow || note "kmsg -f did not follow the new boot"
 grep -qxF 'demo: all 2 cores up, RUNNING' /tmp/follow || note "kmsg -f missed the last line"
+out=$(lwkboot -o 0 ikc-ping -n 10000 -s 64 2>&1) || note "ikc-ping failed: $out"
+echo "$out" | grep -qE '^ikc-ping: 10000 messages of 64 bytes on channel [1-7]: rtt min [0-9.]+ us, median [0-9.]+ us, max [0-9.]+ us; lost 0, out of order 0, corrupt 0$' ||
+	note "ikc-ping: $out"
+out=$(lwkboot -o 0 ikc-ping -n 200 -s 208 2>&1) || note "ikc-ping with full payload: $out"
+refuse "ikc-ping payload too big" "want 0 to 208 bytes" lwkboot -o 0 ikc-ping -s 209
 check "shutdown --force" lwkboot -o 0 shutdown --force
 dmesg | tail -2 | grep -q 'os0: shut down by INIT .*forced' || note "--force did not skip the graceful request"
 check "down" lwkboot down
 same "CPUs back" "0-3" "$(online)"
-done_test kmsg_follow_and_forced_shutdown
+done_test kmsg_follow_ikc_10000_forced_shutdown
 
 near "MemFree at the end" "$mem0" "$(memfree)"
 done_test nothing_lost
