@@ -76,6 +76,8 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
 int lwkb_query_mem(int os, struct lwkb_mem_ent __user *ents, u32 room, u32 *nr,
 		   u32 *total);
 void lwkb_free_chunk(struct lwkb_chunk *c);
+int lwkb_copy_mem_list(void __user *arg, struct lwkb_mem_list *ml,
+		       struct lwkb_mem_ent **ents);
 
 /* os.c: instances */
 int lwkb_os_create(void);

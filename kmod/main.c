@@ -87,15 +87,9 @@ static long mcd_ioctl(unsigned int cmd, void __user *arg)
 		return copy_to_user(arg, &set, sizeof(set)) ? -EFAULT : 0;
 	case LWKB_RESERVE_MEM:
 	case LWKB_RELEASE_MEM:
-		if (copy_from_user(&ml, arg, sizeof(ml)))
-			return -EFAULT;
-		if (ml.nr > 1024)
-			return -EINVAL;
-		if (ml.nr) {
-			ents = memdup_user(u64_to_user_ptr(ml.ents), ml.nr * sizeof(*ents));
-			if (IS_ERR(ents))
-				return PTR_ERR(ents);
-		}
+		ret = lwkb_copy_mem_list(arg, &ml, &ents);
+		if (ret)
+			return ret;
 		if (cmd == LWKB_RESERVE_MEM)
 			ret = lwkb_reserve_mem(ents, ml.nr);
 		else

@@ -602,17 +602,11 @@ long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg)
 		return copy_to_user(arg, &set, sizeof(set)) ? -EFAULT : 0;
 	case LWKB_OS_ASSIGN_MEM:
 	case LWKB_OS_RELEASE_MEM:
-		if (copy_from_user(&ml, arg, sizeof(ml)))
-			return -EFAULT;
 		if (os->booted)
 			return -EBUSY;
-		if (ml.nr > 1024)
-			return -EINVAL;
-		if (ml.nr) {
-			ents = memdup_user(u64_to_user_ptr(ml.ents), ml.nr * sizeof(*ents));
-			if (IS_ERR(ents))
-				return PTR_ERR(ents);
-		}
+		ret = lwkb_copy_mem_list(arg, &ml, &ents);
+		if (ret)
+			return ret;
 		if (cmd == LWKB_OS_ASSIGN_MEM)
 			ret = lwkb_assign_mem(ents, ml.nr, os->index);
 		else

@@ -17,6 +17,8 @@
 #include <linux/sort.h>
 #include <linux/sched/signal.h>
 #include <linux/vmalloc.h>
+#include <linux/uaccess.h>
+#include <linux/string.h>
 #include "lwkboot.h"
 
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask)
@@ -413,6 +415,30 @@ int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			found[e]->os = -1;
 	}
 	kfree(found);
+	return 0;
+}
+
+/*
+ * Copies a struct lwkb_mem_list and its entries in from user space; *ents
+ * is NULL for an empty list ("all") and must be kfree()d.
+ */
+int lwkb_copy_mem_list(void __user *arg, struct lwkb_mem_list *ml,
+		       struct lwkb_mem_ent **ents)
+{
+	*ents = NULL;
+	if (copy_from_user(ml, arg, sizeof(*ml)))
+		return -EFAULT;
+	if (ml->nr > 1024)
+		return -EINVAL;
+	if (ml->nr) {
+		*ents = memdup_user(u64_to_user_ptr(ml->ents), ml->nr * sizeof(**ents));
+		if (IS_ERR(*ents)) {
+			int ret = PTR_ERR(*ents);
+
+			*ents = NULL;
+			return ret;
+		}
+	}
 	return 0;
 }
 

@@ -441,6 +441,28 @@ static int unload_module(void)
 }
 
 /* ---- up / down ---- */
+/*
+ * The pool's chunks now that were not in it before (what this call
+ * reserved), into after[]; returns their number.
+ */
+static unsigned int new_chunks(const struct lwkb_mem_ent *before, unsigned int nb,
+			       struct lwkb_mem_ent *after)
+{
+	unsigned int na = 0, i, j, n = 0;
+
+	if (lwkb_query_mem(-1, after, MAX_ENTS, &na))
+		return 0;
+	for (i = 0; i < na; i++) {
+		int old = 0;
+
+		for (j = 0; j < nb; j++)
+			old |= before[j].start == after[i].start && before[j].size == after[i].size;
+		if (!old)
+			after[n++] = after[i];
+	}
+	return n;
+}
+
 static int cmd_up(int argc, char **argv)
 {
 	const char *cpus = NULL, *mem = DEFAULT_MEM, *ikc = NULL, *kargs = "";
@@ -449,7 +471,7 @@ static int cmd_up(int argc, char **argv)
 	struct lwkb_mem_ent ents[MAX_ENTS], before[MAX_ENTS], after[MAX_ENTS];
 	struct lwkb_mem_list ml;
 	struct lwkb_ikc_map map;
-	unsigned int nents, nb = 0, na = 0, i, j, c, n;
+	unsigned int nents, nb = 0, i, c, n;
 	double timeout = 60, t0 = now();
 	int opt, ret, os = -1, loaded = 0, cpus_done = 0, mem_done = 0, booted = 0;
 	char err[160];
@@ -539,15 +561,7 @@ static int cmd_up(int argc, char **argv)
 		goto unwind;
 	}
 	/* Assign exactly the chunks this call reserved. */
-	lwkb_query_mem(-1, after, MAX_ENTS, &na);
-	for (i = 0, n = 0; i < na; i++) {
-		int old = 0;
-
-		for (j = 0; j < nb; j++)
-			old |= before[j].start == after[i].start && before[j].size == after[i].size;
-		if (!old)
-			after[n++] = after[i];
-	}
+	n = new_chunks(before, nb, after);
 	ml.ents = (uintptr_t)after;
 	ml.nr = n;
 	ret = n ? lwkb_os_ctl(os, LWKB_OS_ASSIGN_MEM, &ml) : -ENOMEM;
@@ -589,15 +603,7 @@ unwind:
 		fprintf(stderr, "%s: undo: release cpu failed\n", prog);
 	if (mem_done) {
 		/* Release the chunks this call reserved (they are back in the pool). */
-		lwkb_query_mem(-1, after, MAX_ENTS, &na);
-		for (i = 0, n = 0; i < na; i++) {
-			int old = 0;
-
-			for (j = 0; j < nb; j++)
-				old |= before[j].start == after[i].start && before[j].size == after[i].size;
-			if (!old)
-				after[n++] = after[i];
-		}
+		n = new_chunks(before, nb, after);
 		ml.ents = (uintptr_t)after;
 		ml.nr = n;
 		if (n && lwkb_ctl(LWKB_RELEASE_MEM, &ml))
