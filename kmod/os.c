@@ -303,10 +303,14 @@ void lwkb_os_shutdown(struct lwkb_os *os, bool force)
 	struct kplat kp = { .os = os };
 	ktime_t t0 = ktime_get();
 	unsigned long end;
-	u32 i, parked;
+	u32 i, parked, was;
 
 	if (!os->booted)
 		return;
+	/* A panicked or hung LWK cannot park its broken core: INIT at once. */
+	was = READ_ONCE(os->status->status);
+	if (was == LWKB_STATUS_PANIC || was == LWKB_STATUS_HUNGUP)
+		force = true;
 	WRITE_ONCE(os->status->status, LWKB_STATUS_SHUTDOWN);
 	if (!force) {
 		smp_store_release(&os->status->shutdown_req, 1);
@@ -327,7 +331,8 @@ void lwkb_os_shutdown(struct lwkb_os *os, bool force)
 	else
 		pr_info("lwkboot: os%d: shut down by INIT in %lld us (%u of %u cores parked%s)\n",
 			os->index, ktime_us_delta(ktime_get(), t0), parked, os->nr_cores,
-			force ? ", forced" : "");
+			was == LWKB_STATUS_PANIC ? ", was PANIC" :
+			was == LWKB_STATUS_HUNGUP ? ", was HUNGUP" : force ? ", forced" : "");
 }
 
 /* ---- the watchdog: HUNGUP detection, PANIC/HUNGUP notification ---- */
