@@ -74,6 +74,9 @@ lwkboot -o 0 kmsg > /tmp/kmsg
 grep -qxF 'demo: kargs: step=1 "quoted words"' /tmp/kmsg || note "kmsg lacks the kernel arguments"
 grep -qxF 'demo: all 2 cores up, RUNNING' /tmp/kmsg || note "kmsg lacks 'all 2 cores up'"
 grep -qxF 'demo: core 1 up (cpu 3, APIC id 3, NUMA 0)' /tmp/kmsg || note "kmsg lacks core 1"
+# The LWK uses the APIC mode Linux runs in (qemu/linux-vm --x2apic gives x2APIC).
+if dmesg | grep -q 'x2apic enabled'; then mode=x2APIC; else mode=xAPIC; fi
+grep -qxF "lwk: $mode, APIC id 2" /tmp/kmsg || note "the LWK does not use $mode like Linux"
 done_test step_by_step_boot
 
 refuse "assign after boot" "already booted" lwkboot -o 0 assign cpu 2
