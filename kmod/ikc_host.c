@@ -10,6 +10,7 @@
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -108,7 +109,7 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 	struct lwkb_ikc_ping p;
 	struct lwkb_ikc_msg *out, *in;
 	u64 *rtt = NULL, t0;
-	u32 i;
+	u32 i, run_lost = 0, lost_before;
 	int c;
 	long ret = 0;
 
@@ -140,14 +141,27 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 	p.channel = c;
 	p.lost = p.misordered = p.corrupt = 0;
 	for (i = 0; i < p.count; i++) {
+		/* Holding lwkb_lock: stop for a kill, a dead LWK or a run of losses. */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING || run_lost >= 10) {
+			pr_err("lwkboot: os%d: ikc-ping stopped after %u messages (%u lost in a row, status %u)\n",
+			       os->index, i, run_lost, READ_ONCE(os->status->status));
+			p.lost += p.count - i;
+			break;
+		}
 		out->type = LWKB_IKC_DATA;
 		out->channel = c;
 		out->len = p.size;
 		out->seq = i;
 		fill(out, i, p.size);
 		t0 = ktime_get_ns();
+		lost_before = p.lost;
 		if (send(os, c, out)) {
 			p.lost++;
+			run_lost++;
 			continue;
 		}
 		/* Wait for reply i; an older one is out of order. */
@@ -168,6 +182,7 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 				rtt[i] = ktime_get_ns() - t0;
 			break;
 		}
+		run_lost = p.lost > lost_before ? run_lost + 1 : 0;
 		if (i % 256 == 255)
 			cond_resched();
 	}

@@ -37,6 +37,7 @@ struct lwkb_os {
 	size_t image_size;
 	char *kargs;			/* LWKB_KARGS_SIZE bytes */
 	bool booted;
+	int opens;			/* open files of /dev/mcosN (lwkb_lock) */
 	struct page *kmsg_page;		/* survives shutdown until destroy */
 	struct lwkb_kmsg *kmsg;
 	struct page *status_page;
@@ -59,6 +60,7 @@ extern struct lwkb_os *lwkb_oses[LWKB_MAX_OS];
 extern cpumask_var_t lwkb_reserved_cpus;
 extern struct list_head lwkb_chunks;
 extern unsigned long tramp_addr;
+extern void *tramp_virt_base;		/* the whole region, mapped once at load */
 extern unsigned int tramp_pages;
 extern unsigned int init_delay_us;
 extern unsigned int hung_ms;
@@ -68,6 +70,9 @@ extern bool ikc_doorbell;
 /* pool.c: CPUs and memory taken from Linux */
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask);
 void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set);
+struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order);
+void lwkb_free_pages(struct page *pg, unsigned int order);
+int lwkb_cpu_guard(unsigned int cpu);
 int lwkb_reserve_cpus(const struct cpumask *mask);
 int lwkb_release_cpus(const struct cpumask *mask);
 int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr);

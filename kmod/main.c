@@ -14,11 +14,14 @@
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
 #include <linux/version.h>
+#include <linux/cpuhotplug.h>
+#include <linux/io.h>
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include "lwkboot.h"
 
 unsigned long tramp_addr;
+void *tramp_virt_base;
 module_param(tramp_addr, ulong, 0444);
 MODULE_PARM_DESC(tramp_addr,
 		 "Physical address of the trampoline region below 1 MiB, reserved at boot with memmap=SIZE$ADDR");
@@ -46,6 +49,7 @@ struct lwkb_os *lwkb_oses[LWKB_MAX_OS];
 cpumask_var_t lwkb_reserved_cpus;
 LIST_HEAD(lwkb_chunks);
 
+static int lwkb_hp_state;	/* the dynamic hotplug state of lwkb_cpu_guard */
 static dev_t lwkb_devt;
 static struct class *lwkb_class;
 static struct cdev mcd_cdev;
@@ -55,7 +59,8 @@ static bool allowed(void)
 {
 	if (capable(CAP_SYS_ADMIN))
 		return true;
-	return owner >= 0 && uid_eq(current_euid(), make_kuid(current_user_ns(), owner));
+	/* The initial namespace: a user namespace must not let anyone claim the uid. */
+	return owner >= 0 && uid_eq(current_euid(), make_kuid(&init_user_ns, owner));
 }
 
 static long mcd_ioctl(unsigned int cmd, void __user *arg)
@@ -122,31 +127,61 @@ static long mcd_ioctl(unsigned int cmd, void __user *arg)
 
 static long lwkb_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
-	unsigned int minor = iminor(file_inode(f));
+	struct lwkb_os *os = f->private_data;	/* NULL for /dev/mcd0 */
 	long ret;
 
 	if (!allowed())
 		return -EPERM;
 	mutex_lock(&lwkb_lock);
-	if (minor == 0) {
+	if (!os)
 		ret = mcd_ioctl(cmd, (void __user *)arg);
-	} else if (minor - 1 < LWKB_MAX_OS && lwkb_oses[minor - 1]) {
-		ret = lwkb_os_ioctl(lwkb_oses[minor - 1], cmd, (void __user *)arg);
+	else
+		ret = lwkb_os_ioctl(os, cmd, (void __user *)arg);
+	mutex_unlock(&lwkb_lock);
+	return ret;
+}
+
+/*
+ * An open /dev/mcosN pins its instance: destroy answers -EBUSY until the
+ * last file is closed (IHK spec 1.2.1.16), so no file outlives its instance.
+ */
+static int lwkb_open(struct inode *inode, struct file *f)
+{
+	unsigned int minor = iminor(inode);
+	int ret = 0;
+
+	if (!allowed())
+		return -EPERM;
+	f->private_data = NULL;
+	if (minor == 0)
+		return 0;
+	mutex_lock(&lwkb_lock);
+	if (minor - 1 < LWKB_MAX_OS && lwkb_oses[minor - 1]) {
+		f->private_data = lwkb_oses[minor - 1];
+		lwkb_oses[minor - 1]->opens++;
 	} else {
-		ret = -ENOENT;	/* the instance was destroyed */
+		ret = -ENOENT;
 	}
 	mutex_unlock(&lwkb_lock);
 	return ret;
 }
 
-static int lwkb_open(struct inode *inode, struct file *f)
+static int lwkb_release(struct inode *inode, struct file *f)
 {
-	return allowed() ? 0 : -EPERM;
+	struct lwkb_os *os = f->private_data;
+
+	if (os) {
+		mutex_lock(&lwkb_lock);
+		os->opens--;
+		mutex_unlock(&lwkb_lock);
+	}
+	return 0;
 }
 
 static const struct file_operations lwkb_fops = {
 	.owner = THIS_MODULE,
 	.open = lwkb_open,
+	.release = lwkb_release,
 	.unlocked_ioctl = lwkb_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
@@ -203,11 +238,28 @@ static int __init lwkb_init(void)
 		       tramp_addr, tramp_pages * 4, tramp_addr);
 		return -EINVAL;
 	}
-	if (!zalloc_cpumask_var(&lwkb_reserved_cpus, GFP_KERNEL))
-		return -ENOMEM;
+	/*
+	 * Map the trampoline region once: a memremap() per boot would leave
+	 * lazily freed vmap areas and their page tables behind each time.
+	 */
+	if (tramp_addr) {
+		tramp_virt_base = memremap(tramp_addr, (size_t)tramp_pages * PAGE_SIZE,
+					   MEMREMAP_WB);
+		if (!tramp_virt_base)
+			return -ENOMEM;
+	}
+	if (!zalloc_cpumask_var(&lwkb_reserved_cpus, GFP_KERNEL)) {
+		ret = -ENOMEM;
+		goto unmap;
+	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "lwkboot:guard",
+					lwkb_cpu_guard, NULL);
+	if (ret < 0)
+		goto free_mask;
+	lwkb_hp_state = ret;
 	ret = alloc_chrdev_region(&lwkb_devt, 0, LWKB_MAX_OS + 1, "lwkboot");
 	if (ret)
-		goto free_mask;
+		goto remove_hp;
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
 	lwkb_class = class_create("lwkboot");
 #else
@@ -237,8 +289,13 @@ destroy_class:
 	class_destroy(lwkb_class);
 unreg:
 	unregister_chrdev_region(lwkb_devt, LWKB_MAX_OS + 1);
+remove_hp:
+	cpuhp_remove_state_nocalls(lwkb_hp_state);
 free_mask:
 	free_cpumask_var(lwkb_reserved_cpus);
+unmap:
+	if (tramp_virt_base)
+		memunmap(tramp_virt_base);
 	return ret;
 }
 
@@ -262,7 +319,10 @@ static void __exit lwkb_exit(void)
 	cdev_del(&mcd_cdev);
 	class_destroy(lwkb_class);
 	unregister_chrdev_region(lwkb_devt, LWKB_MAX_OS + 1);
+	cpuhp_remove_state_nocalls(lwkb_hp_state);
 	free_cpumask_var(lwkb_reserved_cpus);
+	if (tramp_virt_base)
+		memunmap(tramp_virt_base);
 	pr_info("lwkboot: unloaded\n");
 }
 

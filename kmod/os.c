@@ -126,7 +126,7 @@ static u32 lwk_numa(struct lwkb_boot_info *bi, int nid)
 static void free_boot_pages(struct lwkb_os *os)
 {
 	if (os->pt) {
-		__free_pages(os->pt, os->pt_order);
+		lwkb_free_pages(os->pt, os->pt_order);
 		os->pt = NULL;
 	}
 }
@@ -154,7 +154,7 @@ static int os_boot(struct lwkb_os *os)
 		return -EBUSY;
 	if (!os->image) {
 		pr_err("lwkboot: os%d: no image loaded\n", os->index);
-		return -ENOENT;
+		return -EINVAL;
 	}
 	if (cpumask_empty(os->cpus)) {
 		pr_err("lwkboot: os%d: no CPU assigned\n", os->index);
@@ -170,17 +170,26 @@ static int os_boot(struct lwkb_os *os)
 		return -ENODEV;
 	}
 	if (cpumask_weight(os->cpus) > LWKB_MAX_CORES)
-		return -E2BIG;
+		return -EINVAL;
+	/* Each LWK reuses its page to start its own cores: no sharing while booted. */
+	for (n = 0; n < LWKB_MAX_OS; n++)
+		if (lwkb_oses[n] && lwkb_oses[n] != os && lwkb_oses[n]->booted &&
+		    n % tramp_pages == os->index % tramp_pages) {
+			pr_err("lwkboot: os%d: trampoline page 0x%llx is in use by os%u; reserve more with tramp_pages\n",
+			       os->index, (unsigned long long)tramp, n);
+			return -EBUSY;
+		}
 
 	/* kmsg and status survive shutdown: allocate them once. */
 	if (!os->kmsg_page) {
-		os->kmsg_page = alloc_pages(GFP_KERNEL | __GFP_ZERO, LWKB_KMSG_ORDER);
-		os->status_page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		os->kmsg_page = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO,
+						 LWKB_KMSG_ORDER);
+		os->status_page = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO, 0);
 		if (!os->kmsg_page || !os->status_page) {
 			if (os->kmsg_page)
-				__free_pages(os->kmsg_page, LWKB_KMSG_ORDER);
+				lwkb_free_pages(os->kmsg_page, LWKB_KMSG_ORDER);
 			if (os->status_page)
-				__free_page(os->status_page);
+				lwkb_free_pages(os->status_page, 0);
 			os->kmsg_page = NULL;
 			os->status_page = NULL;
 			return -ENOMEM;
@@ -189,7 +198,8 @@ static int os_boot(struct lwkb_os *os)
 		os->status = page_address(os->status_page);
 	}
 	if (!os->ikc_page) {
-		os->ikc_page = alloc_pages(GFP_KERNEL, get_order(LWKB_IKC_AREA_SIZE));
+		os->ikc_page = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL,
+						get_order(LWKB_IKC_AREA_SIZE));
 		if (!os->ikc_page)
 			return -ENOMEM;
 		os->ikc_area = page_address(os->ikc_page);
@@ -203,14 +213,10 @@ static int os_boot(struct lwkb_os *os)
 	ident = ident_end();
 	n = 8 + DIV_ROUND_UP(ident, 1ULL << 30);
 	os->pt_order = get_order((size_t)n * PAGE_SIZE);
-	os->pt = alloc_pages(GFP_KERNEL | GFP_DMA32 | __GFP_ZERO, os->pt_order);
+	os->pt = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | GFP_DMA32 | __GFP_ZERO, os->pt_order);
 	if (!os->pt)
 		return -ENOMEM;
-	tramp_virt = memremap(tramp, PAGE_SIZE, MEMREMAP_WB);
-	if (!tramp_virt) {
-		ret = -ENOMEM;
-		goto out_pt;
-	}
+	tramp_virt = (char *)tramp_virt_base + (tramp - tramp_addr);
 
 	/* The LWK gets zeroed memory, never what Linux left there. */
 	list_for_each_entry(c, &lwkb_chunks, list)
@@ -246,7 +252,7 @@ static int os_boot(struct lwkb_os *os)
 	ret = lwkb_prepare(&prep, err, sizeof(err));
 	if (ret) {
 		pr_err("lwkboot: os%d: %s\n", os->index, err);
-		goto out_unmap;
+		goto out_pt;
 	}
 	os->nr_cores = 0;
 	for_each_cpu(cpu, os->cpus) {
@@ -257,9 +263,19 @@ static int os_boot(struct lwkb_os *os)
 		os->apic_ids[os->nr_cores++] = cpu_physical_id(cpu);
 	}
 	list_for_each_entry(c, &lwkb_chunks, list)
-		if (c->os == os->index && c != img)
-			lwkb_bootinfo_add_chunk(prep.bi, c->start, c->start + c->size,
-						lwk_numa(prep.bi, c->nid));
+		if (c->os == os->index && c != img &&
+		    lwkb_bootinfo_add_chunk(prep.bi, c->start, c->start + c->size,
+					    lwk_numa(prep.bi, c->nid))) {
+			pr_err("lwkboot: os%d: more than %d memory chunks; assign fewer, larger ones\n",
+			       os->index, LWKB_MAX_CHUNKS);
+			ret = -EINVAL;
+			goto out_pt;
+		}
+	if (prep.bi->nr_numa >= LWKB_MAX_NUMA) {
+		pr_err("lwkboot: os%d: more than %d NUMA nodes\n", os->index, LWKB_MAX_NUMA - 1);
+		ret = -EINVAL;
+		goto out_pt;
+	}
 	lwkb_bootinfo_set_kargs(prep.bi, os->kargs);
 	prep.bi->ikc_phys = page_to_phys(os->ikc_page);
 	prep.bi->ikc_size = LWKB_IKC_AREA_SIZE;
@@ -275,7 +291,6 @@ static int os_boot(struct lwkb_os *os)
 	os->reported = LWKB_STATUS_BOOTING;
 	os->booted = true;
 	ret = lwkb_wake_cores(&plat, tramp_virt, tramp, &wc, 1, &wp);
-	memunmap(tramp_virt);
 	if (ret) {
 		os->booted = false;
 		os->status->status = LWKB_STATUS_INACTIVE;
@@ -284,8 +299,6 @@ static int os_boot(struct lwkb_os *os)
 	pr_info("lwkboot: os%d: LWK core 0 (cpu %u, APIC id %u) started, %u cores\n",
 		os->index, wc.host_cpu, wc.apic_id, os->nr_cores);
 	return 0;
-out_unmap:
-	memunmap(tramp_virt);
 out_pt:
 	free_boot_pages(os);
 	return ret;
@@ -444,6 +457,10 @@ int lwkb_os_destroy(int index)
 		pr_err("lwkboot: os%d is booted: shut it down first\n", index);
 		return -EBUSY;
 	}
+	if (os->opens) {
+		pr_err("lwkboot: os%d: /dev/mcos%d is open (%d times)\n", index, index, os->opens);
+		return -EBUSY;
+	}
 	lwkb_os_device_del(os);
 	lwkb_oses[index] = NULL;
 	if (os->eventfd)
@@ -451,11 +468,11 @@ int lwkb_os_destroy(int index)
 	lwkb_release_mem(NULL, 0, index);	/* back to the pool */
 	free_cpumask_var(os->cpus);
 	if (os->kmsg_page)
-		__free_pages(os->kmsg_page, LWKB_KMSG_ORDER);
+		lwkb_free_pages(os->kmsg_page, LWKB_KMSG_ORDER);
 	if (os->status_page)
-		__free_page(os->status_page);
+		lwkb_free_pages(os->status_page, 0);
 	if (os->ikc_page)
-		__free_pages(os->ikc_page, get_order(LWKB_IKC_AREA_SIZE));
+		lwkb_free_pages(os->ikc_page, get_order(LWKB_IKC_AREA_SIZE));
 	vfree(os->image);
 	kfree(os->kargs);
 	kvfree(os->ikc);
@@ -489,7 +506,7 @@ static long os_load(struct lwkb_os *os, const struct lwkb_buf *b)
 	if (lwkb_elf_check(buf, b->len, img->size, &ei, err, sizeof(err))) {
 		pr_err("lwkboot: os%d: invalid image: %s\n", os->index, err);
 		vfree(buf);
-		return -ENOEXEC;
+		return -EINVAL;	/* IHK 1.2.2.14 */
 	}
 	vfree(os->image);
 	os->image = buf;
@@ -501,18 +518,24 @@ static long os_kargs(struct lwkb_os *os, const struct lwkb_buf *b)
 {
 	if (os->booted)
 		return -EBUSY;
+	char *k;
+
 	if (b->len >= LWKB_KARGS_SIZE) {
 		pr_err("lwkboot: os%d: kernel arguments of %llu bytes, at most %d\n",
 		       os->index, b->len, LWKB_KARGS_SIZE - 1);
-		return -E2BIG;
+		return -EINVAL;	/* IHK 1.2.2.15 */
+	}
+	/* Copy first: a bad buffer leaves the old arguments as they were. */
+	k = memdup_user_nul(u64_to_user_ptr(b->addr), b->len);
+	if (IS_ERR(k))
+		return PTR_ERR(k);
+	if (strlen(k) != b->len) {
+		kfree(k);
+		return -EINVAL;		/* a NUL inside */
 	}
 	memset(os->kargs, 0, LWKB_KARGS_SIZE);
-	if (copy_from_user(os->kargs, u64_to_user_ptr(b->addr), b->len))
-		return -EFAULT;
-	if (strnlen(os->kargs, b->len) != b->len) {
-		memset(os->kargs, 0, LWKB_KARGS_SIZE);
-		return -EINVAL;
-	}
+	memcpy(os->kargs, k, b->len);
+	kfree(k);
 	return 0;
 }
 

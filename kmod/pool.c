@@ -12,6 +12,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/gfp.h>
+#include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -20,6 +21,31 @@
 #include <linux/uaccess.h>
 #include <linux/string.h>
 #include "lwkboot.h"
+
+/*
+ * Every page the module takes from Linux goes through these two, so that
+ * pages_held (a read-only module parameter) says exactly how many it holds:
+ * the tests check that boot/shutdown cycles and release bring it back.
+ * Called with lwkb_lock held.
+ */
+static long pages_held;
+module_param(pages_held, long, 0444);
+MODULE_PARM_DESC(pages_held, "Pages lwkboot holds now (reserved memory, kmsg, status, IKC, page tables)");
+
+struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order)
+{
+	struct page *pg = alloc_pages_node(nid, gfp, order);
+
+	if (pg)
+		pages_held += 1L << order;
+	return pg;
+}
+
+void lwkb_free_pages(struct page *pg, unsigned int order)
+{
+	__free_pages(pg, order);
+	pages_held -= 1L << order;
+}
 
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask)
 {
@@ -48,6 +74,24 @@ void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set)
 			set->bits[cpu / 64] |= 1ULL << (cpu % 64);
 }
 
+/*
+ * CPU hotplug guard: Linux must not bring a reserved CPU online behind our
+ * back (sysfs, chcpu, SMT control), since its INIT/SIPI would take the CPU
+ * from a running co-kernel.  Registered as a CPUHP_BP_PREPARE_DYN step
+ * (include/linux/cpuhotplug.h); a failing prepare step cancels the online.
+ * The reserved mask is read without the mutex: release clears a CPU's bit
+ * before add_cpu() and sets it again if that fails.
+ */
+int lwkb_cpu_guard(unsigned int cpu)
+{
+	if (cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
+		pr_err("lwkboot: CPU %u is reserved for co-kernels: release it with lwkboot first\n",
+		       cpu);
+		return -EBUSY;
+	}
+	return 0;
+}
+
 int lwkb_reserve_cpus(const struct cpumask *mask)
 {
 	unsigned int cpu, undo;
@@ -66,7 +110,7 @@ int lwkb_reserve_cpus(const struct cpumask *mask)
 		}
 		if (!cpu_online(cpu)) {
 			pr_err("lwkboot: CPU %u is offline\n", cpu);
-			return -EBUSY;
+			return -EINVAL;
 		}
 	}
 	if (cpumask_weight(mask) >= num_online_cpus()) {
@@ -87,10 +131,11 @@ undo:
 	for_each_cpu(undo, mask) {
 		if (undo == cpu)
 			break;
-		if (add_cpu(undo))
+		cpumask_clear_cpu(undo, lwkb_reserved_cpus);
+		if (add_cpu(undo)) {
 			pr_err("lwkboot: CPU %u could not be brought back online\n", undo);
-		else
-			cpumask_clear_cpu(undo, lwkb_reserved_cpus);
+			cpumask_set_cpu(undo, lwkb_reserved_cpus);
+		}
 	}
 	return ret;
 }
@@ -123,14 +168,14 @@ int lwkb_release_cpus(const struct cpumask *mask)
 		}
 	}
 	for_each_cpu(cpu, mask) {
+		cpumask_clear_cpu(cpu, lwkb_reserved_cpus);	/* lets the guard pass it */
 		r = add_cpu(cpu);
 		if (r) {
 			/* It stays reserved (and offline): nothing is lost. */
 			pr_err("lwkboot: bringing CPU %u online failed: %d\n", cpu, r);
+			cpumask_set_cpu(cpu, lwkb_reserved_cpus);
 			ret = ret ? ret : r;
-			continue;
 		}
-		cpumask_clear_cpu(cpu, lwkb_reserved_cpus);
 	}
 	return ret;
 }
@@ -142,7 +187,7 @@ void lwkb_free_chunk(struct lwkb_chunk *c)
 	u64 off;
 
 	for (off = 0; off < c->size; off += LWKB_BLOCK_SIZE)
-		__free_pages(pfn_to_page(PHYS_PFN(c->start + off)), LWKB_BLOCK_ORDER);
+		lwkb_free_pages(pfn_to_page(PHYS_PFN(c->start + off)), LWKB_BLOCK_ORDER);
 	list_del(&c->list);
 	kfree(c);
 }
@@ -191,6 +236,10 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 		}
 		maxblocks += ents[e].size / LWKB_BLOCK_SIZE;
 	}
+	for (e = 0; e < nr; e++)	/* "all" can only ever mean all of RAM */
+		if (ents[e].size == LWKB_MEM_ALL)
+			maxblocks = min_t(u64, maxblocks,
+					  ((u64)totalram_pages() >> LWKB_BLOCK_ORDER) + 1);
 	if (maxblocks > ((u64)totalram_pages() >> LWKB_BLOCK_ORDER) + 1) {
 		pr_err("lwkboot: asked for more memory than the machine has\n");
 		return -ENOMEM;
@@ -216,7 +265,7 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 			if (all && (u64)si_mem_available() << PAGE_SHIFT <
 				   linux_reserve() + LWKB_BLOCK_SIZE)
 				break;
-			pg = alloc_pages_node(nid, gfp, LWKB_BLOCK_ORDER);
+			pg = lwkb_alloc_pages(nid, gfp, LWKB_BLOCK_ORDER);
 			if (!pg) {
 				if (!all) {
 					pr_err("lwkboot: only %llu of %llu MiB could be had on node %d\n",
@@ -259,7 +308,7 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 			kfree(c);
 		}
 		for (i = 0; i < nblocks; i++)
-			__free_pages(pfn_to_page(pfns[i]), LWKB_BLOCK_ORDER);
+			lwkb_free_pages(pfn_to_page(pfns[i]), LWKB_BLOCK_ORDER);
 	} else {
 		list_splice_tail(&new, &lwkb_chunks);
 	}
@@ -303,7 +352,7 @@ static struct lwkb_chunk *find_chunk(int owner, int numa, u64 size, bool exact)
 
 int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 {
-	struct lwkb_chunk *c, **taken;
+	struct lwkb_chunk *c, *tmp, **taken;
 	u32 e, n = 0, room = nr;
 	int ret = 0;
 
@@ -340,7 +389,15 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			ret = -EINVAL;
 			break;
 		}
-		c = find_chunk(-1, ents[e].numa, ents[e].size, false);
+		if (ents[e].start) {	/* exactly that chunk (as query printed it) */
+			c = NULL;
+			list_for_each_entry(tmp, &lwkb_chunks, list)
+				if (tmp->os == -1 && tmp->start == ents[e].start &&
+				    tmp->size == ents[e].size)
+					c = tmp;
+		} else {
+			c = find_chunk(-1, ents[e].numa, ents[e].size, false);
+		}
 		if (!c) {
 			pr_err("lwkboot: no reserved chunk of %llu MiB on node %d\n",
 			       ents[e].size >> 20, ents[e].numa);

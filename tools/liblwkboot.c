@@ -199,5 +199,5 @@ int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
 	if (ret < 0)
 		return ret;
 	*nr = ml.nr;
-	return 0;
+	return ml.total > ml.nr ? -E2BIG : 0;	/* never act on a partial list */
 }

@@ -321,8 +321,9 @@ static int do_load(int os, const char *path)
 	b.len = len;
 	ret = lwkb_os_ctl(os, LWKB_OS_LOAD, &b);
 	free(img);
-	if (ret == -ENOEXEC)
-		return fail(ret, "load '%s' into OS %d: the image does not fit in its memory", path, os);
+	if (ret == -EINVAL)
+		return fail(ret, "load '%s' into OS %d: the image does not fit in its memory (or none is assigned)",
+			    path, os);
 	if (ret)
 		return fail(ret, "load '%s' into OS %d", path, os);
 	return 0;
@@ -1007,7 +1008,8 @@ int main(int argc, char **argv)
 			die_usage("destroy: bad OS index '%s'", argv[1]);
 		ret = lwkb_ctl(LWKB_DESTROY_OS, &idx);
 		if (ret == -EBUSY)
-			return fail(ret, "destroy %s: it is booted; shut it down first", argv[1]);
+			return fail(ret, "destroy %s: it is booted, or /dev/mcos%s is open; shut it down and close it first",
+				    argv[1], argv[1]);
 		if (ret == -ENOENT)
 			return fail(ret, "destroy %s: no such OS instance", argv[1]);
 		return ret ? fail(ret, "destroy %s", argv[1]) : 0;
@@ -1059,9 +1061,11 @@ int main(int argc, char **argv)
 		need(argc, 1, "boot");
 		ret = lwkb_os_ctl(os_index, LWKB_OS_BOOT, NULL);
 		if (ret == -EBUSY)
-			return fail(ret, "boot OS %d: it is already booted", os_index);
-		if (ret == -ENOENT)
-			return fail(ret, "boot OS %d: no image loaded (or no such OS)", os_index);
+			return fail(ret, "boot OS %d: it is already booted, or another booted instance uses its trampoline page (see dmesg)",
+				    os_index);
+		if (ret == -EINVAL)
+			return fail(ret, "boot OS %d: not ready: no image loaded, or no CPU or memory assigned (see dmesg)",
+				    os_index);
 		return ret ? fail(ret, "boot OS %d (see dmesg)", os_index) : 0;
 	}
 	if (!strcmp(cmd, "status")) {
