@@ -287,7 +287,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	struct lwkb_wake_params wp;
 	char err[200], list[256];
 	EFI_STATUS s;
-	lwkb_u64 pos = 0, lost = 0, deadline;
+	lwkb_u64 pos = 0, lost = 0, deadline, beat0 = 0, beat0_tsc = 0;
 	int rc;
 
 	InitializeLib(image, systab);
@@ -483,6 +483,15 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		int done = status == LWKB_STATUS_PANIC || rdtsc() > deadline ||
 			   (status == LWKB_STATUS_RUNNING && up >= asked);
 
+		/* RUNNING counts once the heartbeat shows the LWK alive: 5 ticks. */
+		if (status == LWKB_STATUS_RUNNING && up >= asked && !beat0_tsc) {
+			beat0_tsc = rdtsc();
+			beat0 = __atomic_load_n(&st->heartbeat, __ATOMIC_ACQUIRE);
+		}
+		if (status == LWKB_STATUS_RUNNING && up >= asked &&
+		    __atomic_load_n(&st->heartbeat, __ATOMIC_ACQUIRE) < beat0 + 5 &&
+		    rdtsc() < deadline)
+			done = 0;
 		if (status == LWKB_STATUS_RUNNING && first_sipi_tsc && up >= asked) {
 			say("timing first_sipi_to_running_us=%llu cores=%u",
 			    (unsigned long long)((rdtsc() - first_sipi_tsc) * 1000 / tsc_khz),
@@ -506,6 +515,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		if (status == LWKB_STATUS_BOOTING)
 			say("error: the LWK did not reach RUNNING within %u ms",
 			    cfg.run_timeout_ms);
+		if (status == LWKB_STATUS_RUNNING &&
+		    __atomic_load_n(&st->heartbeat, __ATOMIC_ACQUIRE) < beat0 + 5) {
+			say("error: RUNNING, but the heartbeat does not move: the LWK is hung");
+			finish("HUNGUP", up, asked, 0);
+		}
 		finish(lwkb_status_name(status) ? lwkb_status_name(status) : "INVALID",
 		       up, asked, status == LWKB_STATUS_RUNNING && up == asked);
 	}

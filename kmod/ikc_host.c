@@ -69,15 +69,20 @@ static int ikc_connect(struct lwkb_os *os, u32 port)
 			break;
 	if (c == LWKB_IKC_CHANNELS)
 		return -EBUSY;
+	/* Replies left from an earlier connection on c are dropped. */
+	while (!lwkb_ikc_pop(lwkb_ikc_ring(os->ikc_area, c, 1), &m))
+		;
+	memset(&m, 0, sizeof(m));
 	os->ikc_area->chan[c].port = port;
 	WRITE_ONCE(os->ikc_area->chan[c].state, LWKB_IKC_CONNECTING);
 	m.type = LWKB_IKC_CONNECT;
 	m.port = port;
 	m.channel = c;
 	ret = send(os, 0, &m);
-	if (!ret)
-		ret = recv(os, 0, &m);
-	if (!ret && (m.channel != c || m.type != LWKB_IKC_ACCEPT))
+	/* Skip late answers to earlier connects on other channels. */
+	while (!ret && !(ret = recv(os, 0, &m)) && m.channel != c)
+		;
+	if (!ret && m.type != LWKB_IKC_ACCEPT)
 		ret = m.type == LWKB_IKC_REJECT ? -ECONNREFUSED : -EPROTO;
 	if (ret) {
 		WRITE_ONCE(os->ikc_area->chan[c].state, LWKB_IKC_FREE);

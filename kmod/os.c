@@ -42,6 +42,13 @@ int lwkb_send_ipi(u32 low, u32 apic_id)
 
 	/* ICR2 then ICR on xAPIC: no IPI from this CPU may come in between. */
 	local_irq_save(flags);
+	/*
+	 * In x2APIC mode icr_write is a WRMSR, which is not serialising: fence
+	 * so the trampoline or IKC stores are visible before the IPI (Linux's
+	 * own x2APIC senders use weak_wrmsr_fence() for the same reason).
+	 */
+	if (x2apic_mode)
+		asm volatile("mfence; lfence" ::: "memory");
 	if (apic->wait_icr_idle)
 		apic->wait_icr_idle();
 	apic->icr_write(low, apic_id);

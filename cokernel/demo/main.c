@@ -20,6 +20,9 @@
  *   demo.fault_after_ms=MS  touch an unmapped address MS after RUNNING
  *                       (tests the exception dump and PANIC)
  *   demo.kmsg_flood=N   print N numbered lines at start (tests kmsg wrap)
+ *   demo.panic_core=ID  LWK core ID panics as soon as it is up, while core 0
+ *                       still waits for the others (PANIC must not be
+ *                       overwritten by RUNNING)
  */
 #include "lwk.h"
 #include "lwkboot/ikc.h"
@@ -137,5 +140,7 @@ void lwk_ap_main(int lwk_id)
 	ihk_mc_get_core(lwk_id, &cpu, &apic, 0);
 	lwk_printk("demo: core %d up (cpu %lu, APIC id %lu, NUMA %d)\n", lwk_id,
 		   cpu, apic, ihk_mc_get_numa_id());
+	if (karg_or("demo.panic_core", NEVER) == (lwkb_u64)lwk_id)
+		lwk_panic("demo.panic_core=%d", lwk_id);
 	lwk_idle();
 }

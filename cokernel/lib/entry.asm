@@ -17,6 +17,7 @@ global lwk_entry
 lwk_entry:
 	cli
 	cld
+	and	rsp, -16		; entered as after a call: align for ours
 	call	lwk_start		; (boot_info, image, slot); does not return
 .halt:
 	hlt

@@ -50,12 +50,23 @@ int ihk_ikc_listen_port(lwkb_u32 port, ihk_ikc_handler_t handler)
 	return -LWKB_ENOSPC;
 }
 
+/*
+ * Core 0 is the only producer of the rings to the host; interrupts are off
+ * around the push so the doorbell handler (which may echo) cannot push in
+ * the middle of it.
+ */
 int ihk_ikc_send(int channel, const struct lwkb_ikc_msg *msg)
 {
+	lwkb_u64 flags;
+	int rc;
+
 	if (!ikc || channel <= 0 || channel >= LWKB_IKC_CHANNELS ||
-	    ikc->chan[channel].state != LWKB_IKC_CONNECTED)
+	    ikc->chan[channel].state != LWKB_IKC_CONNECTED || lwk_this_core() != 0)
 		return -LWKB_EINVAL;
-	return lwkb_ikc_push(lwkb_ikc_ring(ikc, (lwkb_u32)channel, 1), msg);
+	__asm__ volatile("pushfq; pop %0; cli" : "=r"(flags) : : "memory");
+	rc = lwkb_ikc_push(lwkb_ikc_ring(ikc, (lwkb_u32)channel, 1), msg);
+	__asm__ volatile("push %0; popfq" : : "r"(flags) : "memory", "cc");
+	return rc;
 }
 
 static void reply(lwkb_u32 type, lwkb_u32 chan, lwkb_u32 port)
@@ -72,28 +83,31 @@ static void reply(lwkb_u32 type, lwkb_u32 chan, lwkb_u32 port)
 
 static void master(struct lwkb_ikc_msg *m)
 {
-	lwkb_u32 c = m->channel;
+	lwkb_u32 c = m->channel, port = m->port, type = m->type;
 	int i;
 
 	if (c == 0 || c >= LWKB_IKC_CHANNELS)
 		return;
-	if (m->type == LWKB_IKC_DISCONNECT) {
+	if (type == LWKB_IKC_DISCONNECT) {
 		chan_fn[c] = 0;
 		__atomic_store_n(&ikc->chan[c].state, LWKB_IKC_FREE, __ATOMIC_RELEASE);
 		return;
 	}
-	if (m->type != LWKB_IKC_CONNECT)
+	if (type != LWKB_IKC_CONNECT)
 		return;
 	for (i = 0; i < MAX_LISTENERS; i++)
-		if (listeners[i].fn && listeners[i].port == m->port)
+		if (listeners[i].fn && listeners[i].port == port)
 			break;
 	if (i == MAX_LISTENERS) {
-		reply(LWKB_IKC_REJECT, c, m->port);
+		reply(LWKB_IKC_REJECT, c, port);
 		return;
 	}
+	/* Leftovers of an earlier connection on this channel are dropped. */
+	while (!lwkb_ikc_pop(lwkb_ikc_ring(ikc, c, 0), m))
+		;
 	chan_fn[c] = listeners[i].fn;
 	__atomic_store_n(&ikc->chan[c].state, LWKB_IKC_CONNECTED, __ATOMIC_RELEASE);
-	reply(LWKB_IKC_ACCEPT, c, m->port);
+	reply(LWKB_IKC_ACCEPT, c, port);
 }
 
 void lwk_ikc_poll(void)

@@ -109,10 +109,23 @@ struct lwkb_status_page *lwk_status(void)
 	return lwk_st;
 }
 
+/*
+ * RUNNING may only replace BOOTING: a core that panicked while core 0 was
+ * waiting for the others must stay visible (and so must HUNGUP/SHUTDOWN
+ * set by the host).  Every other transition is stored as asked.
+ */
 void lwk_set_status(lwkb_u32 status)
 {
-	if (lwk_st)
-		__atomic_store_n(&lwk_st->status, status, __ATOMIC_RELEASE);
+	lwkb_u32 old;
+
+	if (!lwk_st)
+		return;
+	old = __atomic_load_n(&lwk_st->status, __ATOMIC_ACQUIRE);
+	do {
+		if (status == LWKB_STATUS_RUNNING && old != LWKB_STATUS_BOOTING)
+			return;
+	} while (!__atomic_compare_exchange_n(&lwk_st->status, &old, status, 0,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
 int lwk_this_core(void)
@@ -218,8 +231,10 @@ void lwk_exception(struct lwk_regs *r)
 	int core = lwk_this_core();
 	lwkb_u64 cr2, cr3;
 
-	if (core >= 0 && core < LWKB_MAX_CORES && nesting[core]++)
-		lwk_halt();	/* faulted while reporting a fault */
+	if (core >= 0 && core < LWKB_MAX_CORES && nesting[core]++) {
+		lwk_set_status(LWKB_STATUS_PANIC);	/* faulted while reporting a fault */
+		lwk_halt();
+	}
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
 	lwk_printk("EXCEPTION %s (vector %llu, error 0x%llx) on core %d\n",
@@ -315,9 +330,15 @@ void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot)
 	for (i = 0; i < bi->nr_chunks; i++)
 		if (bi->chunks[i].start <= image_phys && image_phys < bi->chunks[i].end)
 			alloc_end = bi->chunks[i].end;
-	setup_paging();
+	/*
+	 * IDT first: until then the trampoline's zero-limit IDT turns any
+	 * fault into a triple fault, which resets the whole machine.  Both
+	 * work under the temporary table (GDT and IDT are in the high half,
+	 * per-core pages identity-mapped).
+	 */
 	setup_idt();
 	lwk_cpu_setup(0);
+	setup_paging();
 	if (lwkb_cpu_apic_id() != bi->cores[0].apic_id)
 		lwk_panic("core 0 runs on APIC id %u, boot_info says %u",
 			  lwkb_cpu_apic_id(), bi->cores[0].apic_id);
@@ -336,13 +357,13 @@ void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot)
 	(void)bi_phys;
 	(void)image_phys;
 	(void)slot;
-	__asm__ volatile("mov %0, %%cr3" : : "r"(lwk_cr3) : "memory");
 	for (i = 0; i < lwk_bi->nr_cores; i++)
 		if (lwk_bi->cores[i].apic_id == apic)
 			break;
 	if (i == lwk_bi->nr_cores)
-		lwk_panic("started on APIC id %u, which is not an LWK core", apic);
-	lwk_cpu_setup((int)i);
+		lwk_halt();	/* not ours: no IDT yet to report it with */
+	lwk_cpu_setup((int)i);	/* IDT before anything that can fault */
+	__asm__ volatile("mov %0, %%cr3" : : "r"(lwk_cr3) : "memory");
 	lwk_smp_init_ap();
 	__atomic_fetch_add(&lwk_st->cores_up, 1, __ATOMIC_ACQ_REL);
 	lwk_ap_main((int)i);
