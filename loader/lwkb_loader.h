@@ -73,6 +73,8 @@ int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
 /* ---- 4-level page tables (pgtable.c) ---- */
 #define LWKB_PTE_P	(1ULL << 0)
 #define LWKB_PTE_W	(1ULL << 1)
+#define LWKB_PTE_PWT	(1ULL << 3)
+#define LWKB_PTE_PCD	(1ULL << 4)
 #define LWKB_PTE_PS	(1ULL << 7)
 #define LWKB_PTE_NX	(1ULL << 63)
 #define LWKB_PTE_ADDR	0x000ffffffffff000ULL

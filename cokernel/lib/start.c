@@ -290,15 +290,35 @@ static void setup_idt(void)
 	lwk_set_irq_gate(LWKB_IKC_VECTOR, isr_ikc);
 }
 
+/*
+ * The LWK's own table: the identity range and the high half as the
+ * temporary table has them, except that the local APIC's page is mapped on
+ * its own, uncacheable (PCD|PWT).  The SDM wants the APIC registers UC
+ * (vol. 3A, "Local APIC"), and a large page across the mixed memory types of
+ * the 3-4 GiB hole is undefined ("Large Page Size Considerations"); the
+ * mapper then uses 2 MiB and 4 KiB pages only around that page.
+ */
 static void setup_paging(void)
 {
 	struct lwkb_pt pt = { .alloc = pt_alloc, .p2v = pt_p2v,
 			      .allow_1g = lwkb_cpu_has_1g_pages() };
+	lwkb_u64 apic = lwk_bi->apic_phys & ~(LWKB_PAGE_SIZE - 1);
+	lwkb_u64 end = lwk_bi->ident_end;
+	int bad;
 
-	if (lwkb_pt_init(&pt) ||
-	    lwkb_pt_map(&pt, 0, 0, lwk_bi->ident_end, LWKB_PTE_W) ||
-	    lwkb_pt_map(&pt, LWKB_KERNEL_VBASE, lwk_bi->image_phys,
-			lwk_bi->high_size, LWKB_PTE_W))
+	bad = lwkb_pt_init(&pt);
+	if (!bad && apic && apic + LWKB_PAGE_SIZE <= end) {
+		bad = (apic && lwkb_pt_map(&pt, 0, 0, apic, LWKB_PTE_W)) ||
+		      lwkb_pt_map(&pt, apic, apic, LWKB_PAGE_SIZE,
+				  LWKB_PTE_W | LWKB_PTE_PCD | LWKB_PTE_PWT) ||
+		      (end > apic + LWKB_PAGE_SIZE &&
+		       lwkb_pt_map(&pt, apic + LWKB_PAGE_SIZE, apic + LWKB_PAGE_SIZE,
+				   end - apic - LWKB_PAGE_SIZE, LWKB_PTE_W));
+	} else if (!bad) {
+		bad = lwkb_pt_map(&pt, 0, 0, end, LWKB_PTE_W);
+	}
+	if (bad || lwkb_pt_map(&pt, LWKB_KERNEL_VBASE, lwk_bi->image_phys,
+			       lwk_bi->high_size, LWKB_PTE_W))
 		lwk_panic("building the LWK page table failed");
 	lwk_cr3 = pt.root;
 	__asm__ volatile("mov %0, %%cr3" : : "r"(lwk_cr3) : "memory");
