@@ -6,6 +6,7 @@
  * way to own an interrupt vector on 6.1 or 6.12 (vectors come from the x86
  * vector domain, arch/x86/kernel/apic/vector.c, which modules cannot
  * allocate from), so the Linux side polls; docs/ikc.md has the figures.
+ * Runs without lwkb_lock, under the instance's ikc_lock (see lwkb_ioctl).
  */
 #include <linux/delay.h>
 #include <linux/ktime.h>
@@ -122,13 +123,19 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 		return -EFAULT;
 	if (!p.count || p.count > 10000000 || p.size > LWKB_IKC_PAYLOAD)
 		return -EINVAL;
-	if (!os->booted || READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING ||
+	if (mutex_lock_killable(&os->ikc_lock))
+		return -EINTR;
+	/* Without lwkb_lock: booted, status and the area are read, never freed
+	 * under us (the open file pins the instance). */
+	if (!READ_ONCE(os->booted) || !os->status || !os->ikc_area ||
+	    READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING ||
 	    !READ_ONCE(os->ikc_area->lwk_ready)) {
 		pr_err("lwkboot: os%d: IKC needs a RUNNING instance that serves IKC\n",
 		       os->index);
+		mutex_unlock(&os->ikc_lock);
 		return -EINVAL;
 	}
-	out = kzalloc(sizeof(*out), GFP_KERNEL);
+	out = kzalloc(sizeof(*out), GFP_KERNEL);	/* freed at out: */
 	in = kzalloc(sizeof(*in), GFP_KERNEL);
 	if (p.rtt_ns)
 		rtt = kvmalloc_array(p.count, sizeof(*rtt), GFP_KERNEL);
@@ -197,6 +204,7 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 	if (!ret && copy_to_user(arg, &p, sizeof(p)))
 		ret = -EFAULT;
 out:
+	mutex_unlock(&os->ikc_lock);
 	kvfree(rtt);
 	kfree(in);
 	kfree(out);

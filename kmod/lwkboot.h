@@ -51,6 +51,7 @@ struct lwkb_os {
 	unsigned long last_beat;	/* jiffies when the heartbeat last moved */
 	u32 reported;			/* status last signalled on the eventfd */
 	struct eventfd_ctx *eventfd;	/* PANIC/HUNGUP notification, or NULL */
+	struct mutex ikc_lock;		/* one IKC user at a time; after lwkb_lock */
 	struct page *ikc_page;		/* IKC area, formatted at each boot */
 	struct lwkb_ikc_area *ikc_area;
 };

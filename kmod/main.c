@@ -132,6 +132,13 @@ static long lwkb_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 
 	if (!allowed())
 		return -EPERM;
+	/*
+	 * IKC traffic can take seconds: it runs without the global lock.  The
+	 * open file pins the instance (destroy is -EBUSY meanwhile) and
+	 * os->ikc_lock keeps one user of the rings at a time.
+	 */
+	if (os && cmd == LWKB_OS_IKC_PING)
+		return lwkb_ikc_ping(os, (void __user *)arg);
 	mutex_lock(&lwkb_lock);
 	if (!os)
 		ret = mcd_ioctl(cmd, (void __user *)arg);

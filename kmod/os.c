@@ -212,7 +212,9 @@ static int os_boot(struct lwkb_os *os)
 		os->ikc_area = page_address(os->ikc_page);
 		lwkb_kmsg_init(os->kmsg, PAGE_SIZE << LWKB_KMSG_ORDER);
 	}
+	mutex_lock(&os->ikc_lock);	/* no ping may use the area while it is formatted */
 	lwkb_ikc_init(os->ikc_area);
+	mutex_unlock(&os->ikc_lock);
 	memset(os->status, 0, sizeof(*os->status));
 	os->status->magic = LWKB_STATUS_MAGIC;
 	os->status->panic_vector = 0xffffffff;
@@ -381,7 +383,9 @@ static void lwkb_watch_fn(struct work_struct *w)
 {
 	int i;
 
-	mutex_lock(&lwkb_lock);
+	/* Never sleep on the lock (an ioctl may hold it): try again shortly. */
+	if (!mutex_trylock(&lwkb_lock))
+		goto again;
 	for (i = 0; i < LWKB_MAX_OS; i++) {
 		struct lwkb_os *os = lwkb_oses[i];
 		u32 st;
@@ -403,6 +407,7 @@ static void lwkb_watch_fn(struct work_struct *w)
 		notify(os, st);
 	}
 	mutex_unlock(&lwkb_lock);
+again:
 	if (!READ_ONCE(watch_stopping))
 		schedule_delayed_work(&lwkb_watch, msecs_to_jiffies(WATCH_MS));
 }
@@ -440,6 +445,7 @@ int lwkb_os_create(void)
 		goto fail;
 	}
 	memset(os->ikc->dst, 0xff, sizeof(os->ikc->dst));
+	mutex_init(&os->ikc_lock);
 	ret = lwkb_os_device_add(os);
 	if (ret)
 		goto fail;
@@ -701,8 +707,6 @@ long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg)
 			ret = -EFAULT;
 		return ret;
 	}
-	case LWKB_OS_IKC_PING:
-		return lwkb_ikc_ping(os, arg);
 	case LWKB_OS_EVENTFD: {
 		s32 fd;
 		struct eventfd_ctx *ctx = NULL;
