@@ -125,9 +125,11 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 		return -EINVAL;
 	if (mutex_lock_killable(&os->ikc_lock))
 		return -EINTR;
-	/* Without lwkb_lock: booted, status and the area are read, never freed
-	 * under us (the open file pins the instance). */
-	if (!READ_ONCE(os->booted) || !os->status || !os->ikc_area ||
+	/*
+	 * Without lwkb_lock: status and ikc_area are set once, at the first
+	 * boot, and freed only at destroy, which the open file prevents.
+	 */
+	if (!READ_ONCE(os->booted) || !READ_ONCE(os->status) || !READ_ONCE(os->ikc_area) ||
 	    READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING ||
 	    !READ_ONCE(os->ikc_area->lwk_ready)) {
 		pr_err("lwkboot: os%d: IKC needs a RUNNING instance that serves IKC\n",
@@ -153,7 +155,7 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 	p.channel = c;
 	p.lost = p.misordered = p.corrupt = 0;
 	for (i = 0; i < p.count; i++) {
-		/* Holding lwkb_lock: stop for a kill, a dead LWK or a run of losses. */
+		/* Stop for a kill, a dead LWK or a run of losses. */
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
