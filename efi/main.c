@@ -18,6 +18,7 @@
 #include <efi.h>
 #include <efilib.h>
 #include "host.h"
+#include "lwkb_cpu.h"
 
 #define KMSG_AREA	(64 * 1024 + 4096)
 #define EXIT_PORT	0xf4
@@ -52,21 +53,6 @@ static inline void outl(lwkb_u16 port, lwkb_u32 v)
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
-static inline lwkb_u64 rdtsc(void)
-{
-	lwkb_u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((lwkb_u64)hi << 32) | lo;
-}
-
-static inline lwkb_u64 rdmsr(lwkb_u32 msr)
-{
-	lwkb_u32 lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((lwkb_u64)hi << 32) | lo;
-}
 
 /* COM1 directly (16550: wait for THR empty, LSR bit 5); works after EBS. */
 static void serial_putc(char c)
@@ -106,9 +92,9 @@ static void say(const char *fmt, ...)
 
 static void udelay(lwkb_u32 us)
 {
-	lwkb_u64 t0 = rdtsc(), n = (lwkb_u64)us * tsc_khz / 1000;
+	lwkb_u64 t0 = lwkb_rdtsc(), n = (lwkb_u64)us * tsc_khz / 1000;
 
-	while (rdtsc() - t0 < n)
+	while (lwkb_rdtsc() - t0 < n)
 		__builtin_ia32_pause();
 }
 
@@ -133,7 +119,7 @@ static int p_send_sipi(void *ctx, lwkb_u32 apic_id, lwkb_u8 vector)
 {
 	(void)ctx;
 	if (!first_sipi_tsc)
-		first_sipi_tsc = rdtsc();
+		first_sipi_tsc = lwkb_rdtsc();
 	if (cfg.drop_sipi_cpu >= 0 && (lwkb_u32)cfg.drop_sipi_cpu < nr_cpus &&
 	    cpus[cfg.drop_sipi_cpu].apic_id == apic_id)
 		return 0;	/* test_drop_sipi: the IPI is "lost" */
@@ -353,7 +339,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	/* APIC mode. */
 	apic.mmio = (volatile lwkb_u32 *)(__UINTPTR_TYPE__)apic_phys;
 	if (!cfg.apic_mode)
-		cfg.apic_mode = (rdmsr(0x1b) & (1 << 10)) ? LWKB_APIC_X2APIC : LWKB_APIC_XAPIC;
+		cfg.apic_mode = (lwkb_rdmsr(0x1b) & (1 << 10)) ? LWKB_APIC_X2APIC : LWKB_APIC_XAPIC;
 	if (cfg.apic_mode == LWKB_APIC_X2APIC && !lwkb_cpu_has_x2apic())
 		fail("apic=x2apic, but CPUID reports no x2APIC on this CPU");
 	for (i = 0; i < asked; i++)
@@ -361,9 +347,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 			fail("xAPIC cannot address APIC ids above 254: use apic=x2apic");
 
 	/* TSC frequency, against the firmware's Stall(). */
-	t0 = rdtsc();
+	t0 = lwkb_rdtsc();
 	uefi_call_wrapper(BS->Stall, 1, 20000);
-	tsc_khz = (rdtsc() - t0) / 20;
+	tsc_khz = (lwkb_rdtsc() - t0) / 20;
 	if (!tsc_khz)
 		tsc_khz = 1;
 
@@ -474,27 +460,27 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	    wc.sipis, wc.sipis > 1 ? "s" : "");
 
 	/* Follow kmsg until RUNNING with every core, PANIC, or timeout. */
-	deadline = rdtsc() + (lwkb_u64)cfg.run_timeout_ms * tsc_khz;
+	deadline = lwkb_rdtsc() + (lwkb_u64)cfg.run_timeout_ms * tsc_khz;
 	for (;;) {
 		char buf[512];
 		lwkb_size_t n;
 		lwkb_u32 status = __atomic_load_n(&st->status, __ATOMIC_ACQUIRE);
 		lwkb_u32 up = __atomic_load_n(&st->cores_up, __ATOMIC_ACQUIRE);
-		int done = status == LWKB_STATUS_PANIC || rdtsc() > deadline ||
+		int done = status == LWKB_STATUS_PANIC || lwkb_rdtsc() > deadline ||
 			   (status == LWKB_STATUS_RUNNING && up >= asked);
 
 		/* RUNNING counts once the heartbeat shows the LWK alive: 5 ticks. */
 		if (status == LWKB_STATUS_RUNNING && up >= asked && !beat0_tsc) {
-			beat0_tsc = rdtsc();
+			beat0_tsc = lwkb_rdtsc();
 			beat0 = __atomic_load_n(&st->heartbeat, __ATOMIC_ACQUIRE);
 		}
 		if (status == LWKB_STATUS_RUNNING && up >= asked &&
 		    __atomic_load_n(&st->heartbeat, __ATOMIC_ACQUIRE) < beat0 + 5 &&
-		    rdtsc() < deadline)
+		    lwkb_rdtsc() < deadline)
 			done = 0;
 		if (status == LWKB_STATUS_RUNNING && first_sipi_tsc && up >= asked) {
 			say("timing first_sipi_to_running_us=%llu cores=%u",
-			    (unsigned long long)((rdtsc() - first_sipi_tsc) * 1000 / tsc_khz),
+			    (unsigned long long)((lwkb_rdtsc() - first_sipi_tsc) * 1000 / tsc_khz),
 			    asked);
 			first_sipi_tsc = 0;
 		}

@@ -14,6 +14,7 @@
  * with weak_wrmsr_fence() before x2APIC IPIs).
  */
 #include "lwkb_loader.h"
+#include "lwkb_cpu.h"
 
 #define APIC_ID		0x020
 #define APIC_ESR	0x280
@@ -32,27 +33,6 @@
 #define MSR_X2APIC_ESR	0x828
 #define MSR_X2APIC_ICR	0x830
 
-static inline void cpuid(lwkb_u32 leaf, lwkb_u32 sub, lwkb_u32 r[4])
-{
-	__asm__ volatile("cpuid"
-			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(sub));
-}
-
-static inline lwkb_u64 rdmsr(lwkb_u32 msr)
-{
-	lwkb_u32 lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((lwkb_u64)hi << 32) | lo;
-}
-
-static inline void wrmsr(lwkb_u32 msr, lwkb_u64 v)
-{
-	__asm__ volatile("wrmsr"
-			 : : "c"(msr), "a"((lwkb_u32)v), "d"((lwkb_u32)(v >> 32))
-			 : "memory");
-}
 
 static lwkb_u32 mmio_read(struct lwkb_apic *a, lwkb_u32 reg)
 {
@@ -62,6 +42,20 @@ static lwkb_u32 mmio_read(struct lwkb_apic *a, lwkb_u32 reg)
 static void mmio_write(struct lwkb_apic *a, lwkb_u32 reg, lwkb_u32 v)
 {
 	a->mmio[reg / 4] = v;
+}
+
+/* Any 32-bit register by its xAPIC offset: MSR 800h + offset/16 in x2APIC mode. */
+lwkb_u32 lwkb_apic_read(struct lwkb_apic *a, lwkb_u32 reg)
+{
+	return a->x2apic ? (lwkb_u32)lwkb_rdmsr(0x800 + (reg >> 4)) : mmio_read(a, reg);
+}
+
+void lwkb_apic_write(struct lwkb_apic *a, lwkb_u32 reg, lwkb_u32 v)
+{
+	if (a->x2apic)
+		lwkb_wrmsr(0x800 + (reg >> 4), v);
+	else
+		mmio_write(a, reg, v);
 }
 
 static int xapic_wait_idle(struct lwkb_apic *a)
@@ -80,8 +74,8 @@ static int send(struct lwkb_apic *a, lwkb_u32 apic_id, lwkb_u32 icr)
 {
 	if (a->x2apic) {
 		__asm__ volatile("mfence; lfence" ::: "memory");
-		wrmsr(MSR_X2APIC_ESR, 0);
-		wrmsr(MSR_X2APIC_ICR, ((lwkb_u64)apic_id << 32) | icr);
+		lwkb_wrmsr(MSR_X2APIC_ESR, 0);
+		lwkb_wrmsr(MSR_X2APIC_ICR, ((lwkb_u64)apic_id << 32) | icr);
 		return 0;
 	}
 	if (apic_id > 0xfe)
@@ -110,7 +104,7 @@ int lwkb_apic_send_sipi(struct lwkb_apic *a, lwkb_u32 apic_id, lwkb_u8 vector)
 lwkb_u32 lwkb_apic_self_id(struct lwkb_apic *a)
 {
 	if (a->x2apic)
-		return (lwkb_u32)rdmsr(MSR_X2APIC_ID);
+		return (lwkb_u32)lwkb_rdmsr(MSR_X2APIC_ID);
 	return mmio_read(a, APIC_ID) >> 24;
 }
 
@@ -120,9 +114,9 @@ int lwkb_apic_enable_x2apic(struct lwkb_apic *a)
 
 	if (!lwkb_cpu_has_x2apic())
 		return -LWKB_ENOSYS;
-	base = rdmsr(MSR_APIC_BASE);
+	base = lwkb_rdmsr(MSR_APIC_BASE);
 	if (!(base & APIC_BASE_EXTD))
-		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+		lwkb_wrmsr(MSR_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
 	a->x2apic = 1;
 	return 0;
 }
@@ -131,10 +125,10 @@ int lwkb_cpu_has_1g_pages(void)
 {
 	lwkb_u32 r[4];
 
-	cpuid(0x80000000, 0, r);
+	lwkb_cpuid(0x80000000, 0, r);
 	if (r[0] < 0x80000001)
 		return 0;
-	cpuid(0x80000001, 0, r);
+	lwkb_cpuid(0x80000001, 0, r);
 	return (r[3] >> 26) & 1;
 }
 
@@ -142,10 +136,10 @@ int lwkb_cpu_has_nx(void)
 {
 	lwkb_u32 r[4];
 
-	cpuid(0x80000000, 0, r);
+	lwkb_cpuid(0x80000000, 0, r);
 	if (r[0] < 0x80000001)
 		return 0;
-	cpuid(0x80000001, 0, r);
+	lwkb_cpuid(0x80000001, 0, r);
 	return (r[3] >> 20) & 1;
 }
 
@@ -153,7 +147,7 @@ int lwkb_cpu_has_x2apic(void)
 {
 	lwkb_u32 r[4];
 
-	cpuid(1, 0, r);
+	lwkb_cpuid(1, 0, r);
 	return (r[2] >> 21) & 1;
 }
 
@@ -161,12 +155,12 @@ lwkb_u32 lwkb_cpu_apic_id(void)
 {
 	lwkb_u32 r[4];
 
-	cpuid(0, 0, r);
+	lwkb_cpuid(0, 0, r);
 	if (r[0] >= 0x0b) {
-		cpuid(0x0b, 0, r);
+		lwkb_cpuid(0x0b, 0, r);
 		if (r[1] & 0xffff)
 			return r[3];
 	}
-	cpuid(1, 0, r);
+	lwkb_cpuid(1, 0, r);
 	return r[1] >> 24;
 }

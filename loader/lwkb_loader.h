@@ -179,6 +179,9 @@ struct lwkb_apic {
 	lwkb_u32 icr_timeout_loops;	/* delivery-status polls (xAPIC) */
 };
 int lwkb_apic_send_init(struct lwkb_apic *a, lwkb_u32 apic_id);
+/* A 32-bit local APIC register by its xAPIC offset, in either mode. */
+lwkb_u32 lwkb_apic_read(struct lwkb_apic *a, lwkb_u32 reg);
+void lwkb_apic_write(struct lwkb_apic *a, lwkb_u32 reg, lwkb_u32 v);
 int lwkb_apic_send_sipi(struct lwkb_apic *a, lwkb_u32 apic_id, lwkb_u8 vector);
 lwkb_u32 lwkb_apic_self_id(struct lwkb_apic *a);
 /* Sets IA32_APIC_BASE.EXTD; 0, or -LWKB_ENOSYS without CPUID x2APIC. */

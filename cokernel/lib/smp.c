@@ -12,7 +12,6 @@
 #define APIC_LVT_LINT1	0x360
 #define APIC_LVT_ERROR	0x370
 #define LVT_MASKED	(1u << 16)
-#define MSR_X2APIC(reg)	(0x800 + ((reg) >> 4))
 
 struct lwkb_apic lwk_apic;
 int lwk_drop_sipi_core = -1;
@@ -20,10 +19,7 @@ static void timer_calibrate(void);
 
 static void apic_write(lwkb_u32 reg, lwkb_u32 v)
 {
-	if (lwk_apic.x2apic)
-		__asm__ volatile("wrmsr" : : "c"(MSR_X2APIC(reg)), "a"(v), "d"(0));
-	else
-		lwk_apic.mmio[reg / 4] = v;
+	lwkb_apic_write(&lwk_apic, reg, v);
 }
 
 /*
@@ -153,13 +149,7 @@ static lwkb_u32 timer_count;	/* LAPIC timer counts per tick, measured once */
 
 static lwkb_u32 apic_read(lwkb_u32 reg)
 {
-	lwkb_u32 lo, hi;
-
-	if (lwk_apic.x2apic) {
-		__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(MSR_X2APIC(reg)));
-		return lo;
-	}
-	return lwk_apic.mmio[reg / 4];
+	return lwkb_apic_read(&lwk_apic, reg);
 }
 
 void lwk_apic_eoi(void)

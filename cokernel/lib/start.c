@@ -11,6 +11,7 @@
  * set-up before lwk_ap_main().
  */
 #include "internal.h"
+#include "lwkb_cpu.h"
 #include "lwkboot/ikc.h"
 
 #define MSR_GS_BASE	0xc0000101
@@ -53,26 +54,9 @@ struct desc_ptr {
 	lwkb_u64 base;
 } __attribute__((packed));
 
-static inline void wrmsr(lwkb_u32 msr, lwkb_u64 v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((lwkb_u32)v),
-			 "d"((lwkb_u32)(v >> 32)) : "memory");
-}
-
-static inline lwkb_u64 rdmsr(lwkb_u32 msr)
-{
-	lwkb_u32 lo, hi;
-
-	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-	return ((lwkb_u64)hi << 32) | lo;
-}
-
 lwkb_u64 lwk_rdtsc(void)
 {
-	lwkb_u32 lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((lwkb_u64)hi << 32) | lo;
+	return lwkb_rdtsc();
 }
 
 static lwkb_u64 tsc_khz(void)
@@ -132,7 +116,7 @@ int lwk_this_core(void)
 {
 	struct lwk_cpu *c;
 
-	if (!rdmsr(MSR_GS_BASE))
+	if (!lwkb_rdmsr(MSR_GS_BASE))
 		return -1;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
 	return c->lwk_id;
@@ -207,7 +191,7 @@ void lwk_cpu_setup(int lwk_id)
 			 : : "r"((lwkb_u64)SEL_DATA));
 	__asm__ volatile("ltr %w0" : : "r"((lwkb_u16)SEL_TSS(lwk_id)));
 	__asm__ volatile("lidt %0" : : "m"(ip));
-	wrmsr(MSR_GS_BASE, (lwkb_u64)(__UINTPTR_TYPE__)c);
+	lwkb_wrmsr(MSR_GS_BASE, (lwkb_u64)(__UINTPTR_TYPE__)c);
 }
 
 static const char *const exc_names[32] = {
