@@ -31,11 +31,7 @@ static int key_is(const char *k, lwkb_size_t kl, const char *want)
 	return kl == lwkb_strlen(want) && !lwkb_strncmp(k, want, kl);
 }
 
-#define FAIL(...) do {						\
-	if (err && errlen)					\
-		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
-	return -LWKB_EINVAL;					\
-} while (0)
+#define FAIL(...) LWKB_FAIL(-LWKB_EINVAL, __VA_ARGS__)
 
 static int num(const char *v, lwkb_size_t vl, lwkb_u32 max, lwkb_u32 *out)
 {

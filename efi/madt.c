@@ -13,11 +13,7 @@ static lwkb_u32 rd32(const lwkb_u8 *p)
 	return p[0] | (lwkb_u32)p[1] << 8 | (lwkb_u32)p[2] << 16 | (lwkb_u32)p[3] << 24;
 }
 
-#define FAIL(...) do {						\
-	if (err && errlen)					\
-		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
-	return -LWKB_EINVAL;					\
-} while (0)
+#define FAIL(...) LWKB_FAIL(-LWKB_EINVAL, __VA_ARGS__)
 
 int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 		    lwkb_u32 max, lwkb_u32 *nr, lwkb_u64 *apic_phys,

@@ -76,11 +76,7 @@ int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs)
 	return 0;
 }
 
-#define FAIL(...) do {						\
-	if (err && errlen)					\
-		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
-	return -LWKB_EINVAL;					\
-} while (0)
+#define FAIL(...) LWKB_FAIL(-LWKB_EINVAL, __VA_ARGS__)
 
 int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, char *err,
 			lwkb_size_t errlen)

@@ -48,11 +48,7 @@ struct elf64_phdr {
 
 #define MAX_PHNUM 64
 
-#define FAIL(...) do {						\
-	if (err && errlen)					\
-		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
-	return -LWKB_ENOEXEC;					\
-} while (0)
+#define FAIL(...) LWKB_FAIL(-LWKB_ENOEXEC, __VA_ARGS__)
 
 /* Copy a header out of the file: the file may be unaligned. */
 static void read_ehdr(const void *file, struct elf64_ehdr *eh)

@@ -46,6 +46,17 @@ struct lwkb_platform {
 	/* One line of log text, without the trailing newline. */
 	void (*log)(void *ctx, const char *msg);
 };
+/*
+ * The error convention of loader/ and its users: write a message naming the
+ * bad value into err (errlen bytes, either may be 0) and return rc.  Used
+ * inside functions whose parameters are called err and errlen.
+ */
+#define LWKB_FAIL(rc, ...) do {					\
+	if (err && errlen)					\
+		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
+	return rc;						\
+} while (0)
+
 void lwkb_logf(const struct lwkb_platform *pf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -2,11 +2,6 @@
 /* CPU lists (IHK spec 1.3.1.1), sizes and numbers. */
 #include "lwkb_loader.h"
 
-#define FAIL(rc, ...) do {					\
-	if (err && errlen)					\
-		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
-	return rc;						\
-} while (0)
 
 int lwkb_parse_u64(const char *s, lwkb_size_t n, lwkb_u64 *out)
 {
@@ -65,37 +60,37 @@ int lwkb_cpulist_parse(const char *s, lwkb_u64 *bits, lwkb_u32 nbits,
 
 	lwkb_memset(bits, 0, (nbits + 63) / 64 * 8);
 	if (!s || !*s)
-		FAIL(-LWKB_EINVAL, "empty CPU list");
+		LWKB_FAIL(-LWKB_EINVAL, "empty CPU list");
 	for (;;) {
 		start = i;
 		rc = cpu_num(s, &i, &a);
 		if (rc == -LWKB_ERANGE)
-			FAIL(rc, "CPU number at '%s' is too large", s + start);
+			LWKB_FAIL(rc, "CPU number at '%s' is too large", s + start);
 		if (rc)
-			FAIL(rc, "expected a CPU number at '%s'", s + start);
+			LWKB_FAIL(rc, "expected a CPU number at '%s'", s + start);
 		b = a;
 		if (s[i] == '-') {
 			lwkb_size_t bstart = ++i;
 
 			rc = cpu_num(s, &i, &b);
 			if (rc == -LWKB_ERANGE)
-				FAIL(rc, "CPU number at '%s' is too large", s + bstart);
+				LWKB_FAIL(rc, "CPU number at '%s' is too large", s + bstart);
 			if (rc)
-				FAIL(rc, "expected a CPU number after '-' at '%s'", s + bstart);
+				LWKB_FAIL(rc, "expected a CPU number after '-' at '%s'", s + bstart);
 			if (b < a)
-				FAIL(-LWKB_EINVAL, "range %u-%u is not ascending", a, b);
+				LWKB_FAIL(-LWKB_EINVAL, "range %u-%u is not ascending", a, b);
 		}
 		if (b >= nbits)
-			FAIL(-LWKB_ERANGE, "CPU %u out of range (0-%u)", b, nbits - 1);
+			LWKB_FAIL(-LWKB_ERANGE, "CPU %u out of range (0-%u)", b, nbits - 1);
 		for (c = a; c <= b; c++) {
 			if (lwkb_test_bit(bits, c))
-				FAIL(-LWKB_EINVAL, "CPU %u listed twice", c);
+				LWKB_FAIL(-LWKB_EINVAL, "CPU %u listed twice", c);
 			lwkb_set_bit(bits, c);
 		}
 		if (s[i] == '\0')
 			return 0;
 		if (s[i] != ',')
-			FAIL(-LWKB_EINVAL, "unexpected '%c' at '%s' in CPU list", s[i], s + i);
+			LWKB_FAIL(-LWKB_EINVAL, "unexpected '%c' at '%s' in CPU list", s[i], s + i);
 		i++;
 	}
 }
@@ -130,7 +125,7 @@ int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen)
 	int rc;
 
 	if (!n)
-		FAIL(-LWKB_EINVAL, "empty size");
+		LWKB_FAIL(-LWKB_EINVAL, "empty size");
 	switch (s[n - 1]) {
 	case 'k': case 'K': mul = 1ULL << 10; n--; break;
 	case 'm': case 'M': mul = 1ULL << 20; n--; break;
@@ -139,9 +134,9 @@ int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen)
 	}
 	rc = lwkb_parse_u64(s, n, &v);
 	if (rc)
-		FAIL(rc, "bad size '%s' (want a number with an optional K, M or G)", s);
+		LWKB_FAIL(rc, "bad size '%s' (want a number with an optional K, M or G)", s);
 	if (v > ~0ULL / mul)
-		FAIL(-LWKB_ERANGE, "size '%s' is too large", s);
+		LWKB_FAIL(-LWKB_ERANGE, "size '%s' is too large", s);
 	*out = v * mul;
 	return 0;
 }

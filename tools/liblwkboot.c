@@ -41,11 +41,7 @@ int lwkb_module_loaded(void)
 	return access("/dev/mcd0", F_OK) == 0;
 }
 
-#define FAIL(...) do {					\
-	if (err && errlen)				\
-		snprintf(err, errlen, __VA_ARGS__);	\
-	return -EINVAL;					\
-} while (0)
+#define FAIL(...) LWKB_FAIL(-EINVAL, __VA_ARGS__)
 
 int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int max,
 		       unsigned int *nr, char *err, size_t errlen)
