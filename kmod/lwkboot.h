@@ -74,6 +74,7 @@ void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set);
 struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order);
 void lwkb_free_pages(struct page *pg, unsigned int order);
 int lwkb_cpu_guard(unsigned int cpu);
+int lwkb_cpu_owner(unsigned int cpu);
 int lwkb_reserve_cpus(const struct cpumask *mask);
 int lwkb_release_cpus(const struct cpumask *mask);
 int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr);

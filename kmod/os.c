@@ -620,14 +620,10 @@ long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg)
 			} else if (!cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
 				pr_err("lwkboot: CPU %u is not reserved\n", cpu);
 				ret = -EINVAL;
-			} else {
-				int i;
-
-				for (i = 0; i < LWKB_MAX_OS; i++)
-					if (lwkb_oses[i] && cpumask_test_cpu(cpu, lwkb_oses[i]->cpus)) {
-						pr_err("lwkboot: CPU %u is assigned to os%d\n", cpu, i);
-						ret = -EBUSY;
-					}
+			} else if (lwkb_cpu_owner(cpu) >= 0) {
+				pr_err("lwkboot: CPU %u is assigned to os%d\n", cpu,
+				       lwkb_cpu_owner(cpu));
+				ret = -EBUSY;
 			}
 		}
 		if (!ret) {

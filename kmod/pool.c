@@ -140,14 +140,15 @@ undo:
 	return ret;
 }
 
-static bool cpu_assigned(unsigned int cpu)
+/* The instance a CPU is assigned to, or -1. */
+int lwkb_cpu_owner(unsigned int cpu)
 {
 	int i;
 
 	for (i = 0; i < LWKB_MAX_OS; i++)
 		if (lwkb_oses[i] && cpumask_test_cpu(cpu, lwkb_oses[i]->cpus))
-			return true;
-	return false;
+			return i;
+	return -1;
 }
 
 int lwkb_release_cpus(const struct cpumask *mask)
@@ -162,7 +163,7 @@ int lwkb_release_cpus(const struct cpumask *mask)
 			pr_err("lwkboot: CPU %u is not reserved\n", cpu);
 			return -EINVAL;
 		}
-		if (cpu_assigned(cpu)) {
+		if (lwkb_cpu_owner(cpu) >= 0) {
 			pr_err("lwkboot: CPU %u is assigned to an OS instance\n", cpu);
 			return -EBUSY;
 		}
