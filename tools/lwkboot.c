@@ -871,6 +871,12 @@ static int need(int argc, int n, const char *what)
 	return 0;
 }
 
+/* The instance's request (-o given) or the pool's. */
+static int ctl_at(int on_os, unsigned long os_req, unsigned long pool_req, void *arg)
+{
+	return on_os ? lwkb_os_ctl(os_index, os_req, arg) : lwkb_ctl(pool_req, arg);
+}
+
 static int cmd_cpu_mem(const char *verb, int argc, char **argv, int on_os)
 {
 	struct lwkb_cpuset set;
@@ -885,8 +891,7 @@ static int cmd_cpu_mem(const char *verb, int argc, char **argv, int on_os)
 		need(argc, 2, "query");
 		if (!is_cpu)
 			return print_mem(on_os ? os_index : -1);
-		ret = on_os ? lwkb_os_ctl(os_index, LWKB_OS_QUERY_CPU, &set)
-			    : lwkb_ctl(LWKB_QUERY_CPU, &set);
+		ret = ctl_at(on_os, LWKB_OS_QUERY_CPU, LWKB_QUERY_CPU, &set);
 		if (ret)
 			return fail(ret, "query cpu");
 		print_cpus(&set);
@@ -895,8 +900,7 @@ static int cmd_cpu_mem(const char *verb, int argc, char **argv, int on_os)
 	need(argc, 3, verb);
 	if (is_cpu) {
 		if (!strcmp(argv[2], "all") && !strcmp(verb, "release")) {
-			ret = on_os ? lwkb_os_ctl(os_index, LWKB_OS_QUERY_CPU, &set)
-				    : lwkb_ctl(LWKB_QUERY_CPU, &set);
+			ret = ctl_at(on_os, LWKB_OS_QUERY_CPU, LWKB_QUERY_CPU, &set);
 			if (ret)
 				return fail(ret, "release cpu all");
 		} else {
@@ -911,7 +915,7 @@ static int cmd_cpu_mem(const char *verb, int argc, char **argv, int on_os)
 		} else {
 			req = LWKB_OS_ASSIGN_CPU;
 		}
-		ret = on_os ? lwkb_os_ctl(os_index, req, &set) : lwkb_ctl(req, &set);
+		ret = ctl_at(on_os, req, req, &set);
 		if (ret == -EBUSY && !on_os && req == LWKB_RELEASE_CPU)
 			return fail(ret, "release cpu %s: assigned to an OS instance", argv[2]);
 		if (ret == -EBUSY && on_os)
@@ -934,7 +938,7 @@ static int cmd_cpu_mem(const char *verb, int argc, char **argv, int on_os)
 		req = on_os ? LWKB_OS_RELEASE_MEM : LWKB_RELEASE_MEM;
 	else
 		req = LWKB_OS_ASSIGN_MEM;
-	ret = on_os ? lwkb_os_ctl(os_index, req, &ml) : lwkb_ctl(req, &ml);
+	ret = ctl_at(on_os, req, req, &ml);
 	if (ret == -ENOMEM)
 		return fail(ret, "%s mem %s: not that much %s memory", verb, argv[2],
 			    req == LWKB_RESERVE_MEM ? "free" : "reserved");
