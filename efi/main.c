@@ -357,7 +357,11 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	if (EFI_ERROR(memory_map(&ram_top, &key)))
 		fail("GetMemoryMap failed");
 	ident_end = ram_top > apic_phys + 4096 ? ram_top : apic_phys + 4096;
-	pt_pages = 8 + LWKB_ALIGN_UP(ident_end, LWKB_1G) / LWKB_1G;
+	/* mem_phys is 2 MiB aligned below; the kernel half maps up to 2 GiB. */
+	pt_pages = lwkb_tmp_pt_pages(lwkb_cpu_has_1g_pages(), ident_end, 0,
+				     cfg.mem < 2 * LWKB_1G ? cfg.mem : 2 * LWKB_1G);
+	if (!pt_pages)
+		fail("no temporary page table can map this machine's memory");
 	if (cfg.tramp) {
 		if (EFI_ERROR(alloc_pages(AllocateAddress, cfg.tramp, 1, &tramp))) {
 			lwkb_snprintf(err, sizeof(err), "tramp=0x%llx: that page is not free",
@@ -486,7 +490,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		}
 		if (done)
 			udelay(20000);	/* let the last lines land */
-		while ((n = lwkb_kmsg_read((struct lwkb_kmsg *)kmsg, &pos, buf,
+		while ((n = lwkb_kmsg_read((struct lwkb_kmsg *)kmsg, KMSG_AREA, &pos, buf,
 					   sizeof(buf), &lost)) > 0)
 			serial_write(buf, n);
 		if (!done) {

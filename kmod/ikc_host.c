@@ -8,6 +8,8 @@
  * allocate from), so the Linux side polls; docs/ikc.md has the figures.
  * Runs without lwkb_lock, under the instance's ikc_lock (see lwkb_ioctl).
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -21,36 +23,78 @@
 
 #define REPLY_TIMEOUT_NS	(1000 * NSEC_PER_MSEC)
 
-static void doorbell(struct lwkb_os *os)
+/*
+ * Everything in the IKC area is the LWK's to write, so the host keeps its
+ * own bounds: the doorbell goes only to an APIC id the instance was booted
+ * on (checked once per ping, see ikc_target), ring positions only select a
+ * slot (masked in loader/ikc.c), and every loop that reads what the LWK
+ * sends ends after a fixed count or the reply timeout.
+ */
+struct ikc_ctx {
+	struct lwkb_os *os;
+	u32 apic_id;		/* doorbell target, one of os->apic_ids */
+	bool bell;
+};
+
+/* Stop at once: a fatal signal, or shutdown (os->ikc_stop). */
+static bool ikc_abort(struct ikc_ctx *x)
 {
-	if (ikc_doorbell)
-		lwkb_send_ipi(APIC_DM_FIXED | LWKB_IKC_VECTOR, READ_ONCE(os->ikc_area->lwk_apic_id));
+	return READ_ONCE(x->os->ikc_stop) || fatal_signal_pending(current);
+}
+
+static void doorbell(struct ikc_ctx *x)
+{
+	if (x->bell && READ_ONCE(ikc_doorbell))
+		lwkb_send_ipi(APIC_DM_FIXED | LWKB_IKC_VECTOR, x->apic_id);
+}
+
+/*
+ * The LWK names the core that serves IKC (lwk_apic_id); ring it only if
+ * that is one of the instance's own cores, else rely on the LWK's polling.
+ */
+static void ikc_target(struct ikc_ctx *x)
+{
+	u32 id = READ_ONCE(x->os->ikc_area->lwk_apic_id), i;
+
+	x->bell = false;
+	for (i = 0; i < x->os->nr_cores; i++)
+		if (x->os->apic_ids[i] == id) {
+			x->apic_id = id;
+			x->bell = true;
+			return;
+		}
+	pr_err_ratelimited("os%d: the LWK names APIC id 0x%x for IKC, not one of its cores: no doorbell\n",
+			   x->os->index, id);
 }
 
 /* Pushes m to the LWK on channel c, waiting while the ring is full. */
-static int send(struct lwkb_os *os, u32 c, const struct lwkb_ikc_msg *m)
+static int send(struct ikc_ctx *x, u32 c, const struct lwkb_ikc_msg *m)
 {
 	u64 end = ktime_get_ns() + REPLY_TIMEOUT_NS;
 
-	while (lwkb_ikc_push(lwkb_ikc_ring(os->ikc_area, c, 0), m)) {
+	while (lwkb_ikc_push(lwkb_ikc_ring(x->os->ikc_area, c, 0), m)) {
 		if (ktime_get_ns() > end)
 			return -ETIMEDOUT;
-		doorbell(os);
+		if (ikc_abort(x))
+			return -EINTR;
+		doorbell(x);
 		cpu_relax();
 	}
-	doorbell(os);
+	doorbell(x);
 	return 0;
 }
 
 /* Polls channel c's ring to the host for one message, up to the timeout. */
-static int recv(struct lwkb_os *os, u32 c, struct lwkb_ikc_msg *m)
+static int recv(struct ikc_ctx *x, u32 c, struct lwkb_ikc_msg *m)
 {
 	u64 end = ktime_get_ns() + REPLY_TIMEOUT_NS;
 	unsigned int spins = 0;
 
-	while (lwkb_ikc_pop(lwkb_ikc_ring(os->ikc_area, c, 1), m)) {
+	while (lwkb_ikc_pop(lwkb_ikc_ring(x->os->ikc_area, c, 1), m)) {
 		if (ktime_get_ns() > end)
 			return -ETIMEDOUT;
+		if (ikc_abort(x))
+			return -EINTR;
 		if (++spins % 1024 == 0)
 			cond_resched();
 		cpu_relax();
@@ -58,48 +102,59 @@ static int recv(struct lwkb_os *os, u32 c, struct lwkb_ikc_msg *m)
 	return 0;
 }
 
-/* Opens a regular channel to port through the master channel. */
-static int ikc_connect(struct lwkb_os *os, u32 port)
+/* Drops what is queued on c's ring to the host: at most a ring's worth. */
+static void drain(struct ikc_ctx *x, u32 c, struct lwkb_ikc_msg *m)
 {
+	unsigned int i;
+
+	for (i = 0; i < LWKB_IKC_SLOTS; i++)
+		if (lwkb_ikc_pop(lwkb_ikc_ring(x->os->ikc_area, c, 1), m))
+			break;
+}
+
+/* Opens a regular channel to port through the master channel. */
+static int ikc_connect(struct ikc_ctx *x, u32 port)
+{
+	struct lwkb_ikc_area *a = x->os->ikc_area;
 	struct lwkb_ikc_msg m = { 0 };
+	unsigned int late = 0;
 	u32 c;
 	int ret;
 
 	for (c = 1; c < LWKB_IKC_CHANNELS; c++)
-		if (READ_ONCE(os->ikc_area->chan[c].state) == LWKB_IKC_FREE)
+		if (READ_ONCE(a->chan[c].state) == LWKB_IKC_FREE)
 			break;
 	if (c == LWKB_IKC_CHANNELS)
 		return -EBUSY;
-	/* Replies left from an earlier connection on c are dropped. */
-	while (!lwkb_ikc_pop(lwkb_ikc_ring(os->ikc_area, c, 1), &m))
-		;
+	drain(x, c, &m);	/* replies left from an earlier connection on c */
 	memset(&m, 0, sizeof(m));
-	os->ikc_area->chan[c].port = port;
-	WRITE_ONCE(os->ikc_area->chan[c].state, LWKB_IKC_CONNECTING);
+	a->chan[c].port = port;
+	WRITE_ONCE(a->chan[c].state, LWKB_IKC_CONNECTING);
 	m.type = LWKB_IKC_CONNECT;
 	m.port = port;
 	m.channel = c;
-	ret = send(os, 0, &m);
-	/* Skip late answers to earlier connects on other channels. */
-	while (!ret && !(ret = recv(os, 0, &m)) && m.channel != c)
-		;
+	ret = send(x, 0, &m);
+	/* Skip late answers to earlier connects on other channels: a few. */
+	while (!ret && !(ret = recv(x, 0, &m)) && m.channel != c)
+		if (++late > LWKB_IKC_SLOTS)
+			ret = -EPROTO;
 	if (!ret && m.type != LWKB_IKC_ACCEPT)
 		ret = m.type == LWKB_IKC_REJECT ? -ECONNREFUSED : -EPROTO;
 	if (ret) {
-		WRITE_ONCE(os->ikc_area->chan[c].state, LWKB_IKC_FREE);
+		WRITE_ONCE(a->chan[c].state, LWKB_IKC_FREE);
 		return ret;
 	}
 	return c;
 }
 
-static void ikc_disconnect(struct lwkb_os *os, u32 c)
+static void ikc_disconnect(struct ikc_ctx *x, u32 c)
 {
 	struct lwkb_ikc_msg m = { 0 };
 
 	m.type = LWKB_IKC_DISCONNECT;
 	m.channel = c;
-	if (send(os, 0, &m))
-		WRITE_ONCE(os->ikc_area->chan[c].state, LWKB_IKC_FREE);
+	if (send(x, 0, &m))
+		WRITE_ONCE(x->os->ikc_area->chan[c].state, LWKB_IKC_FREE);
 }
 
 static void fill(struct lwkb_ikc_msg *m, u64 seq, u32 size)
@@ -110,105 +165,145 @@ static void fill(struct lwkb_ikc_msg *m, u64 seq, u32 size)
 		m->data[i] = (u8)(seq * 31 + i * 7 + 1);
 }
 
-long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
+/*
+ * One round trip: send message i, wait for reply i.  Replies with an older
+ * sequence number are late ones and skipped, at most a ring's worth.
+ */
+static void round_trip(struct ikc_ctx *x, u32 c, struct lwkb_ikc_ping *p, u32 i,
+		       struct lwkb_ikc_msg *out, struct lwkb_ikc_msg *in, u64 *rtt)
 {
-	struct lwkb_ikc_ping p;
-	struct lwkb_ikc_msg *out, *in;
-	u64 *rtt = NULL, t0;
-	u32 i, run_lost = 0, lost_before;
-	int c;
-	long ret = 0;
+	u64 t0 = ktime_get_ns();
+	unsigned int old = 0;
 
-	if (copy_from_user(&p, arg, sizeof(p)))
-		return -EFAULT;
-	if (!p.count || p.count > 10000000 || p.size > LWKB_IKC_PAYLOAD)
-		return -EINVAL;
-	if (mutex_lock_killable(&os->ikc_lock))
-		return -EINTR;
-	/*
-	 * Without lwkb_lock: status and ikc_area are set once, at the first
-	 * boot, and freed only at destroy, which the open file prevents.
-	 */
-	if (!READ_ONCE(os->booted) || !READ_ONCE(os->status) || !READ_ONCE(os->ikc_area) ||
+	out->type = LWKB_IKC_DATA;
+	out->channel = c;
+	out->len = p->size;
+	out->seq = i;
+	fill(out, i, p->size);
+	if (send(x, c, out)) {
+		p->lost++;
+		return;
+	}
+	for (;;) {
+		if (recv(x, c, in)) {
+			p->lost++;
+			return;
+		}
+		if (in->seq != i) {
+			p->misordered++;
+			if (in->seq < i && ++old <= LWKB_IKC_SLOTS)
+				continue;
+			p->lost++;
+			return;
+		}
+		if (in->len != p->size || memcmp(in->data, out->data, p->size))
+			p->corrupt++;
+		if (rtt)
+			rtt[i] = ktime_get_ns() - t0;
+		return;
+	}
+}
+
+/* Checks under ikc_lock that the instance runs and serves IKC. */
+static int ikc_ready(struct lwkb_os *os)
+{
+	if (!READ_ONCE(os->booted) || READ_ONCE(os->ikc_stop) || !READ_ONCE(os->status) ||
+	    !READ_ONCE(os->ikc_area) ||
 	    READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING ||
 	    !READ_ONCE(os->ikc_area->lwk_ready)) {
-		pr_err("lwkboot: os%d: IKC needs a RUNNING instance that serves IKC\n",
-		       os->index);
-		mutex_unlock(&os->ikc_lock);
+		pr_err("os%d: IKC needs a RUNNING instance that serves IKC\n", os->index);
 		return -EINVAL;
 	}
-	out = kzalloc(sizeof(*out), GFP_KERNEL);	/* freed at out: */
+	return 0;
+}
+
+/* The pings themselves, under ikc_lock; nothing is copied to user space here. */
+static long ping_locked(struct ikc_ctx *x, struct lwkb_ikc_ping *p, u64 *rtt)
+{
+	struct lwkb_ikc_msg *out, *in;
+	u32 i, run_lost = 0, lost_before, port = p->port ? p->port : LWKB_IKC_ECHO_PORT;
+	long ret = 0;
+	int c;
+
+	out = kzalloc(sizeof(*out), GFP_KERNEL);
 	in = kzalloc(sizeof(*in), GFP_KERNEL);
-	if (p.rtt_ns)
-		rtt = kvmalloc_array(p.count, sizeof(*rtt), GFP_KERNEL);
-	if (!out || !in || (p.rtt_ns && !rtt)) {
+	if (!out || !in) {
 		ret = -ENOMEM;
 		goto out;
 	}
-	c = ikc_connect(os, p.port ? p.port : LWKB_IKC_ECHO_PORT);
+	ikc_target(x);
+	c = ikc_connect(x, port);
 	if (c < 0) {
-		pr_err("lwkboot: os%d: IKC connect to port %u failed: %d\n", os->index,
-		       p.port ? p.port : LWKB_IKC_ECHO_PORT, c);
+		pr_err("os%d: IKC connect to port %u failed: %d\n", x->os->index, port, c);
 		ret = c;
 		goto out;
 	}
-	p.channel = c;
-	p.lost = p.misordered = p.corrupt = 0;
-	for (i = 0; i < p.count; i++) {
-		/* Stop for a kill, a dead LWK or a run of losses. */
-		if (fatal_signal_pending(current)) {
+	p->channel = c;
+	p->lost = p->misordered = p->corrupt = 0;
+	for (i = 0; i < p->count; i++) {
+		/* Stop for a kill, a shutdown, a dead LWK or a run of losses. */
+		if (ikc_abort(x)) {
 			ret = -EINTR;
 			break;
 		}
-		if (READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING || run_lost >= 10) {
-			pr_err("lwkboot: os%d: ikc-ping stopped after %u messages (%u lost in a row, status %u)\n",
-			       os->index, i, run_lost, READ_ONCE(os->status->status));
-			p.lost += p.count - i;
+		if (READ_ONCE(x->os->status->status) != LWKB_STATUS_RUNNING || run_lost >= 10) {
+			pr_err("os%d: ikc-ping stopped after %u messages (%u lost in a row, status %u)\n",
+			       x->os->index, i, run_lost, READ_ONCE(x->os->status->status));
+			p->lost += p->count - i;
 			break;
 		}
-		out->type = LWKB_IKC_DATA;
-		out->channel = c;
-		out->len = p.size;
-		out->seq = i;
-		fill(out, i, p.size);
-		t0 = ktime_get_ns();
-		lost_before = p.lost;
-		if (send(os, c, out)) {
-			p.lost++;
-			run_lost++;
-			continue;
-		}
-		/* Wait for reply i; an older one is out of order. */
-		for (;;) {
-			if (recv(os, c, in)) {
-				p.lost++;
-				break;
-			}
-			if (in->seq != i) {
-				p.misordered++;
-				if (in->seq < i)
-					continue;
-				break;
-			}
-			if (in->len != p.size || memcmp(in->data, out->data, p.size))
-				p.corrupt++;
-			if (rtt)
-				rtt[i] = ktime_get_ns() - t0;
-			break;
-		}
-		run_lost = p.lost > lost_before ? run_lost + 1 : 0;
+		lost_before = p->lost;
+		round_trip(x, c, p, i, out, in, rtt);
+		run_lost = p->lost > lost_before ? run_lost + 1 : 0;
 		if (i % 256 == 255)
 			cond_resched();
 	}
-	ikc_disconnect(os, c);
-	if (rtt && copy_to_user(u64_to_user_ptr(p.rtt_ns), rtt, (size_t)p.count * sizeof(*rtt)))
-		ret = -EFAULT;
-	if (!ret && copy_to_user(arg, &p, sizeof(p)))
-		ret = -EFAULT;
+	if (!READ_ONCE(x->os->ikc_stop))
+		ikc_disconnect(x, c);
 out:
-	mutex_unlock(&os->ikc_lock);
-	kvfree(rtt);
 	kfree(in);
 	kfree(out);
+	return ret;
+}
+
+/*
+ * Runs without lwkb_lock: the open file pins the instance, and status and
+ * ikc_area are set at the first boot and freed only at destroy.  Shutdown
+ * sets ikc_stop and then takes ikc_lock, so it waits only for a loop that
+ * stops at its next step.  User memory is touched only outside ikc_lock (a
+ * copy can block on a fault for as long as the caller likes).
+ */
+long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
+{
+	struct ikc_ctx x = { .os = os };
+	struct lwkb_ikc_ping p;
+	u64 *rtt = NULL;
+	long ret;
+
+	if (copy_from_user(&p, arg, sizeof(p)))
+		return -EFAULT;
+	if (!p.count || p.count > LWKB_PING_MAX || p.size > LWKB_IKC_PAYLOAD)
+		return -EINVAL;
+	if (p.rtt_ns) {
+		/* Zeroed: a message never answered has no time, and no old data. */
+		rtt = kvcalloc(p.count, sizeof(*rtt), GFP_KERNEL);
+		if (!rtt)
+			return -ENOMEM;
+	}
+	ret = mutex_lock_killable(&os->ikc_lock);
+	if (ret)
+		goto out;
+	ret = ikc_ready(os);
+	if (!ret)
+		ret = ping_locked(&x, &p, rtt);
+	mutex_unlock(&os->ikc_lock);
+	if (ret)
+		goto out;
+	if (rtt && copy_to_user(u64_to_user_ptr(p.rtt_ns), rtt, (size_t)p.count * sizeof(*rtt)))
+		ret = -EFAULT;
+	else if (copy_to_user(arg, &p, sizeof(p)))
+		ret = -EFAULT;
+out:
+	kvfree(rtt);
 	return ret;
 }

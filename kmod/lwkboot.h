@@ -2,6 +2,10 @@
 /*
  * lwkboot.ko internals.  One mutex (lwkb_lock) serialises every operation:
  * they are rare, and each either completes or is rolled back under it.
+ * Lock order: lwkb_lock, then an instance's ikc_lock, then Linux's CPU
+ * hotplug lock (cpus_read_lock, or remove_cpu/add_cpu inside).  Every wait
+ * under lwkb_lock is bounded by a capped parameter or ends on a fatal
+ * signal.
  */
 #ifndef LWKBOOT_KMOD_H
 #define LWKBOOT_KMOD_H
@@ -18,6 +22,7 @@
 #define LWKB_BLOCK_ORDER	(22 - PAGE_SHIFT)	/* 4 MiB buddy blocks */
 #define LWKB_BLOCK_SIZE		(1UL << 22)
 #define LWKB_KMSG_ORDER		5			/* 128 KiB ring */
+#define LWKB_KMSG_AREA		(PAGE_SIZE << LWKB_KMSG_ORDER)
 
 struct lwkb_chunk {
 	struct list_head list;
@@ -27,9 +32,15 @@ struct lwkb_chunk {
 	int os;			/* owning instance, or -1 in the pool */
 };
 
+/*
+ * An instance lives from create to destroy, under lwkb_lock.  Its device
+ * (cdev_alloc) has a lifetime of its own: an open that raced destroy
+ * holds only the cdev, finds no instance at its minor and fails.  An open
+ * file pins the instance (opens; destroy answers -EBUSY).
+ */
 struct lwkb_os {
 	int index;
-	struct cdev cdev;
+	struct cdev *cdev;
 	struct device *dev;
 	cpumask_var_t cpus;		/* assigned Linux CPUs */
 	struct lwkb_ikc_map *ikc;
@@ -52,6 +63,7 @@ struct lwkb_os {
 	u32 reported;			/* status last signalled on the eventfd */
 	struct eventfd_ctx *eventfd;	/* PANIC/HUNGUP notification, or NULL */
 	struct mutex ikc_lock;		/* one IKC user at a time; after lwkb_lock */
+	bool ikc_stop;			/* shutdown: IKC users leave at once */
 	struct page *ikc_page;		/* IKC area, formatted at each boot */
 	struct lwkb_ikc_area *ikc_area;
 };
@@ -91,6 +103,8 @@ int lwkb_os_create(void);
 int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg);
 void lwkb_os_shutdown(struct lwkb_os *os, bool force);
+void lwkb_stop_all(const char *why);
+bool lwkb_apic_id_ok(u32 apic_id);
 void lwkb_watch_start(void);
 long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg);
 int lwkb_send_ipi(u32 low, u32 apic_id);

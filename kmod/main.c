@@ -6,7 +6,10 @@
  * root-only (devtmpfs creates them 0600); the "owner" parameter lets one
  * more user drive them.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
+#include <linux/reboot.h>
 #include <linux/fs.h>
 #include <linux/device.h>
 #include <linux/cred.h>
@@ -20,29 +23,73 @@
 #include <linux/mm.h>
 #include "lwkboot.h"
 
+/*
+ * Parameters an admin can write at run time are range-checked when set:
+ * each one bounds a wait under lwkb_lock (or a sum, init_delay_us + 1/8 of
+ * it), so no value can stall the module or overflow.
+ */
+struct lwkb_uint_param {
+	unsigned int *val;
+	unsigned int min, max;
+};
+
+static int lwkb_param_set(const char *s, const struct kernel_param *kp)
+{
+	const struct lwkb_uint_param *p = kp->arg;
+	unsigned int v;
+	int ret = kstrtouint(s, 0, &v);
+
+	if (ret)
+		return ret;
+	if (v < p->min || v > p->max) {
+		pr_err("%s=%u: want %u to %u\n", kp->name, v, p->min, p->max);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*p->val, v);
+	return 0;
+}
+
+static int lwkb_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct lwkb_uint_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*p->val));
+}
+
+static const struct kernel_param_ops lwkb_uint_ops = {
+	.set = lwkb_param_set,
+	.get = lwkb_param_get,
+};
+
+#define LWKB_UINT_PARAM(name, perm, lo, hi, desc)				\
+	static struct lwkb_uint_param name##_bounds = { &(name), lo, hi };	\
+	module_param_cb(name, &lwkb_uint_ops, &name##_bounds, perm);		\
+	MODULE_PARM_DESC(name, desc)
+
 unsigned long tramp_addr;
 void *tramp_virt_base;
 module_param(tramp_addr, ulong, 0444);
 MODULE_PARM_DESC(tramp_addr,
 		 "Physical address of the trampoline region below 1 MiB, reserved at boot with memmap=SIZE$ADDR");
 unsigned int tramp_pages = 1;
-module_param(tramp_pages, uint, 0444);
-MODULE_PARM_DESC(tramp_pages, "Pages in that region; instance N uses page N % tramp_pages (default 1)");
+LWKB_UINT_PARAM(tramp_pages, 0444, 1, 0xA0000 / PAGE_SIZE,
+		"Pages in that region (1-160); instance N uses page N % tramp_pages (default 1)");
 unsigned int init_delay_us = 10000;
-module_param(init_delay_us, uint, 0644);
-MODULE_PARM_DESC(init_delay_us, "Delay between INIT and STARTUP IPI in microseconds (default 10000)");
+LWKB_UINT_PARAM(init_delay_us, 0644, 0, 1000000,
+		"Delay between INIT and STARTUP IPI in microseconds (0-1000000, default 10000)");
 unsigned int hung_ms = 10000;
-module_param(hung_ms, uint, 0644);
-MODULE_PARM_DESC(hung_ms, "An OS whose heartbeat stops this long while RUNNING is HUNGUP (0: never; default 10000)");
+LWKB_UINT_PARAM(hung_ms, 0644, 0, 86400000,
+		"An OS whose heartbeat stops this long while RUNNING is HUNGUP (0: never; at most a day; default 10000)");
 unsigned int shutdown_ms = 1000;
-module_param(shutdown_ms, uint, 0644);
-MODULE_PARM_DESC(shutdown_ms, "How long shutdown waits for the LWK to park its cores before INIT (default 1000)");
+LWKB_UINT_PARAM(shutdown_ms, 0644, 0, 60000,
+		"How long shutdown waits for the LWK to park its cores before INIT (0-60000, default 1000)");
 bool ikc_doorbell = true;
 module_param(ikc_doorbell, bool, 0644);
 MODULE_PARM_DESC(ikc_doorbell, "Ring the LWK's IKC doorbell (IPI) after each message; off: the LWK finds messages on its 10 ms tick");
 static int owner = -1;
 module_param(owner, int, 0444);
-MODULE_PARM_DESC(owner, "User id that may use the device files besides root (default: none)");
+MODULE_PARM_DESC(owner,
+		 "User id that may query and watch (status, kmsg, IKC) besides root; changes need CAP_SYS_ADMIN (default: none)");
 
 DEFINE_MUTEX(lwkb_lock);
 struct lwkb_os *lwkb_oses[LWKB_MAX_OS];
@@ -55,12 +102,49 @@ static struct class *lwkb_class;
 static struct cdev mcd_cdev;
 static struct device *mcd_dev;
 
-static bool allowed(void)
+/*
+ * Who may do what.  Loading and booting a co-kernel runs arbitrary code in
+ * ring 0, like kexec, and reserving takes CPUs and memory from Linux: every
+ * change needs CAP_SYS_ADMIN.  The owner= user may open the device files
+ * and use what only reads or talks to a running LWK (queries, status,
+ * kmsg, IKC).  The uid is mapped in the initial namespace, so a user
+ * namespace cannot claim it.
+ */
+static bool is_owner(void)
+{
+	return owner >= 0 && uid_eq(current_euid(), make_kuid(&init_user_ns, owner));
+}
+
+static bool may_open(void)
+{
+	return capable(CAP_SYS_ADMIN) || is_owner();
+}
+
+static bool cmd_reads_only(unsigned int cmd)
+{
+	switch (cmd) {
+	case LWKB_QUERY_CPU:
+	case LWKB_QUERY_MEM:
+	case LWKB_LIST_OS:
+	case LWKB_OS_QUERY_CPU:
+	case LWKB_OS_QUERY_MEM:
+	case LWKB_OS_GET_IKC_MAP:
+	case LWKB_OS_STATUS:
+	case LWKB_OS_STATUS_INFO:
+	case LWKB_OS_KMSG:
+	case LWKB_OS_QUERY_FREE_MEM:
+	case LWKB_OS_IKC_PING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool may_ioctl(unsigned int cmd)
 {
 	if (capable(CAP_SYS_ADMIN))
 		return true;
-	/* The initial namespace: a user namespace must not let anyone claim the uid. */
-	return owner >= 0 && uid_eq(current_euid(), make_kuid(&init_user_ns, owner));
+	return cmd_reads_only(cmd) && is_owner();
 }
 
 static long mcd_ioctl(unsigned int cmd, void __user *arg)
@@ -130,7 +214,7 @@ static long lwkb_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	struct lwkb_os *os = f->private_data;	/* NULL for /dev/mcd0 */
 	long ret;
 
-	if (!allowed())
+	if (!may_ioctl(cmd))
 		return -EPERM;
 	/*
 	 * IKC traffic can take seconds: it runs without the global lock.  The
@@ -157,7 +241,7 @@ static int lwkb_open(struct inode *inode, struct file *f)
 	unsigned int minor = iminor(inode);
 	int ret = 0;
 
-	if (!allowed())
+	if (!may_open())
 		return -EPERM;
 	f->private_data = NULL;
 	if (minor == 0)
@@ -194,29 +278,66 @@ static const struct file_operations lwkb_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * The instance's cdev is allocated on its own (cdev_alloc) and freed by its
+ * last reference: chrdev_open() holds one while it calls lwkb_open(), which
+ * may run after destroy has freed the instance; it then finds no instance
+ * at that minor.  An embedded cdev would be freed with the instance under
+ * such an open (a use-after-free).
+ */
 int lwkb_os_device_add(struct lwkb_os *os)
 {
 	dev_t devt = MKDEV(MAJOR(lwkb_devt), os->index + 1);
 	int ret;
 
-	cdev_init(&os->cdev, &lwkb_fops);
-	os->cdev.owner = THIS_MODULE;
-	ret = cdev_add(&os->cdev, devt, 1);
+	os->cdev = cdev_alloc();
+	if (!os->cdev)
+		return -ENOMEM;
+	os->cdev->ops = &lwkb_fops;
+	os->cdev->owner = THIS_MODULE;
+	ret = cdev_add(os->cdev, devt, 1);
 	if (ret)
-		return ret;
+		goto put;
 	os->dev = device_create(lwkb_class, NULL, devt, NULL, "mcos%d", os->index);
 	if (IS_ERR(os->dev)) {
-		cdev_del(&os->cdev);
-		return PTR_ERR(os->dev);
+		ret = PTR_ERR(os->dev);
+		cdev_del(os->cdev);
+		os->cdev = NULL;
+		return ret;
 	}
 	return 0;
+put:
+	kobject_put(&os->cdev->kobj);
+	os->cdev = NULL;
+	return ret;
 }
 
 void lwkb_os_device_del(struct lwkb_os *os)
 {
-	device_destroy(lwkb_class, os->cdev.dev);
-	cdev_del(&os->cdev);
+	device_destroy(lwkb_class, os->cdev->dev);
+	cdev_del(os->cdev);	/* freed when the last open file lets go */
+	os->cdev = NULL;
 }
+
+/*
+ * Reboot and kexec (kernel_restart_prepare() and kernel_kexec() call the
+ * reboot notifiers): every booted LWK gets INIT first, so none of its cores
+ * keeps running, or writing to memory the next kernel owns, when Linux
+ * goes.  A crash kexec (kdump) calls no notifier; its kernel lives in
+ * crashkernel= memory that was never given to an LWK.
+ */
+static int lwkb_reboot(struct notifier_block *nb, unsigned long action, void *data)
+{
+	mutex_lock(&lwkb_lock);
+	lwkb_stop_all(action == SYS_RESTART ? "reboot" : action == SYS_HALT ? "halt" :
+		      "power off");
+	mutex_unlock(&lwkb_lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block lwkb_reboot_nb = {
+	.notifier_call = lwkb_reboot,
+};
 
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 static char *lwkb_devnode(const struct device *dev, umode_t *mode)
@@ -233,15 +354,16 @@ static int __init lwkb_init(void)
 {
 	int ret;
 
-	if (tramp_addr && (tramp_addr & ~PAGE_MASK || !tramp_pages ||
+	/* tramp_pages is 1-160 (checked when set); the region must fit too. */
+	if (tramp_addr && (tramp_addr & ~PAGE_MASK || tramp_addr >= 0xA0000 ||
 			   tramp_addr + (unsigned long)tramp_pages * PAGE_SIZE > 0xA0000)) {
-		pr_err("lwkboot: tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000\n",
+		pr_err("tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000\n",
 		       tramp_addr, tramp_pages);
 		return -EINVAL;
 	}
 	if (tramp_addr && region_intersects(tramp_addr, (size_t)tramp_pages * PAGE_SIZE,
 					    IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_err("lwkboot: tramp_addr=0x%lx is System RAM that Linux may use: reserve it with memmap=%uK$0x%lx\n",
+		pr_err("tramp_addr=0x%lx is System RAM that Linux may use: reserve it with memmap=%uK$0x%lx\n",
 		       tramp_addr, tramp_pages * 4, tramp_addr);
 		return -EINVAL;
 	}
@@ -287,9 +409,14 @@ static int __init lwkb_init(void)
 		ret = PTR_ERR(mcd_dev);
 		goto del_cdev;
 	}
+	ret = register_reboot_notifier(&lwkb_reboot_nb);
+	if (ret)
+		goto destroy_dev;
 	lwkb_watch_start();
-	pr_info("lwkboot: loaded; trampoline region 0x%lx, %u page(s)\n", tramp_addr, tramp_pages);
+	pr_info("loaded; trampoline region 0x%lx, %u page(s)\n", tramp_addr, tramp_pages);
 	return 0;
+destroy_dev:
+	device_destroy(lwkb_class, MKDEV(MAJOR(lwkb_devt), 0));
 del_cdev:
 	cdev_del(&mcd_cdev);
 destroy_class:
@@ -311,6 +438,7 @@ static void __exit lwkb_exit(void)
 {
 	int i;
 
+	unregister_reboot_notifier(&lwkb_reboot_nb);
 	lwkb_watch_stop();
 	mutex_lock(&lwkb_lock);
 	for (i = 0; i < LWKB_MAX_OS; i++)
@@ -330,7 +458,7 @@ static void __exit lwkb_exit(void)
 	free_cpumask_var(lwkb_reserved_cpus);
 	if (tramp_virt_base)
 		memunmap(tramp_virt_base);
-	pr_info("lwkboot: unloaded\n");
+	pr_info("unloaded\n");
 }
 
 module_init(lwkb_init);

@@ -10,6 +10,8 @@
  * runs but is not exported on 6.12.  Every operation validates its whole
  * input before changing anything and undoes its own steps on failure.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/module.h>
@@ -56,7 +58,7 @@ int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask)
 		if (!(set->bits[cpu / 64] & (1ULL << (cpu % 64))))
 			continue;
 		if (cpu >= nr_cpu_ids || !cpu_present(cpu)) {
-			pr_err("lwkboot: CPU %u does not exist\n", cpu);
+			pr_err("CPU %u does not exist\n", cpu);
 			return -EINVAL;
 		}
 		cpumask_set_cpu(cpu, mask);
@@ -79,17 +81,66 @@ void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set)
  * back (sysfs, chcpu, SMT control), since its INIT/SIPI would take the CPU
  * from a running co-kernel.  Registered as a CPUHP_BP_PREPARE_DYN step
  * (include/linux/cpuhotplug.h); a failing prepare step cancels the online.
- * The reserved mask is read without the mutex: release clears a CPU's bit
- * before add_cpu() and sets it again if that fails.
+ * It runs under the CPU hotplug lock, which is also held wherever the
+ * reserved mask changes: a CPU is never both online and reserved.
  */
 int lwkb_cpu_guard(unsigned int cpu)
 {
 	if (cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
-		pr_err("lwkboot: CPU %u is reserved for co-kernels: release it with lwkboot first\n",
+		pr_err("CPU %u is reserved for co-kernels: release it with lwkboot first\n",
 		       cpu);
 		return -EBUSY;
 	}
 	return 0;
+}
+
+/*
+ * Takes one CPU from Linux.  remove_cpu() and the reserved bit are two
+ * steps; a sysfs online may come in between.  Under the hotplug lock the
+ * bit is set only if the CPU is still offline, so afterwards the guard
+ * refuses every online.
+ */
+static int take_cpu(unsigned int cpu)
+{
+	int ret = remove_cpu(cpu);
+
+	if (ret) {
+		pr_err("taking CPU %u offline failed: %d\n", cpu, ret);
+		return ret < 0 ? ret : -EBUSY;
+	}
+	cpus_read_lock();
+	if (cpu_online(cpu)) {
+		ret = -EBUSY;
+		pr_err("CPU %u was brought online again while being reserved\n", cpu);
+	} else {
+		cpumask_set_cpu(cpu, lwkb_reserved_cpus);
+	}
+	cpus_read_unlock();
+	return ret;
+}
+
+/*
+ * Gives one CPU back.  The bit is cleared so the guard lets add_cpu() pass;
+ * a sysfs online may win that race, and add_cpu() then answers 1 (the
+ * device was online already).  What counts is the outcome, read under the
+ * hotplug lock: online means released; offline means it stays reserved.
+ */
+static int give_cpu(unsigned int cpu)
+{
+	int ret;
+
+	cpumask_clear_cpu(cpu, lwkb_reserved_cpus);
+	ret = add_cpu(cpu);
+	cpus_read_lock();
+	if (cpu_online(cpu)) {
+		ret = 0;
+	} else {
+		cpumask_set_cpu(cpu, lwkb_reserved_cpus);	/* nothing lost */
+		pr_err("bringing CPU %u online failed: %d\n", cpu, ret);
+		ret = ret < 0 ? ret : -EIO;
+	}
+	cpus_read_unlock();
+	return ret;
 }
 
 int lwkb_reserve_cpus(const struct cpumask *mask)
@@ -101,41 +152,34 @@ int lwkb_reserve_cpus(const struct cpumask *mask)
 		return -EINVAL;
 	for_each_cpu(cpu, mask) {
 		if (cpu == 0) {
-			pr_err("lwkboot: CPU 0 cannot be reserved\n");
+			pr_err("CPU 0 cannot be reserved\n");
 			return -EINVAL;
 		}
 		if (cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
-			pr_err("lwkboot: CPU %u is already reserved\n", cpu);
+			pr_err("CPU %u is already reserved\n", cpu);
 			return -EBUSY;
 		}
 		if (!cpu_online(cpu)) {
-			pr_err("lwkboot: CPU %u is offline\n", cpu);
+			pr_err("CPU %u is offline\n", cpu);
 			return -EINVAL;
 		}
 	}
 	if (cpumask_weight(mask) >= num_online_cpus()) {
-		pr_err("lwkboot: reserving %u CPUs would leave Linux none\n",
-		       cpumask_weight(mask));
+		pr_err("reserving %u CPUs would leave Linux none\n", cpumask_weight(mask));
 		return -EINVAL;
 	}
 	for_each_cpu(cpu, mask) {
-		ret = remove_cpu(cpu);
-		if (ret) {
-			pr_err("lwkboot: taking CPU %u offline failed: %d\n", cpu, ret);
+		ret = take_cpu(cpu);
+		if (ret)
 			goto undo;
-		}
-		cpumask_set_cpu(cpu, lwkb_reserved_cpus);
 	}
 	return 0;
 undo:
 	for_each_cpu(undo, mask) {
 		if (undo == cpu)
 			break;
-		cpumask_clear_cpu(undo, lwkb_reserved_cpus);
-		if (add_cpu(undo)) {
-			pr_err("lwkboot: CPU %u could not be brought back online\n", undo);
-			cpumask_set_cpu(undo, lwkb_reserved_cpus);
-		}
+		if (give_cpu(undo))
+			pr_err("CPU %u stays reserved\n", undo);
 	}
 	return ret;
 }
@@ -160,23 +204,18 @@ int lwkb_release_cpus(const struct cpumask *mask)
 		return -EINVAL;
 	for_each_cpu(cpu, mask) {
 		if (!cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
-			pr_err("lwkboot: CPU %u is not reserved\n", cpu);
+			pr_err("CPU %u is not reserved\n", cpu);
 			return -EINVAL;
 		}
 		if (lwkb_cpu_owner(cpu) >= 0) {
-			pr_err("lwkboot: CPU %u is assigned to an OS instance\n", cpu);
+			pr_err("CPU %u is assigned to an OS instance\n", cpu);
 			return -EBUSY;
 		}
 	}
 	for_each_cpu(cpu, mask) {
-		cpumask_clear_cpu(cpu, lwkb_reserved_cpus);	/* lets the guard pass it */
-		r = add_cpu(cpu);
-		if (r) {
-			/* It stays reserved (and offline): nothing is lost. */
-			pr_err("lwkboot: bringing CPU %u online failed: %d\n", cpu, r);
-			cpumask_set_cpu(cpu, lwkb_reserved_cpus);
-			ret = ret ? ret : r;
-		}
+		r = give_cpu(cpu);
+		if (r && !ret)
+			ret = r;
 	}
 	return ret;
 }
@@ -223,7 +262,7 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 		if (ents[e].numa != LWKB_NUMA_ANY &&
 		    (ents[e].numa < 0 || ents[e].numa >= MAX_NUMNODES ||
 		     !node_online(ents[e].numa))) {
-			pr_err("lwkboot: NUMA node %d does not exist\n", ents[e].numa);
+			pr_err("NUMA node %d does not exist\n", ents[e].numa);
 			return -EINVAL;
 		}
 		if (ents[e].size == LWKB_MEM_ALL) {
@@ -231,7 +270,7 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 			continue;
 		}
 		if (!ents[e].size || ents[e].size % LWKB_MEM_UNIT) {
-			pr_err("lwkboot: size %llu is not a non-zero multiple of 4 MiB\n",
+			pr_err("size %llu is not a non-zero multiple of 4 MiB\n",
 			       ents[e].size);
 			return -EINVAL;
 		}
@@ -242,7 +281,7 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 			maxblocks = min_t(u64, maxblocks,
 					  ((u64)totalram_pages() >> LWKB_BLOCK_ORDER) + 1);
 	if (maxblocks > ((u64)totalram_pages() >> LWKB_BLOCK_ORDER) + 1) {
-		pr_err("lwkboot: asked for more memory than the machine has\n");
+		pr_err("asked for more memory than the machine has\n");
 		return -ENOMEM;
 	}
 	pfns = kvmalloc_array(maxblocks ? maxblocks : 1, sizeof(*pfns), GFP_KERNEL);
@@ -269,7 +308,7 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 			pg = lwkb_alloc_pages(nid, gfp, LWKB_BLOCK_ORDER);
 			if (!pg) {
 				if (!all) {
-					pr_err("lwkboot: only %llu of %llu MiB could be had on node %d\n",
+					pr_err("only %llu of %llu MiB could be had on node %d\n",
 					       i * 4, ents[e].size >> 20, ents[e].numa);
 					ret = -ENOMEM;
 				}
@@ -377,7 +416,7 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 					any = true;
 				}
 			if (!any) {
-				pr_err("lwkboot: no reserved memory left on node %d\n",
+				pr_err("no reserved memory left on node %d\n",
 				       ents[e].numa);
 				ret = -ENOMEM;
 				break;
@@ -385,7 +424,7 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			continue;
 		}
 		if (!ents[e].size || ents[e].size % LWKB_MEM_UNIT) {
-			pr_err("lwkboot: size %llu is not a non-zero multiple of 4 MiB\n",
+			pr_err("size %llu is not a non-zero multiple of 4 MiB\n",
 			       ents[e].size);
 			ret = -EINVAL;
 			break;
@@ -400,7 +439,7 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			c = find_chunk(-1, ents[e].numa, ents[e].size, false);
 		}
 		if (!c) {
-			pr_err("lwkboot: no reserved chunk of %llu MiB on node %d\n",
+			pr_err("no reserved chunk of %llu MiB on node %d\n",
 			       ents[e].size >> 20, ents[e].numa);
 			ret = -ENOMEM;
 			break;
@@ -459,7 +498,7 @@ int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			}
 		}
 		if (!found[e]) {
-			pr_err("lwkboot: no %s chunk of %llu MiB on node %d\n",
+			pr_err("no %s chunk of %llu MiB on node %d\n",
 			       os == -1 ? "reserved" : "assigned", ents[e].size >> 20,
 			       ents[e].numa);
 			kfree(found);

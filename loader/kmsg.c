@@ -5,16 +5,31 @@
 /* Spins a writer waits for earlier writers before forcing tail forward. */
 #define COMMIT_SPINS	(1u << 24)
 
-int lwkb_kmsg_init(struct lwkb_kmsg *k, lwkb_u64 area_size)
+/*
+ * The data size for an area: the largest power of two that fits after the
+ * header, at most 2 GiB; 0 if the area is too small.  The host computes it
+ * from its own allocation when it reads, never from the header, which the
+ * LWK can write.
+ */
+static lwkb_u32 data_size(lwkb_u64 area_size)
 {
 	lwkb_u64 size = 1;
 
 	if (area_size < LWKB_KMSG_HDR_SIZE + 64)
-		return -LWKB_EINVAL;
+		return 0;
 	while (size * 2 <= area_size - LWKB_KMSG_HDR_SIZE && size * 2 <= (1ULL << 31))
 		size *= 2;
+	return (lwkb_u32)size;
+}
+
+int lwkb_kmsg_init(struct lwkb_kmsg *k, lwkb_u64 area_size)
+{
+	lwkb_u32 size = data_size(area_size);
+
+	if (!size)
+		return -LWKB_EINVAL;
 	lwkb_memset(k, 0, LWKB_KMSG_HDR_SIZE);
-	k->size = (lwkb_u32)size;
+	k->size = size;
 	__atomic_store_n(&k->magic, LWKB_KMSG_MAGIC, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -56,22 +71,24 @@ void lwkb_kmsg_write(struct lwkb_kmsg *k, const char *s, lwkb_size_t n)
 	}
 }
 
-lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
-			   lwkb_size_t len, lwkb_u64 *lost)
+lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 area_size, lwkb_u64 *pos,
+			   char *buf, lwkb_size_t len, lwkb_u64 *lost)
 {
 	lwkb_u64 tail, head, p = *pos, n, i, cleared;
-	lwkb_u32 mask = k->size - 1;
+	lwkb_u32 size = data_size(area_size), mask = size - 1;
 
-	if (__atomic_load_n(&k->magic, __ATOMIC_ACQUIRE) != LWKB_KMSG_MAGIC)
+	/* Positions come from the LWK too; they only choose bytes inside the
+	 * ring (masked) and never more than len of them. */
+	if (!size || __atomic_load_n(&k->magic, __ATOMIC_ACQUIRE) != LWKB_KMSG_MAGIC)
 		return 0;
 	cleared = __atomic_load_n(&k->cleared, __ATOMIC_ACQUIRE);
 	tail = __atomic_load_n(&k->tail, __ATOMIC_ACQUIRE);
 	if (p < cleared || p > tail)	/* before a clear, or from before a re-init */
 		p = cleared <= tail ? cleared : tail;
-	if (tail - p > k->size) {
+	if (tail - p > size) {
 		if (lost)
-			*lost += tail - k->size - p;
-		p = tail - k->size;
+			*lost += tail - size - p;
+		p = tail - size;
 	}
 	n = tail - p;
 	if (n > len)
@@ -82,8 +99,8 @@ lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
 	 * the fence orders the copy above before this load (C11, not just x86). */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	head = __atomic_load_n(&k->head, __ATOMIC_ACQUIRE);
-	if (head > k->size && p < head - k->size) {
-		lwkb_u64 bad = head - k->size - p;
+	if (head > size && p < head - size) {
+		lwkb_u64 bad = head - size - p;
 
 		if (bad >= n) {
 			if (lost)

@@ -129,6 +129,9 @@ struct lwkb_tmp_pt {
 	lwkb_u32 pages_used;
 };
 int lwkb_tmp_pt_build(struct lwkb_tmp_pt *t);
+/* Pool pages lwkb_tmp_pt_build() needs at most for these arguments; 0 if bad. */
+lwkb_u32 lwkb_tmp_pt_pages(int allow_1g, lwkb_u64 ident_end, lwkb_u64 high_phys,
+			   lwkb_u64 high_size);
 
 /* ---- trampoline (tramp.c) ---- */
 extern const lwkb_u8 lwkb_tramp_blob[];
@@ -267,9 +270,11 @@ void lwkb_kmsg_write(struct lwkb_kmsg *k, const char *s, lwkb_size_t n);
 /*
  * Host: copies up to len bytes from position *pos into buf, advancing
  * *pos; counts overwritten bytes in *lost.  Returns bytes copied.
+ * area_size is what was passed to lwkb_kmsg_init: the header's size field
+ * is the LWK's to corrupt, so the reader never uses it.
  */
-lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 *pos, char *buf,
-			   lwkb_size_t len, lwkb_u64 *lost);
+lwkb_size_t lwkb_kmsg_read(struct lwkb_kmsg *k, lwkb_u64 area_size, lwkb_u64 *pos,
+			   char *buf, lwkb_size_t len, lwkb_u64 *lost);
 
 /* ---- IKC rings (ikc.c), layout in include/lwkboot/ikc.h ---- */
 struct lwkb_ikc_area;

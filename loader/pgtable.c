@@ -112,6 +112,38 @@ static void *pool_p2v(void *ctx, lwkb_u64 phys)
 	return (char *)p->t->pool_virt + (phys - p->t->pool_phys);
 }
 
+/*
+ * What lwkb_tmp_pt_build() can use at most, so a host allocates the pool
+ * from what is mapped rather than a guess:
+ *   - the PML4;
+ *   - a PDPT per 512 GiB of identity map, and with 2 MiB pages a PD per
+ *     GiB of it (with 1 GiB pages the PDPT entries are the leaves);
+ *   - for the kernel half (0xffffffff80000000 is PDPT slots 510-511 of
+ *     PML4 slot 511): its own PDPT, a PD for each of the two slots, and a
+ *     page table for a tail below 2 MiB, or one per 2 MiB when high_phys is
+ *     not 2 MiB aligned (4 KiB pages throughout).
+ * 0 for arguments lwkb_tmp_pt_build() refuses.
+ */
+lwkb_u32 lwkb_tmp_pt_pages(int allow_1g, lwkb_u64 ident_end, lwkb_u64 high_phys,
+			   lwkb_u64 high_size)
+{
+	lwkb_u64 gran = allow_1g ? LWKB_1G : LWKB_2M, n;
+
+	if (ident_end == 0 || ident_end > LWKB_IDENTITY_LIMIT || high_size == 0 ||
+	    high_size > 2 * LWKB_1G)
+		return 0;
+	ident_end = LWKB_ALIGN_UP(ident_end, gran);
+	n = 1 + (ident_end + 512 * LWKB_1G - 1) / (512 * LWKB_1G);
+	if (!allow_1g)
+		n += ident_end / LWKB_1G + 1;
+	n += 1 + 2;
+	if (high_phys & (LWKB_2M - 1))
+		n += (high_size + LWKB_2M - 1) / LWKB_2M + 1;
+	else
+		n += 1;
+	return (lwkb_u32)n;
+}
+
 int lwkb_tmp_pt_build(struct lwkb_tmp_pt *t)
 {
 	struct pool pool = { t, 0 };

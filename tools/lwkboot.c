@@ -37,6 +37,7 @@ static const char *prog = "lwkboot";
 static int os_index;
 static int os_given;	/* -o was given: query/release address the instance */
 static int verbose;	/* up -v: how long each step took */
+static int allow_broadcast;	/* --allow-ipi-broadcast: boot without no_ipi_broadcast=1 */
 
 static double now(void);
 /* up -v: "lwkboot: up: STEP US us" on stderr, time since the previous step. */
@@ -50,7 +51,7 @@ static void step_done(const char *step, double *t)
 }
 
 static const char usage_text[] =
-"usage: lwkboot [-o N] COMMAND [ARGS]\n"
+"usage: lwkboot [-o N] [--allow-ipi-broadcast] COMMAND [ARGS]\n"
 "\n"
 "Resources (the reserved pool, /dev/mcd0):\n"
 "  reserve cpu LIST       take CPUs offline for LWKs (IHK CPU list: 1-3,5)\n"
@@ -70,9 +71,10 @@ static const char usage_text[] =
 "  load FILE              load a co-kernel ELF image\n"
 "  kargs STRING           set the kernel arguments\n"
 "  boot                   boot it (status becomes BOOTING, then RUNNING)\n"
-"  status [--wait STATE] [--timeout SEC]\n"
+"  status [-v] [--wait STATE] [--timeout SEC]\n"
 "                         print one of INACTIVE BOOTING RUNNING SHUTDOWN PANIC\n"
-"                         HUNGUP FREEZING FROZEN, or wait for STATE\n"
+"                         HUNGUP FREEZING FROZEN, or wait for STATE; -v adds\n"
+"                         cores, heartbeat, stray interrupts and NMIs\n"
 "  kmsg [-f]              print the kernel message buffer (-f: and follow it)\n"
 "  clear_kmsg             clear it\n"
 "  shutdown [--force]     ask the LWK to park its cores, then INIT them\n"
@@ -99,6 +101,10 @@ static const char usage_text[] =
 "  down   shut down and destroy every instance, release all CPUs and memory,\n"
 "         unload the module (as mcstop+release.sh)\n"
 "\n"
+"up and boot refuse to run when the kernel command line lacks\n"
+"no_ipi_broadcast=1 (Linux's broadcast IPIs would reach the LWK);\n"
+"--allow-ipi-broadcast overrides that.\n"
+"\n"
 "Every command accepts -h/--help.  Exit status 0 on success, 1 on failure,\n"
 "2 for bad usage.\n";
 
@@ -119,6 +125,20 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die_usage(const char
 	exit(2);
 }
 
+/* Lockdown in integrity or confidentiality mode (security/lockdown). */
+static int locked_down(void)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/sys/kernel/security/lockdown", "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	return strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]");
+}
+
 static int __attribute__((format(printf, 2, 3))) fail(int err, const char *fmt, ...)
 {
 	va_list ap;
@@ -129,8 +149,10 @@ static int __attribute__((format(printf, 2, 3))) fail(int err, const char *fmt, 
 	va_end(ap);
 	if (err)
 		fprintf(stderr, ": %s", strerror(-err));
-	if (err == -EACCES || err == -EPERM)
-		fprintf(stderr, " (lwkboot needs root)");
+	if ((err == -EACCES || err == -EPERM) && locked_down())
+		fprintf(stderr, " (the kernel is locked down: it refuses co-kernels as it refuses kexec)");
+	else if (err == -EACCES || err == -EPERM)
+		fprintf(stderr, " (lwkboot needs root; the module's owner= user may only query and watch)");
 	else if (err == -ENOENT && !lwkb_module_loaded())
 		fprintf(stderr, " (is lwkboot.ko loaded? try 'lwkboot up')");
 	fprintf(stderr, "\n");
@@ -221,6 +243,40 @@ static int check_cpus_for_reserve(const struct lwkb_cpuset *set)
 }
 
 /* ---- status ---- */
+/*
+ * Linux sends some IPIs with the all-but-self shorthand once every present
+ * CPU has booted (arch/x86/kernel/apic/ipi.c, apic_smt_update); offlining a
+ * CPU does not undo that, so with 3 or more Linux CPUs online an all-CPU
+ * function call reaches the LWK's cores.  no_ipi_broadcast=1 on the kernel
+ * command line turns the shorthand off.  0 if it is there or overridden.
+ */
+static int check_ipi_broadcast(const char *what)
+{
+	char line[8192], *tok, *save;
+	FILE *f;
+	size_t n;
+
+	if (allow_broadcast)
+		return 0;
+	f = fopen("/proc/cmdline", "r");
+	if (!f)
+		return fail(-errno, "%s: cannot read /proc/cmdline", what);
+	n = fread(line, 1, sizeof(line) - 1, f);
+	fclose(f);
+	line[n] = 0;
+	for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
+		if (!strcmp(tok, "no_ipi_broadcast=1"))
+			return 0;
+	fprintf(stderr,
+		"%s: %s: the kernel command line lacks no_ipi_broadcast=1.\n"
+		"  Without it Linux sends broadcast IPIs (all-but-self) that reach the LWK's\n"
+		"  cores too.  Add no_ipi_broadcast=1 to the kernel command line and reboot\n"
+		"  (README, 'Real hardware'), or pass --allow-ipi-broadcast to go on anyway:\n"
+		"  the lwkboot co-kernel library acknowledges and counts such interrupts\n"
+		"  (lwkboot status -v), other co-kernels may not.\n", prog, what);
+	return 1;
+}
+
 /* A status word as a name; a negative errno or unknown value as "?". */
 static const char *status_str(int st)
 {
@@ -232,6 +288,24 @@ static const char *status_str(int st)
 static int status_of(int os)
 {
 	return lwkb_os_ctl(os, LWKB_OS_STATUS, NULL);
+}
+
+/* status -v: the status, then "key value" lines from the status page. */
+static int print_status_info(int os)
+{
+	struct lwkb_os_info i;
+	int ret = lwkb_os_ctl(os, LWKB_OS_STATUS_INFO, &i);
+
+	if (ret)
+		return fail(ret, "status of OS %d", os);
+	printf("%s\n", status_str((int)i.status));
+	printf("cores %u\ncores_up %u\ncores_parked %u\nheartbeat %llu\n", i.nr_cores,
+	       i.cores_up, i.cores_parked, (unsigned long long)i.heartbeat);
+	printf("stray_irqs %llu\nstray_vector 0x%x\nnmis %u\n",
+	       (unsigned long long)i.stray_irqs, i.stray_vector, i.nmis);
+	if (i.panic_vector != 0xffffffff)
+		printf("panic_core %u\npanic_vector %u\n", i.panic_core, i.panic_vector);
+	return 0;
 }
 
 static int parse_state(const char *s)
@@ -519,6 +593,8 @@ static int cmd_up(int argc, char **argv)
 	}
 	if (access(image, R_OK))
 		return fail(-errno, "up: image '%s'", image);
+	if (check_ipi_broadcast("up"))
+		return 1;
 
 	if (!lwkb_module_loaded()) {
 		if (load_module())
@@ -825,8 +901,8 @@ static int cmd_ikc_ping(int argc, char **argv)
 		switch (opt) {
 		case 'n':
 			p.count = strtoul(optarg, &end, 10);
-			if (!*optarg || *end || !p.count || p.count > 10000000)
-				die_usage("ikc-ping: -n '%s': want 1 to 10000000", optarg);
+			if (!*optarg || *end || !p.count || p.count > LWKB_PING_MAX)
+				die_usage("ikc-ping: -n '%s': want 1 to %d", optarg, LWKB_PING_MAX);
 			break;
 		case 's':
 			p.size = strtoul(optarg, &end, 10);
@@ -853,6 +929,13 @@ static int cmd_ikc_ping(int argc, char **argv)
 	for (i = 0; i < p.count; i++)
 		if (rtt[i])
 			rtt[got++] = rtt[i];
+	/* One time per answered message: any more is data the module should
+	 * not have returned (it zeroes the buffer it copies back). */
+	if (got > p.count - p.lost) {
+		free(rtt);
+		return fail(0, "ikc-ping: %u round-trip times for %u answered messages: stale data from the module",
+			    got, p.count - p.lost);
+	}
 	qsort(rtt, got, sizeof(*rtt), cmp_u64);
 	printf("ikc-ping: %u messages of %u bytes on channel %u: rtt min %.1f us, median %.1f us, max %.1f us; lost %u, out of order %u, corrupt %u\n",
 	       p.count, p.size, p.channel, got ? rtt[0] / 1e3 : 0.0,
@@ -957,6 +1040,12 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		}
+		if (!strcmp(argv[1], "--allow-ipi-broadcast")) {
+			allow_broadcast = 1;
+			argc--;
+			argv++;
+			continue;
+		}
 		if (!strcmp(argv[1], "-o") && argc > 2) {
 			char *end;
 			long v = strtol(argv[2], &end, 10);
@@ -976,6 +1065,14 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	argc--;
 	argv++;
+	if (!strcmp(cmd, "up") || !strcmp(cmd, "boot"))
+		for (int i = 1; i < argc; i++)
+			if (!strcmp(argv[i], "--allow-ipi-broadcast")) {
+				allow_broadcast = 1;
+				memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+				argc--;
+				i--;
+			}
 	for (int i = 1; i < argc; i++)
 		if ((!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) && strcmp(cmd, "kargs")) {
 			usage(stdout);
@@ -1063,6 +1160,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "boot")) {
 		need(argc, 1, "boot");
+		if (check_ipi_broadcast("boot"))
+			return 1;
 		ret = lwkb_os_ctl(os_index, LWKB_OS_BOOT, NULL);
 		if (ret == -EBUSY)
 			return fail(ret, "boot OS %d: it is already booted, or another booted instance uses its trampoline page (see dmesg)",
@@ -1073,11 +1172,13 @@ int main(int argc, char **argv)
 		return ret ? fail(ret, "boot OS %d (see dmesg)", os_index) : 0;
 	}
 	if (!strcmp(cmd, "status")) {
-		int want = -1;
+		int want = -1, verbose_status = 0;
 		double timeout = 60;
 
 		for (int i = 1; i < argc; i++) {
-			if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
+			if (!strcmp(argv[i], "-v")) {
+				verbose_status = 1;
+			} else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
 				want = parse_state(argv[++i]);
 				if (want < 0)
 					die_usage("status: unknown state '%s'", argv[i]);
@@ -1091,6 +1192,8 @@ int main(int argc, char **argv)
 		}
 		if (want >= 0)
 			return wait_state(os_index, want, timeout);
+		if (verbose_status)
+			return print_status_info(os_index);
 		ret = status_of(os_index);
 		if (ret < 0)
 			return fail(ret, "status of OS %d", os_index);

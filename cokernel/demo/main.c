@@ -23,14 +23,26 @@
  *   demo.panic_core=ID  LWK core ID panics as soon as it is up, while core 0
  *                       still waits for the others (PANIC must not be
  *                       overwritten by RUNNING)
+ *   demo.echo_max=N     the echo service answers only the first N messages
+ *                       (tests a host ping whose replies stop coming)
+ *   demo.hostile=1      once RUNNING, write nonsense where the host reads:
+ *                       a 2 GiB kmsg size and a Linux CPU's APIC id (0) as
+ *                       the IKC doorbell target; =2 also a status word
+ *                       outside the enum (tests that the host keeps its own
+ *                       bounds, kmod/ikc_host.c and os.c)
  */
 #include "lwk.h"
 #include "lwkboot/ikc.h"
+
+static lwkb_u64 echo_max = ~0ULL, echoed;
 
 /* The echo service on IKC port 7: every message goes back unchanged. */
 static void echo(int channel, struct lwkb_ikc_msg *msg)
 {
 	int tries = 100000;
+
+	if (echoed++ >= echo_max)
+		return;
 
 	while (ihk_ikc_send(channel, msg) == -LWKB_EAGAIN && --tries)
 		__builtin_ia32_pause();	/* the host drains its ring */
@@ -64,6 +76,23 @@ void lwk_tick(int lwk_id, lwkb_u64 ms)
 		lwk_printk("demo: spinning with interrupts off (demo.hang_after_ms)\n");
 		for (;;)
 			__builtin_ia32_pause();	/* we are in the tick: IF is 0 */
+	}
+}
+
+/* demo.hostile: the fields an LWK can write and the host must not trust. */
+static void be_hostile(lwkb_u64 level)
+{
+	struct lwkb_boot_info *bi = lwk_boot_info();
+	struct lwkb_kmsg *k = (struct lwkb_kmsg *)(unsigned long)bi->kmsg_phys;
+	struct lwkb_ikc_area *a = (struct lwkb_ikc_area *)(unsigned long)bi->ikc_phys;
+
+	lwk_printk("demo: hostile: kmsg size 2 GiB, IKC doorbell at APIC id 0%s\n",
+		   level > 1 ? ", status 99" : "");
+	__atomic_store_n(&k->size, 0x80000000u, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->lwk_apic_id, 0, __ATOMIC_RELEASE);
+	if (level > 1) {
+		lwk_udelay(300000);	/* let the host see RUNNING first */
+		__atomic_store_n(&lwk_status()->status, 99, __ATOMIC_RELEASE);
 	}
 }
 
@@ -127,9 +156,13 @@ void lwk_main(void)
 			   serial ? "one by one" : "in parallel",
 			   (unsigned long long)lwk_us_since(t0));
 	}
+	echo_max = karg_or("demo.echo_max", ~0ULL);
 	ihk_ikc_listen_port(LWKB_IKC_ECHO_PORT, echo);
 	lwk_printk("demo: all %d cores up, RUNNING\n", n);
 	lwk_set_status(LWKB_STATUS_RUNNING);
+	v = karg_or("demo.hostile", 0);
+	if (v)
+		be_hostile(v);
 	lwk_idle();
 }
 

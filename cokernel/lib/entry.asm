@@ -117,11 +117,71 @@ global isr_spurious
 isr_spurious:
 	iretq
 
+; Every other vector from 32 to 255, and the NMI: interrupts the LWK did not
+; ask for.  A host that sends IPIs with the all-but-self shorthand (Linux
+; does once every present CPU has booted, arch/x86/kernel/apic/ipi.c) reaches
+; the LWK's cores too; without a present gate such a vector would be a #GP
+; (SDM vol. 3A, "Interrupt Descriptor Table").  Each stub pushes its vector
+; and lwk_stray_irq() acknowledges and counts it.  Stack: the CPU aligns rsp
+; to 16 and pushes 5 words; the vector and 9 registers make 15 words, so one
+; more word aligns the call.
+	extern lwk_stray_irq
+%macro STRAY 1
+isr_stray_%1:
+	push	%1
+	jmp	stray_common
+%endmacro
+
+global isr_nmi
+isr_nmi:
+	push	2
+	jmp	stray_common
+
+%assign v 32
+%rep 224
+	STRAY v
+%assign v v + 1
+%endrep
+
+stray_common:
+	push	rax
+	push	rcx
+	push	rdx
+	push	rsi
+	push	rdi
+	push	r8
+	push	r9
+	push	r10
+	push	r11
+	mov	rdi, [rsp + 9 * 8]	; the vector
+	sub	rsp, 8
+	cld
+	call	lwk_stray_irq
+	add	rsp, 8
+	pop	r11
+	pop	r10
+	pop	r9
+	pop	r8
+	pop	rdi
+	pop	rsi
+	pop	rdx
+	pop	rcx
+	pop	rax
+	add	rsp, 8			; the vector
+	iretq
+
 	section .rodata
 global isr_table
 isr_table:
 %assign v 0
 %rep 32
 	dq	isr_%[v]
+%assign v v + 1
+%endrep
+global stray_table
+stray_table:				; vectors 32-255
+%assign v 32
+%rep 224
+	dq	isr_stray_%[v]
 %assign v v + 1
 %endrep

@@ -31,6 +31,9 @@ struct lwk_cpu {
 	int lwk_id;
 	lwkb_u32 apic_id;
 	struct tss64 tss;
+	lwkb_u64 strays;		/* stray interrupts on this core */
+	lwkb_u32 stray_vector;		/* the last one's vector */
+	lwkb_u32 nmis;			/* NMIs on this core */
 	lwkb_u8 ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
 };
 
@@ -48,6 +51,7 @@ void lwk_cpu_setup(int lwk_id);	/* GDT, TSS, IDT, GS base on this core */
 void lwk_set_irq_gate(int vector, void (*handler)(void));
 void lwk_timer_start(void);	/* this core's LAPIC timer, periodic */
 void lwk_apic_eoi(void);
+struct lwk_cpu *lwk_cpu_self(void);	/* this core's data, NULL before set-up */
 extern lwkb_u64 lwk_ticks;		/* core 0's timer ticks since start */
 void lwk_ikc_init(void);		/* core 0, before RUNNING */
 void lwk_ikc_poll(void);		/* core 0: serve every ring */

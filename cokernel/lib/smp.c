@@ -196,7 +196,11 @@ void lwk_timer_irq(void)
 	}
 	if (__atomic_load_n(&st->shutdown_req, __ATOMIC_ACQUIRE)) {
 		/* Park: interrupts off, timer stopped, halted; INIT can take us. */
+		struct lwk_cpu *c = lwk_cpu_self();
+
 		apic_write(APIC_TMR_INIT, 0);
+		lwk_printk("lwk: core %d parked: %llu stray interrupts (last vector 0x%x), %u NMIs\n",
+			   id, (unsigned long long)c->strays, c->stray_vector, c->nmis);
 		__atomic_fetch_add(&st->cores_parked, 1, __ATOMIC_ACQ_REL);
 		lwk_halt();
 	}

@@ -48,6 +48,7 @@ struct idt_gate {
 };
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 extern const lwkb_u64 isr_table[32];
+extern const lwkb_u64 stray_table[256 - 32];
 
 struct desc_ptr {
 	lwkb_u16 limit;
@@ -112,14 +113,21 @@ void lwk_set_status(lwkb_u32 status)
 					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
-int lwk_this_core(void)
+struct lwk_cpu *lwk_cpu_self(void)
 {
 	struct lwk_cpu *c;
 
 	if (!lwkb_rdmsr(MSR_GS_BASE))
-		return -1;
+		return (struct lwk_cpu *)0;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
-	return c->lwk_id;
+	return c;
+}
+
+int lwk_this_core(void)
+{
+	struct lwk_cpu *c = lwk_cpu_self();
+
+	return c ? c->lwk_id : -1;
 }
 
 lwkb_u64 lwk_alloc_pages(lwkb_u64 n)
@@ -257,18 +265,56 @@ void lwk_set_irq_gate(int vector, void (*handler)(void))
 	set_idt_gate(vector, (lwkb_u64)(__UINTPTR_TYPE__)handler, 0);
 }
 
+/*
+ * Called from the stubs of every vector the library does not use and of the
+ * NMI (entry.asm), with interrupts off.  A fixed IPI sets its vector's ISR
+ * bit and needs an EOI like any other (SDM vol. 3A, "EOI Register"); an NMI
+ * has none.  The count goes to the status page, where the host reads it,
+ * and into kmsg when the core parks.  Nothing is printed for an NMI: it can
+ * interrupt this core's own kmsg writer.
+ */
+void lwk_stray_irq(lwkb_u64 vector);
+void lwk_stray_irq(lwkb_u64 vector)
+{
+	struct lwk_cpu *c = lwk_cpu_self();
+
+	if (vector == 2) {
+		if (c)
+			c->nmis++;
+		if (lwk_st)
+			__atomic_fetch_add(&lwk_st->nmis, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	lwk_apic_eoi();
+	if (lwk_st) {
+		__atomic_fetch_add(&lwk_st->stray_irqs, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&lwk_st->stray_vector, (lwkb_u32)vector, __ATOMIC_RELAXED);
+	}
+	if (!c)
+		return;
+	c->stray_vector = (lwkb_u32)vector;
+	if (!c->strays++)
+		lwk_printk("lwk: core %d: stray interrupt, vector 0x%llx: acknowledged, counting\n",
+			   c->lwk_id, (unsigned long long)vector);
+}
+
 void isr_timer(void);
 void isr_spurious(void);
 void isr_ikc(void);
+void isr_nmi(void);
 
 static void setup_idt(void)
 {
 	int v;
 
 	/* NMI, #DF and #MC on their own stack (IST1): they may come when the
-	 * current stack is the problem. */
+	 * current stack is the problem.  The NMI is counted and ignored. */
 	for (v = 0; v < 32; v++)
-		set_idt_gate(v, isr_table[v], (v == 2 || v == 8 || v == 18) ? 1 : 0);
+		set_idt_gate(v, isr_table[v], (v == 8 || v == 18) ? 1 : 0);
+	set_idt_gate(2, (lwkb_u64)(__UINTPTR_TYPE__)isr_nmi, 1);
+	/* Every vector present: what the host sends by mistake is counted. */
+	for (v = 32; v < 256; v++)
+		set_idt_gate(v, stray_table[v - 32], 0);
 	lwk_set_irq_gate(LWK_TIMER_VECTOR, isr_timer);
 	lwk_set_irq_gate(LWK_SPURIOUS_VECTOR, isr_spurious);
 	lwk_set_irq_gate(LWKB_IKC_VECTOR, isr_ikc);

@@ -80,6 +80,22 @@ struct lwkb_ikc_ping {
 	lwkb_u32 reserved;
 };
 
+/* What the status page says, for `lwkboot status -v`. */
+struct lwkb_os_info {
+	lwkb_u32 status;	/* as LWKB_OS_STATUS */
+	lwkb_u32 nr_cores;	/* LWK cores booted */
+	lwkb_u32 cores_up;
+	lwkb_u32 cores_parked;
+	lwkb_u64 heartbeat;
+	lwkb_u64 stray_irqs;	/* interrupts the LWK did not ask for (all cores) */
+	lwkb_u32 stray_vector;	/* the last one's vector */
+	lwkb_u32 nmis;
+	lwkb_u32 panic_core;
+	lwkb_u32 panic_vector;
+	lwkb_u64 reserved[4];
+};
+
+#define LWKB_PING_MAX		1000000	/* messages in one ikc-ping */
 #define LWKB_SHUTDOWN_FORCE	1	/* skip the graceful request: INIT at once */
 
 struct lwkb_os_list {
@@ -119,6 +135,7 @@ struct lwkb_os_list {
  * HUNGUP; the argument is the eventfd's descriptor, -1 to stop. */
 #define LWKB_OS_EVENTFD		LWKB_IOW(0x30, lwkb_s32)
 #define LWKB_OS_IKC_PING	LWKB_IOWR(0x31, struct lwkb_ikc_ping)
+#define LWKB_OS_STATUS_INFO	LWKB_IOR(0x32, struct lwkb_os_info)
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_ikc_map) < (1 << 14), "fits the _IOC size field");
 

@@ -57,7 +57,15 @@ struct lwkb_status_page {
 	lwkb_u32 panic_vector;	/* exception vector, or 0xffffffff */
 	lwkb_u32 shutdown_req;	/* host: 1 = park every core now */
 	lwkb_u32 cores_parked;	/* LWK: cores that parked for shutdown */
-	lwkb_u64 reserved[3];
+	/*
+	 * Interrupts the LWK did not ask for, counted on every core: a host
+	 * that broadcasts IPIs (all-but-self shorthand) reaches the LWK's cores
+	 * too.  The LWK acknowledges them and goes on; the host shows them.
+	 */
+	lwkb_u64 stray_irqs;	/* LWK: interrupts at vectors it does not use */
+	lwkb_u32 stray_vector;	/* LWK: the last such vector */
+	lwkb_u32 nmis;		/* LWK: NMIs received (counted, then ignored) */
+	lwkb_u64 reserved[1];
 };
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_status_page) == 64, "status page layout");
 

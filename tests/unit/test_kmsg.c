@@ -24,6 +24,9 @@
 #include "lwkb_loader.h"
 #include "unit.h"
 
+/* What the host passed to lwkb_kmsg_init (tests keep no other record). */
+#define AREA(k) (LWKB_KMSG_HDR_SIZE + (lwkb_u64)(k)->size)
+
 /* A ring with 'size' data bytes (header + data, 64-byte aligned). */
 static struct lwkb_kmsg *ring_new(lwkb_u64 size)
 {
@@ -78,22 +81,22 @@ static void kmsg_round_trip(void)
 	lwkb_kmsg_write(k, "ignored", 0);
 	CHECK_EQ(k->head, 12);
 	CHECK_EQ(k->tail, 12);
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, sizeof(buf), &lost), 12);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, sizeof(buf), &lost), 12);
 	CHECK(memcmp(buf, "hello\nworld\n", 12) == 0, "content");
 	CHECK_EQ(pos, 12);
 	CHECK_EQ(lost, 0);
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, sizeof(buf), &lost), 0);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, sizeof(buf), &lost), 0);
 	/* A short buffer reads in pieces. */
 	lwkb_kmsg_write(k, "abcdefgh", 8);
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, 3, &lost), 3);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, 3, &lost), 3);
 	CHECK(memcmp(buf, "abc", 3) == 0, "first piece");
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, 100, NULL), 5);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, 100, NULL), 5);
 	CHECK(memcmp(buf, "defgh", 5) == 0, "second piece");
 	CHECK_EQ(pos, 20);
 	/* A ring without its magic reads as empty. */
 	k->magic = 0;
 	pos = 0;
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, sizeof(buf), &lost), 0);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, sizeof(buf), &lost), 0);
 	free(k);
 }
 
@@ -126,7 +129,7 @@ static int read_check(struct lwkb_kmsg *k, lwkb_u64 *pos, lwkb_u64 *lost,
 {
 	static char buf[1 << 16];
 	lwkb_u64 before = *lost, start;
-	lwkb_size_t n = lwkb_kmsg_read(k, pos, buf, sizeof(buf), lost);
+	lwkb_size_t n = lwkb_kmsg_read(k, AREA(k), pos, buf, sizeof(buf), lost);
 
 	start = *pos - n;
 	for (lwkb_size_t i = 0; i < n; i++)
@@ -194,7 +197,7 @@ static void kmsg_oversized_write(void)
 		big[i] = stream_byte((lwkb_u64)i);
 	lwkb_kmsg_write(k, big, 10000);
 	CHECK_EQ(k->head, 4096);	/* only what is kept is reserved */
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, sizeof(buf), &lost), 4096);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, sizeof(buf), &lost), 4096);
 	CHECK(memcmp(buf, big + 10000 - 4096, 4096) == 0, "not the newest bytes");
 	CHECK_EQ(lost, 0);
 	free(big);
@@ -213,7 +216,7 @@ static void kmsg_cleared(void)
 	lwkb_kmsg_write(k, "old\n", 4);
 	k->cleared = k->tail;
 	lwkb_kmsg_write(k, "new\n", 4);
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, sizeof(buf), &lost), 4);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, sizeof(buf), &lost), 4);
 	CHECK(memcmp(buf, "new\n", 4) == 0, "content after clear");
 	CHECK_EQ(lost, 0);
 	free(k);
@@ -237,16 +240,47 @@ static void kmsg_stale_reader_after_reinit(void)
 	memset(k->data, '#', 4096);
 	for (int i = 0; i < 1000; i++)
 		lwkb_kmsg_write(k, "old line\n", 9);
-	CHECK_EQ(lwkb_kmsg_read(k, &pos, buf, sizeof(buf), &lost), 4096);
+	CHECK_EQ(lwkb_kmsg_read(k, AREA(k), &pos, buf, sizeof(buf), &lost), 4096);
 	CHECK_EQ(pos, 9000);
 	lwkb_kmsg_init(k, LWKB_KMSG_HDR_SIZE + 4096);	/* the LWK boots again */
 	lwkb_kmsg_write(k, "new\n", 4);
 	lost = 0;
-	n = lwkb_kmsg_read(k, &pos, buf, sizeof(buf), &lost);
+	n = lwkb_kmsg_read(k, AREA(k), &pos, buf, sizeof(buf), &lost);
 	CHECK(n == 4 && memcmp(buf, "new\n", 4) == 0,
 	      "stale position 9000, tail 4: read %zu bytes starting \"%.8s\"", n, buf);
 	CHECK(lost < 4096, "lost %llu bytes", (unsigned long long)lost);
 	CHECK_EQ(pos, 4);
+	free(k);
+}
+
+/*
+ * The LWK writes the header: a size, head and tail of its choosing must
+ * not make the host read outside the ring or its own buffer (ASan checks
+ * every byte here), and the host's size is the one that counts.
+ */
+static void kmsg_hostile_header(void)
+{
+	struct lwkb_kmsg *k = ring_new(4096);
+	char buf[256];
+	lwkb_u64 pos = 0, lost = 0;
+	lwkb_size_t n;
+
+	if (!CHECK(k != NULL, "out of memory"))
+		return;
+	lwkb_kmsg_write(k, "hello\n", 6);
+	k->size = 0x80000000u;			/* claims 2 GiB */
+	k->tail = k->head = 1ULL << 40;		/* far beyond what was written */
+	n = lwkb_kmsg_read(k, LWKB_KMSG_HDR_SIZE + 4096, &pos, buf, sizeof(buf), &lost);
+	CHECK(n <= sizeof(buf), "read %zu bytes into a %zu-byte buffer", n, sizeof(buf));
+	CHECK(lost >= (1ULL << 40) - 4096, "lost %llu: the host's 4096-byte ring was not used",
+	      (unsigned long long)lost);
+	k->size = 0;
+	k->tail = ~0ULL;
+	k->head = 5;
+	pos = 3;
+	n = lwkb_kmsg_read(k, LWKB_KMSG_HDR_SIZE + 4096, &pos, buf, sizeof(buf), &lost);
+	CHECK(n <= sizeof(buf), "read %zu bytes with tail ~0", n);
+	CHECK_EQ(lwkb_kmsg_read(k, 16, &pos, buf, sizeof(buf), &lost), 0);	/* too small an area */
 	free(k);
 }
 
@@ -321,7 +355,7 @@ static void *reader_main(void *arg)
 	for (;;) {
 		int done = __atomic_load_n(&s->done, __ATOMIC_ACQUIRE);
 		lwkb_u64 before = s->lost;
-		lwkb_size_t n = lwkb_kmsg_read(s->k, &pos, buf, sizeof(buf), &s->lost);
+		lwkb_size_t n = lwkb_kmsg_read(s->k, AREA(s->k), &pos, buf, sizeof(buf), &s->lost);
 
 		s->reads++;
 		if (s->lost != before && s->ngot < s->cap) {
@@ -448,4 +482,5 @@ UNIT_SUITE(kmsg,
 	UNIT_TEST(kmsg_oversized_write),
 	UNIT_TEST(kmsg_cleared),
 	UNIT_TEST(kmsg_stale_reader_after_reinit),
+	UNIT_TEST(kmsg_hostile_header),
 	UNIT_TEST(kmsg_concurrent_writers));

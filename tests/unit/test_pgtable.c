@@ -306,6 +306,10 @@ static void check_combo(int allow_1g, uint64_t ident_end, uint64_t high_phys,
 	}
 	CHECK(t.pages_used == want_pages, "%s: %u pages used, want %u", ctx,
 	      t.pages_used, want_pages);
+	/* The hosts size their pool with lwkb_tmp_pt_pages: never too small. */
+	CHECK(lwkb_tmp_pt_pages(allow_1g, ident_end, high_phys, high_size) >= want_pages,
+	      "%s: lwkb_tmp_pt_pages says %u, the build used %u", ctx,
+	      lwkb_tmp_pt_pages(allow_1g, ident_end, high_phys, high_size), want_pages);
 	CHECK(t.cr3 == POOL_PHYS, "%s: cr3 0x%llx", ctx, (unsigned long long)t.cr3);
 	CHECK(t.ident_end == LWKB_ALIGN_UP(ident_end, gran), "%s: ident_end out 0x%llx",
 	      ctx, (unsigned long long)t.ident_end);
@@ -476,6 +480,13 @@ static void pt_tmp_large_identity(void)
 		}
 		CHECK(t.pages_used == cases[c].pages, "%s: %u pages, want %u", ctx,
 		      t.pages_used, cases[c].pages);
+		/* The bound the hosts allocate: enough, and with 1 GiB pages
+		 * small even for huge machines (one order-0..3 allocation, not
+		 * 8 + ident/1 GiB pages as before). */
+		uint32_t bound = lwkb_tmp_pt_pages(cases[c].allow_1g, cases[c].ident_end,
+						   0x40000000, 64 * MiB);
+		CHECK(bound >= cases[c].pages && bound <= cases[c].pages + 4,
+		      "%s: lwkb_tmp_pt_pages %u for %u used", ctx, bound, cases[c].pages);
 		memset(&x, 0, sizeof(x));
 		x.ident_end = t.ident_end;
 		x.high_phys = 0x40000000;
@@ -505,6 +516,21 @@ static void pt_tmp_large_identity(void)
 		CHECK(tpool_guard_ok(&p), "%s: guard written", ctx);
 		tpool_free(&p);
 	}
+}
+
+/* lwkb_tmp_pt_pages: refuses what the builder refuses; 2 TiB with 1 GiB
+ * pages needs a handful of pages, not an order-11 allocation. */
+static void pt_tmp_pages_bound(void)
+{
+	CHECK_EQ(lwkb_tmp_pt_pages(1, 0, 0, MiB), 0);
+	CHECK_EQ(lwkb_tmp_pt_pages(1, 4 * GiB, 0, 0), 0);
+	CHECK_EQ(lwkb_tmp_pt_pages(1, 4 * GiB, 0, 2 * GiB + 4096), 0);
+	CHECK_EQ(lwkb_tmp_pt_pages(1, LWKB_IDENTITY_LIMIT + GiB, 0, MiB), 0);
+	CHECK(lwkb_tmp_pt_pages(1, 2048 * GiB, 0, 2 * GiB) <= 16, "2 TiB, 1G pages: %u",
+	      lwkb_tmp_pt_pages(1, 2048 * GiB, 0, 2 * GiB));
+	CHECK(lwkb_tmp_pt_pages(0, 4 * GiB, 4096, 2 * GiB) >= 1024 + 4,
+	      "misaligned 2 GiB kernel half needs 1024 page tables: %u",
+	      lwkb_tmp_pt_pages(0, 4 * GiB, 4096, 2 * GiB));
 }
 
 /* Argument checks; none of them may touch the pool. */
@@ -830,6 +856,7 @@ UNIT_SUITE(pgtable,
 	UNIT_TEST(pt_tmp_matrix),
 	UNIT_TEST(pt_tmp_large_pool),
 	UNIT_TEST(pt_tmp_large_identity),
+	UNIT_TEST(pt_tmp_pages_bound),
 	UNIT_TEST(pt_tmp_bad_args),
 	UNIT_TEST(pt_tmp_pool_wraps),
 	UNIT_TEST(pt_identity_canonical),
