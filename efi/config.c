@@ -31,8 +31,6 @@ static int key_is(const char *k, lwkb_size_t kl, const char *want)
 	return kl == lwkb_strlen(want) && !lwkb_strncmp(k, want, kl);
 }
 
-#define FAIL(...) LWKB_FAIL(-LWKB_EINVAL, __VA_ARGS__)
-
 static int num(const char *v, lwkb_size_t vl, lwkb_u32 max, lwkb_u32 *out)
 {
 	lwkb_u64 x;
@@ -65,32 +63,38 @@ int host_cfg_parse(const char *text, lwkb_size_t len, struct host_cfg *cfg,
 		for (eq = s; eq < e && text[eq] != '='; eq++)
 			;
 		if (eq == e)
-			FAIL("lwkboot.cfg line %d: no '=' in '%.40s'", line, text + s);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"lwkboot.cfg line %d: no '=' in '%.40s'", line, text + s);
 		k = text + s;
 		kl = eq - s;
 		vl = e - eq - 1;
 		if (vl >= sizeof(val))
-			FAIL("lwkboot.cfg line %d: value of %u bytes is longer than %u",
-			     line, (unsigned)vl, (unsigned)sizeof(val) - 1);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"lwkboot.cfg line %d: value of %u bytes is longer than %u",
+					line, (unsigned)vl, (unsigned)sizeof(val) - 1);
 		lwkb_memcpy(val, text + eq + 1, vl);
 		val[vl] = '\0';
 
 		if (key_is(k, kl, "cores")) {
 			if (lwkb_cpulist_parse(val, cfg->cores, HOST_MAX_CPUS, sub, sizeof(sub)))
-				FAIL("lwkboot.cfg line %d: cores=%s: %s", line, val, sub);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: cores=%s: %s", line, val, sub);
 			cfg->have_cores = 1;
 		} else if (key_is(k, kl, "mem")) {
 			if (lwkb_parse_size(val, &cfg->mem, sub, sizeof(sub)))
-				FAIL("lwkboot.cfg line %d: mem=%s: %s", line, val, sub);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: mem=%s: %s", line, val, sub);
 			if (cfg->mem == 0 || cfg->mem % (2ULL << 20))
-				FAIL("lwkboot.cfg line %d: mem=%s is not a non-zero multiple of 2 MiB",
-				     line, val);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: mem=%s is not a non-zero multiple of 2 MiB",
+						line, val);
 		} else if (key_is(k, kl, "kargs")) {
 			lwkb_memcpy(cfg->kargs, val, vl + 1);
 		} else if (key_is(k, kl, "image")) {
 			if (vl == 0 || vl >= sizeof(cfg->image))
-				FAIL("lwkboot.cfg line %d: image path of %u bytes", line,
-				     (unsigned)vl);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: image path of %u bytes", line,
+						(unsigned)vl);
 			lwkb_memcpy(cfg->image, val, vl + 1);
 		} else if (key_is(k, kl, "apic")) {
 			if (!lwkb_strncmp(val, "xapic", 6))
@@ -98,34 +102,41 @@ int host_cfg_parse(const char *text, lwkb_size_t len, struct host_cfg *cfg,
 			else if (!lwkb_strncmp(val, "x2apic", 7))
 				cfg->apic_mode = LWKB_APIC_X2APIC;
 			else
-				FAIL("lwkboot.cfg line %d: apic=%s: want xapic or x2apic",
-				     line, val);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: apic=%s: want xapic or x2apic",
+						line, val);
 		} else if (key_is(k, kl, "init_delay_us")) {
 			if (num(val, vl, 1000000, &cfg->init_delay_us))
-				FAIL("lwkboot.cfg line %d: init_delay_us=%s: want 0 to 1000000",
-				     line, val);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: init_delay_us=%s: want 0 to 1000000",
+						line, val);
 		} else if (key_is(k, kl, "wake_timeout_ms")) {
 			if (num(val, vl, 600000, &cfg->wake_timeout_ms) || !cfg->wake_timeout_ms)
-				FAIL("lwkboot.cfg line %d: wake_timeout_ms=%s: want 1 to 600000",
-				     line, val);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: wake_timeout_ms=%s: want 1 to 600000",
+						line, val);
 		} else if (key_is(k, kl, "run_timeout_ms")) {
 			if (num(val, vl, 3600000, &cfg->run_timeout_ms) || !cfg->run_timeout_ms)
-				FAIL("lwkboot.cfg line %d: run_timeout_ms=%s: want 1 to 3600000",
-				     line, val);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: run_timeout_ms=%s: want 1 to 3600000",
+						line, val);
 		} else if (key_is(k, kl, "tramp")) {
 			if (lwkb_parse_u64(val, vl, &cfg->tramp) || !cfg->tramp ||
 			    cfg->tramp % 4096 || cfg->tramp >= 0xA0000)
-				FAIL("lwkboot.cfg line %d: tramp=%s: want a page address below 0xA0000",
-				     line, val);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: tramp=%s: want a page address below 0xA0000",
+						line, val);
 		} else if (key_is(k, kl, "test_drop_sipi")) {
 			lwkb_u32 c;
 
 			if (num(val, vl, HOST_MAX_CPUS - 1, &c))
-				FAIL("lwkboot.cfg line %d: test_drop_sipi=%s: want a CPU number",
-				     line, val);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"lwkboot.cfg line %d: test_drop_sipi=%s: want a CPU number",
+						line, val);
 			cfg->drop_sipi_cpu = (int)c;
 		} else {
-			FAIL("lwkboot.cfg line %d: unknown key '%.*s'", line, (int)kl, k);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"lwkboot.cfg line %d: unknown key '%.*s'", line, (int)kl, k);
 		}
 	}
 	return 0;

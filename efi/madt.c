@@ -13,8 +13,6 @@ static lwkb_u32 rd32(const lwkb_u8 *p)
 	return p[0] | (lwkb_u32)p[1] << 8 | (lwkb_u32)p[2] << 16 | (lwkb_u32)p[3] << 24;
 }
 
-#define FAIL(...) LWKB_FAIL(-LWKB_EINVAL, __VA_ARGS__)
-
 int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 		    lwkb_u32 max, lwkb_u32 *nr, lwkb_u64 *apic_phys,
 		    char *err, lwkb_size_t errlen)
@@ -24,10 +22,11 @@ int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 
 	*nr = 0;
 	if (len < MADT_HDR || lwkb_memcmp(t, "APIC", 4))
-		FAIL("MADT: not an APIC table");
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "MADT: not an APIC table");
 	tlen = rd32(t + 4);
 	if (tlen < MADT_HDR || tlen > len)
-		FAIL("MADT: length %llu is inconsistent", (unsigned long long)tlen);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"MADT: length %llu is inconsistent", (unsigned long long)tlen);
 	*apic_phys = rd32(t + 36);
 	while (off + 2 <= tlen) {
 		const lwkb_u8 *e = t + off;
@@ -35,8 +34,9 @@ int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 		lwkb_u32 id, uid, flags;
 
 		if (elen < 2 || off + elen > tlen)
-			FAIL("MADT: entry at offset %llu has bad length %u",
-			     (unsigned long long)off, elen);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"MADT: entry at offset %llu has bad length %u",
+					(unsigned long long)off, elen);
 		off += elen;
 		if (type == MADT_LAPIC && elen >= 8) {
 			uid = e[2];
@@ -54,12 +54,13 @@ int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 		if (!(flags & FLAG_ENABLED))
 			continue;
 		if (*nr >= max)
-			FAIL("MADT: more than %u enabled CPUs", max);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"MADT: more than %u enabled CPUs", max);
 		cpus[*nr].apic_id = id;
 		cpus[*nr].uid = uid;
 		(*nr)++;
 	}
 	if (!*nr)
-		FAIL("MADT: no enabled CPU");
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "MADT: no enabled CPU");
 	return 0;
 }

@@ -15,7 +15,6 @@
 #define EFER_LME	(1u << 8)
 #define EFER_NXE	(1u << 11)
 
-
 lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id)
 {
 	return bi->stacks_phys + (lwkb_u64)(lwk_id + 1) * bi->stack_size;
@@ -33,18 +32,22 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 	if (!stack)
 		stack = DEFAULT_STACK;
 	if ((p->mem_phys | p->mem_size) & (LWKB_PAGE_SIZE - 1) || !p->mem_size)
-		LWKB_FAIL(-LWKB_EINVAL, "LWK memory 0x%llx+0x%llx is not page aligned",
-		     (unsigned long long)p->mem_phys, (unsigned long long)p->mem_size);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"LWK memory 0x%llx+0x%llx is not page aligned",
+				(unsigned long long)p->mem_phys, (unsigned long long)p->mem_size);
 	if (stack & (LWKB_PAGE_SIZE - 1))
-		LWKB_FAIL(-LWKB_EINVAL, "stack size %llu is not a multiple of 4 KiB",
-		     (unsigned long long)stack);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"stack size %llu is not a multiple of 4 KiB",
+				(unsigned long long)stack);
 	if (p->nr_cores == 0 || p->nr_cores > LWKB_MAX_CORES)
-		LWKB_FAIL(-LWKB_EINVAL, "%u cores: want 1 to %u", p->nr_cores,
-		     LWKB_MAX_CORES);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"%u cores: want 1 to %u", p->nr_cores,
+				LWKB_MAX_CORES);
 	if (p->mem_size > p->ident_end || p->mem_phys > p->ident_end - p->mem_size)
-		LWKB_FAIL(-LWKB_EINVAL, "LWK memory ends at 0x%llx, beyond the identity map (0x%llx)",
-		     (unsigned long long)(p->mem_phys + p->mem_size),
-		     (unsigned long long)p->ident_end);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"LWK memory ends at 0x%llx, beyond the identity map (0x%llx)",
+				(unsigned long long)(p->mem_phys + p->mem_size),
+				(unsigned long long)p->ident_end);
 	/* Check everything about the image before writing anything. */
 	rc = lwkb_elf_check(p->elf, p->elf_size, p->mem_size, &ei, err, errlen);
 	if (rc)
@@ -53,21 +56,25 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 	stacks_off = bi_off + LWKB_ALIGN_UP(sizeof(*bi), LWKB_PAGE_SIZE);
 	end_off = stacks_off + (lwkb_u64)p->nr_cores * stack;
 	if (end_off > p->mem_size)
-		LWKB_FAIL(-LWKB_ENOMEM, "image (%llu bytes), boot_info and %u stacks need %llu bytes; only %llu assigned",
-		     (unsigned long long)ei.load_end, p->nr_cores,
-		     (unsigned long long)end_off, (unsigned long long)p->mem_size);
+		return lwkb_err(err, errlen, -LWKB_ENOMEM,
+				"image (%llu bytes), boot_info and %u stacks need %llu bytes; only %llu assigned",
+				(unsigned long long)ei.load_end, p->nr_cores,
+				(unsigned long long)end_off, (unsigned long long)p->mem_size);
 	if (p->tramp_phys >= 0xA0000 || (p->tramp_phys & (LWKB_PAGE_SIZE - 1)) || !p->tramp_phys)
-		LWKB_FAIL(-LWKB_EINVAL, "trampoline page 0x%llx is not a page below 0xA0000",
-		     (unsigned long long)p->tramp_phys);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"trampoline page 0x%llx is not a page below 0xA0000",
+				(unsigned long long)p->tramp_phys);
 	/* Loading the image must not overwrite the page or the table pool. */
 	if (p->tramp_phys + LWKB_PAGE_SIZE > p->mem_phys &&
 	    p->tramp_phys < p->mem_phys + p->mem_size)
-		LWKB_FAIL(-LWKB_EINVAL, "trampoline page 0x%llx lies inside the LWK memory",
-		     (unsigned long long)p->tramp_phys);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"trampoline page 0x%llx lies inside the LWK memory",
+				(unsigned long long)p->tramp_phys);
 	if (p->pt_phys + (lwkb_u64)p->pt_pages * LWKB_PAGE_SIZE > p->mem_phys &&
 	    p->pt_phys < p->mem_phys + p->mem_size)
-		LWKB_FAIL(-LWKB_EINVAL, "page-table pool 0x%llx lies inside the LWK memory",
-		     (unsigned long long)p->pt_phys);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"page-table pool 0x%llx lies inside the LWK memory",
+				(unsigned long long)p->pt_phys);
 
 	t.pool_virt = p->pt_virt;
 	t.pool_phys = p->pt_phys;
@@ -78,8 +85,9 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 	t.high_size = p->mem_size < 2 * LWKB_1G ? p->mem_size : 2 * LWKB_1G;
 	rc = lwkb_tmp_pt_build(&t);
 	if (rc)
-		LWKB_FAIL(rc, "temporary page table (pool 0x%llx, %u pages): error %d",
-		     (unsigned long long)p->pt_phys, p->pt_pages, rc);
+		return lwkb_err(err, errlen, rc,
+				"temporary page table (pool 0x%llx, %u pages): error %d",
+				(unsigned long long)p->pt_phys, p->pt_pages, rc);
 
 	rc = lwkb_elf_load(p->elf, p->elf_size, p->mem_virt, p->mem_size, &ei,
 			   err, errlen);
@@ -117,8 +125,9 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 	tp.arg1 = p->mem_phys;
 	rc = lwkb_tramp_install(p->tramp_virt, &tp);
 	if (rc)
-		LWKB_FAIL(rc, "installing the trampoline at 0x%llx: error %d",
-		     (unsigned long long)p->tramp_phys, rc);
+		return lwkb_err(err, errlen, rc,
+				"installing the trampoline at 0x%llx: error %d",
+				(unsigned long long)p->tramp_phys, rc);
 
 	p->bi = bi;
 	p->bi_phys = p->mem_phys + bi_off;

@@ -76,35 +76,42 @@ int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs)
 	return 0;
 }
 
-#define FAIL(...) LWKB_FAIL(-LWKB_EINVAL, __VA_ARGS__)
-
 int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, char *err,
 			lwkb_size_t errlen)
 {
 	lwkb_u32 i;
 
 	if (bi->magic != LWKB_BOOT_INFO_MAGIC)
-		FAIL("boot_info: bad magic 0x%llx", (unsigned long long)bi->magic);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: bad magic 0x%llx", (unsigned long long)bi->magic);
 	if (bi->version != LWKB_BOOT_INFO_VERSION)
-		FAIL("boot_info: version %u, this LWK knows %u", bi->version,
-		     LWKB_BOOT_INFO_VERSION);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: version %u, this LWK knows %u", bi->version,
+				LWKB_BOOT_INFO_VERSION);
 	if (bi->size != sizeof(*bi))
-		FAIL("boot_info: size %u, this LWK expects %u", bi->size,
-		     (unsigned)sizeof(*bi));
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: size %u, this LWK expects %u", bi->size,
+				(unsigned)sizeof(*bi));
 	if (bi->nr_cores == 0 || bi->nr_cores > LWKB_MAX_CORES)
-		FAIL("boot_info: %u cores", bi->nr_cores);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: %u cores", bi->nr_cores);
 	if (bi->nr_chunks == 0 || bi->nr_chunks > LWKB_MAX_CHUNKS)
-		FAIL("boot_info: %u memory chunks", bi->nr_chunks);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: %u memory chunks", bi->nr_chunks);
 	if (bi->nr_numa == 0 || bi->nr_numa > LWKB_MAX_NUMA)
-		FAIL("boot_info: %u NUMA nodes", bi->nr_numa);
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: %u NUMA nodes", bi->nr_numa);
 	for (i = 0; i < bi->nr_cores; i++)
 		if (bi->cores[i].lwk_id != i || bi->cores[i].numa_id >= bi->nr_numa)
-			FAIL("boot_info: core %u is inconsistent", i);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"boot_info: core %u is inconsistent", i);
 	for (i = 0; i < bi->nr_chunks; i++)
 		if (bi->chunks[i].end <= bi->chunks[i].start ||
 		    bi->chunks[i].numa_id >= bi->nr_numa)
-			FAIL("boot_info: chunk %u is inconsistent", i);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"boot_info: chunk %u is inconsistent", i);
 	if (lwkb_strnlen(bi->kargs, LWKB_KARGS_SIZE) >= LWKB_KARGS_SIZE)
-		FAIL("boot_info: kernel arguments are not terminated");
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: kernel arguments are not terminated");
 	return 0;
 }

@@ -48,8 +48,6 @@ struct elf64_phdr {
 
 #define MAX_PHNUM 64
 
-#define FAIL(...) LWKB_FAIL(-LWKB_ENOEXEC, __VA_ARGS__)
-
 /* Copy a header out of the file: the file may be unaligned. */
 static void read_ehdr(const void *file, struct elf64_ehdr *eh)
 {
@@ -71,35 +69,45 @@ int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
 	lwkb_u64 load_end = 0;
 
 	if (!file || file_size < sizeof(eh))
-		FAIL("image is %llu bytes, too small for an ELF64 header (64)",
-		     (unsigned long long)file_size);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"image is %llu bytes, too small for an ELF64 header (64)",
+				(unsigned long long)file_size);
 	read_ehdr(file, &eh);
 	if (eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
 	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F')
-		FAIL("not an ELF file (bad magic %02x %02x %02x %02x)",
-		     eh.e_ident[0], eh.e_ident[1], eh.e_ident[2], eh.e_ident[3]);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"not an ELF file (bad magic %02x %02x %02x %02x)",
+				eh.e_ident[0], eh.e_ident[1], eh.e_ident[2], eh.e_ident[3]);
 	if (eh.e_ident[4] != ELFCLASS64)
-		FAIL("ELF class %u, want 2 (ELFCLASS64)", eh.e_ident[4]);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF class %u, want 2 (ELFCLASS64)", eh.e_ident[4]);
 	if (eh.e_ident[5] != ELFDATA2LSB)
-		FAIL("ELF data encoding %u, want 1 (little endian)", eh.e_ident[5]);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF data encoding %u, want 1 (little endian)", eh.e_ident[5]);
 	if (eh.e_ident[6] != EV_CURRENT || eh.e_version != EV_CURRENT)
-		FAIL("ELF version %u/%u, want 1", eh.e_ident[6], eh.e_version);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF version %u/%u, want 1", eh.e_ident[6], eh.e_version);
 	if (eh.e_type != ET_EXEC)
-		FAIL("ELF type %u, want 2 (ET_EXEC)", eh.e_type);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF type %u, want 2 (ET_EXEC)", eh.e_type);
 	if (eh.e_machine != EM_X86_64)
-		FAIL("ELF machine %u, want 62 (x86-64)", eh.e_machine);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF machine %u, want 62 (x86-64)", eh.e_machine);
 	if (eh.e_phentsize != sizeof(struct elf64_phdr))
-		FAIL("program header entry size %u, want 56", eh.e_phentsize);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"program header entry size %u, want 56", eh.e_phentsize);
 	if (eh.e_phnum == 0)
-		FAIL("no program headers");
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC, "no program headers");
 	if (eh.e_phnum > MAX_PHNUM)
-		FAIL("%u program headers, at most %u supported", eh.e_phnum,
-		     MAX_PHNUM);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"%u program headers, at most %u supported", eh.e_phnum,
+				MAX_PHNUM);
 	if (eh.e_phoff > file_size ||
 	    (lwkb_u64)eh.e_phnum * sizeof(struct elf64_phdr) > file_size - eh.e_phoff)
-		FAIL("program header table at 0x%llx (%u entries) exceeds the file (%llu bytes)",
-		     (unsigned long long)eh.e_phoff, eh.e_phnum,
-		     (unsigned long long)file_size);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"program header table at 0x%llx (%u entries) exceeds the file (%llu bytes)",
+				(unsigned long long)eh.e_phoff, eh.e_phnum,
+				(unsigned long long)file_size);
 
 	for (i = 0; i < eh.e_phnum; i++) {
 		struct elf64_phdr ph;
@@ -109,36 +117,42 @@ int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
 		if (ph.p_type != PT_LOAD)
 			continue;
 		if (ph.p_filesz > ph.p_memsz)
-			FAIL("segment %u: file size 0x%llx > memory size 0x%llx", i,
-			     (unsigned long long)ph.p_filesz,
-			     (unsigned long long)ph.p_memsz);
+			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+					"segment %u: file size 0x%llx > memory size 0x%llx", i,
+					(unsigned long long)ph.p_filesz,
+					(unsigned long long)ph.p_memsz);
 		if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
-			FAIL("segment %u: file range 0x%llx+0x%llx exceeds the file (%llu bytes)",
-			     i, (unsigned long long)ph.p_offset,
-			     (unsigned long long)ph.p_filesz,
-			     (unsigned long long)file_size);
+			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+					"segment %u: file range 0x%llx+0x%llx exceeds the file (%llu bytes)",
+					i, (unsigned long long)ph.p_offset,
+					(unsigned long long)ph.p_filesz,
+					(unsigned long long)file_size);
 		if (ph.p_vaddr < LWKB_KERNEL_VBASE)
-			FAIL("segment %u: address 0x%llx below the kernel base 0x%llx",
-			     i, (unsigned long long)ph.p_vaddr,
-			     (unsigned long long)LWKB_KERNEL_VBASE);
+			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+					"segment %u: address 0x%llx below the kernel base 0x%llx",
+					i, (unsigned long long)ph.p_vaddr,
+					(unsigned long long)LWKB_KERNEL_VBASE);
 		off = ph.p_vaddr - LWKB_KERNEL_VBASE;
 		if (ph.p_memsz == 0)
 			continue;
 		/* The high half is [VBASE, 2^64): nothing may run past its end. */
 		if (ph.p_memsz > 0 - ph.p_vaddr)
-			FAIL("segment %u: 0x%llx+0x%llx runs past the top of the address space",
-			     i, (unsigned long long)ph.p_vaddr,
-			     (unsigned long long)ph.p_memsz);
+			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+					"segment %u: 0x%llx+0x%llx runs past the top of the address space",
+					i, (unsigned long long)ph.p_vaddr,
+					(unsigned long long)ph.p_memsz);
 		if (off > mem_size || ph.p_memsz > mem_size - off)
-			FAIL("segment %u: 0x%llx+0x%llx does not fit in the %llu bytes of memory given",
-			     i, (unsigned long long)ph.p_vaddr,
-			     (unsigned long long)ph.p_memsz,
-			     (unsigned long long)mem_size);
+			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+					"segment %u: 0x%llx+0x%llx does not fit in the %llu bytes of memory given",
+					i, (unsigned long long)ph.p_vaddr,
+					(unsigned long long)ph.p_memsz,
+					(unsigned long long)mem_size);
 		for (j = 0; j < n; j++)
 			if (off < hi[j] && lo[j] < off + ph.p_memsz)
-				FAIL("segment %u: 0x%llx+0x%llx overlaps an earlier segment",
-				     i, (unsigned long long)ph.p_vaddr,
-				     (unsigned long long)ph.p_memsz);
+				return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+						"segment %u: 0x%llx+0x%llx overlaps an earlier segment",
+						i, (unsigned long long)ph.p_vaddr,
+						(unsigned long long)ph.p_memsz);
 		lo[n] = off;
 		hi[n] = off + ph.p_memsz;
 		n++;
@@ -149,10 +163,11 @@ int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
 			entry_ok = 1;
 	}
 	if (n == 0)
-		FAIL("no loadable segment");
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC, "no loadable segment");
 	if (!entry_ok)
-		FAIL("entry point 0x%llx is not inside an executable segment",
-		     (unsigned long long)eh.e_entry);
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"entry point 0x%llx is not inside an executable segment",
+				(unsigned long long)eh.e_entry);
 	if (info) {
 		info->entry = eh.e_entry;
 		info->load_end = load_end;

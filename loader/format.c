@@ -158,3 +158,15 @@ int lwkb_snprintf(char *buf, lwkb_size_t len, const char *fmt, ...)
 	__builtin_va_end(ap);
 	return n;
 }
+
+int lwkb_err(char *err, lwkb_size_t errlen, int rc, const char *fmt, ...)
+{
+	lwkb_va_list ap;
+
+	if (err && errlen) {
+		__builtin_va_start(ap, fmt);
+		lwkb_vsnprintf(err, errlen, fmt, ap);
+		__builtin_va_end(ap);
+	}
+	return rc;
+}

@@ -51,11 +51,13 @@ struct lwkb_platform {
  * bad value into err (errlen bytes, either may be 0) and return rc.  Used
  * inside functions whose parameters are called err and errlen.
  */
-#define LWKB_FAIL(rc, ...) do {					\
-	if (err && errlen)					\
-		lwkb_snprintf(err, errlen, __VA_ARGS__);	\
-	return rc;						\
-} while (0)
+/*
+ * Writes the message into err (when err and errlen are given) and returns
+ * rc, so a failure reads `return lwkb_err(err, errlen, -LWKB_EINVAL, ...);`
+ * with the return at the call site.
+ */
+int lwkb_err(char *err, lwkb_size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 void lwkb_logf(const struct lwkb_platform *pf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

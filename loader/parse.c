@@ -2,7 +2,6 @@
 /* CPU lists (IHK spec 1.3.1.1), sizes and numbers. */
 #include "lwkb_loader.h"
 
-
 int lwkb_parse_u64(const char *s, lwkb_size_t n, lwkb_u64 *out)
 {
 	lwkb_u64 v = 0, base = 10;
@@ -60,37 +59,45 @@ int lwkb_cpulist_parse(const char *s, lwkb_u64 *bits, lwkb_u32 nbits,
 
 	lwkb_memset(bits, 0, (nbits + 63) / 64 * 8);
 	if (!s || !*s)
-		LWKB_FAIL(-LWKB_EINVAL, "empty CPU list");
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "empty CPU list");
 	for (;;) {
 		start = i;
 		rc = cpu_num(s, &i, &a);
 		if (rc == -LWKB_ERANGE)
-			LWKB_FAIL(rc, "CPU number at '%s' is too large", s + start);
+			return lwkb_err(err, errlen, rc,
+					"CPU number at '%s' is too large", s + start);
 		if (rc)
-			LWKB_FAIL(rc, "expected a CPU number at '%s'", s + start);
+			return lwkb_err(err, errlen, rc,
+					"expected a CPU number at '%s'", s + start);
 		b = a;
 		if (s[i] == '-') {
 			lwkb_size_t bstart = ++i;
 
 			rc = cpu_num(s, &i, &b);
 			if (rc == -LWKB_ERANGE)
-				LWKB_FAIL(rc, "CPU number at '%s' is too large", s + bstart);
+				return lwkb_err(err, errlen, rc,
+						"CPU number at '%s' is too large", s + bstart);
 			if (rc)
-				LWKB_FAIL(rc, "expected a CPU number after '-' at '%s'", s + bstart);
+				return lwkb_err(err, errlen, rc,
+						"expected a CPU number after '-' at '%s'", s + bstart);
 			if (b < a)
-				LWKB_FAIL(-LWKB_EINVAL, "range %u-%u is not ascending", a, b);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"range %u-%u is not ascending", a, b);
 		}
 		if (b >= nbits)
-			LWKB_FAIL(-LWKB_ERANGE, "CPU %u out of range (0-%u)", b, nbits - 1);
+			return lwkb_err(err, errlen, -LWKB_ERANGE,
+					"CPU %u out of range (0-%u)", b, nbits - 1);
 		for (c = a; c <= b; c++) {
 			if (lwkb_test_bit(bits, c))
-				LWKB_FAIL(-LWKB_EINVAL, "CPU %u listed twice", c);
+				return lwkb_err(err, errlen, -LWKB_EINVAL,
+						"CPU %u listed twice", c);
 			lwkb_set_bit(bits, c);
 		}
 		if (s[i] == '\0')
 			return 0;
 		if (s[i] != ',')
-			LWKB_FAIL(-LWKB_EINVAL, "unexpected '%c' at '%s' in CPU list", s[i], s + i);
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"unexpected '%c' at '%s' in CPU list", s[i], s + i);
 		i++;
 	}
 }
@@ -125,7 +132,7 @@ int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen)
 	int rc;
 
 	if (!n)
-		LWKB_FAIL(-LWKB_EINVAL, "empty size");
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "empty size");
 	switch (s[n - 1]) {
 	case 'k': case 'K': mul = 1ULL << 10; n--; break;
 	case 'm': case 'M': mul = 1ULL << 20; n--; break;
@@ -134,9 +141,10 @@ int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen)
 	}
 	rc = lwkb_parse_u64(s, n, &v);
 	if (rc)
-		LWKB_FAIL(rc, "bad size '%s' (want a number with an optional K, M or G)", s);
+		return lwkb_err(err, errlen, rc,
+				"bad size '%s' (want a number with an optional K, M or G)", s);
 	if (v > ~0ULL / mul)
-		LWKB_FAIL(-LWKB_ERANGE, "size '%s' is too large", s);
+		return lwkb_err(err, errlen, -LWKB_ERANGE, "size '%s' is too large", s);
 	*out = v * mul;
 	return 0;
 }

@@ -41,8 +41,6 @@ int lwkb_module_loaded(void)
 	return access("/dev/mcd0", F_OK) == 0;
 }
 
-#define FAIL(...) LWKB_FAIL(-EINVAL, __VA_ARGS__)
-
 int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int max,
 		       unsigned int *nr, char *err, size_t errlen)
 {
@@ -57,7 +55,7 @@ int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int ma
 		return 0;
 	}
 	if (!*s)
-		FAIL("empty memory list");
+		return lwkb_err(err, errlen, -EINVAL, "empty memory list");
 	for (;;) {
 		const char *start = p;
 		unsigned long long v;
@@ -66,13 +64,16 @@ int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int ma
 		long node = 0;
 
 		if (*nr >= max)
-			FAIL("more than %u entries in memory list", max);
+			return lwkb_err(err, errlen, -EINVAL,
+					"more than %u entries in memory list", max);
 		errno = 0;
 		if (*p < '0' || *p > '9')
-			FAIL("expected a size at '%s'", p);
+			return lwkb_err(err, errlen, -EINVAL,
+					"expected a size at '%s'", p);
 		v = strtoull(p, &end, 10);
 		if (errno)
-			FAIL("size at '%s' is too large", start);
+			return lwkb_err(err, errlen, -EINVAL,
+					"size at '%s' is too large", start);
 		p = end;
 		switch (*p) {
 		case 'k': case 'K': shift = 10; p++; break;
@@ -81,20 +82,24 @@ int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int ma
 		case 't': case 'T': shift = 40; p++; break;
 		}
 		if (shift && v > (~0ULL >> shift))
-			FAIL("size at '%s' is too large", start);
+			return lwkb_err(err, errlen, -EINVAL,
+					"size at '%s' is too large", start);
 		v <<= shift;
 		if (*p == '@') {
 			p++;
 			if (*p < '0' || *p > '9')
-				FAIL("expected a NUMA node after '@' at '%s'", p);
+				return lwkb_err(err, errlen, -EINVAL,
+						"expected a NUMA node after '@' at '%s'", p);
 			node = strtol(p, &end, 10);
 			if (node > 1023)
-				FAIL("NUMA node %ld is out of range", node);
+				return lwkb_err(err, errlen, -EINVAL,
+						"NUMA node %ld is out of range", node);
 			p = end;
 		}
 		if (v == 0 || v % LWKB_MEM_UNIT)
-			FAIL("size %.*s (%llu bytes) is not a non-zero multiple of 4 MiB",
-			     (int)(p - start), start, v);
+			return lwkb_err(err, errlen, -EINVAL,
+					"size %.*s (%llu bytes) is not a non-zero multiple of 4 MiB",
+					(int)(p - start), start, v);
 		memset(&ents[*nr], 0, sizeof(ents[*nr]));
 		ents[*nr].size = v;
 		ents[*nr].numa = (int)node;
@@ -102,7 +107,8 @@ int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int ma
 		if (!*p)
 			return 0;
 		if (*p != ',')
-			FAIL("unexpected '%c' at '%s' in memory list", *p, p);
+			return lwkb_err(err, errlen, -EINVAL,
+					"unexpected '%c' at '%s' in memory list", *p, p);
 		p++;
 	}
 }
@@ -136,17 +142,19 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 
 		if (!colon) {
 			free(copy);
-			FAIL("IKC map entry '%s' has no ':'", tok);
+			return lwkb_err(err, errlen, -EINVAL,
+					"IKC map entry '%s' has no ':'", tok);
 		}
 		*colon = '\0';
 		if (lwkb_cpulist_parse(tok, bits, LWKB_MAX_CPUS, sub, sizeof(sub))) {
 			free(copy);
-			FAIL("IKC map: %s", sub);
+			return lwkb_err(err, errlen, -EINVAL, "IKC map: %s", sub);
 		}
 		dst = strtol(colon + 1, &end, 10);
 		if (!colon[1] || *end || dst < 0 || dst >= LWKB_MAX_CPUS) {
 			free(copy);
-			FAIL("IKC map: bad destination CPU '%s'", colon + 1);
+			return lwkb_err(err, errlen, -EINVAL,
+					"IKC map: bad destination CPU '%s'", colon + 1);
 		}
 		for (c = 0; c < LWKB_MAX_CPUS; c++)
 			if (lwkb_test_bit(bits, c))
@@ -154,7 +162,7 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 	}
 	free(copy);
 	if (!*s)
-		FAIL("empty IKC map");
+		return lwkb_err(err, errlen, -EINVAL, "empty IKC map");
 	return 0;
 }
 
