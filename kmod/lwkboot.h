@@ -99,16 +99,28 @@ int lwkb_copy_mem_list(void __user *arg, struct lwkb_mem_list *ml,
 		       struct lwkb_mem_ent **ents);
 
 /* os.c: instances */
+int lwkb_os_status(struct lwkb_os *os);
+struct lwkb_chunk *lwkb_first_chunk(struct lwkb_os *os);
 int lwkb_os_create(void);
 int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg);
+
+/* os_boot.c: boot and shutdown */
+int lwkb_check_lockdown(struct lwkb_os *os);
+int lwkb_os_boot(struct lwkb_os *os);
 void lwkb_os_shutdown(struct lwkb_os *os, bool force);
 void lwkb_stop_all(const char *why);
+
+/* ipi.c */
 bool lwkb_apic_id_ok(u32 apic_id);
-void lwkb_watch_start(void);
-long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg);
 int lwkb_send_ipi(u32 low, u32 apic_id);
+
+/* watch.c: the watchdog */
+void lwkb_watch_start(void);
 void lwkb_watch_stop(void);
+
+/* ikc_host.c */
+long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg);
 
 /* main.c: device files */
 int lwkb_os_device_add(struct lwkb_os *os);

@@ -117,9 +117,19 @@ int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
 				  lwkb_stage_name(cores[i].stage));
 park:
 	/*
-	 * INIT every core that has not jumped: it goes back to
+	 * A core that never entered the page may still take a SIPI that is
+	 * pending in its local APIC (seen under QEMU/TCG on a loaded host:
+	 * the INIT was handled late, the SIPIs after the host gave up).  It
+	 * would then run the page with a page table the host frees on
+	 * failure.  So its slot is retired first: a late core finds no slot,
+	 * counts itself in 'stray' and halts in real mode, touching nothing.
+	 * Then INIT every core that has not jumped: it goes back to
 	 * wait-for-SIPI and will not run the page (or anything) later.
 	 */
+	for (i = 0; i < n; i++)
+		if (stage_of(&slots[slot[i]]) == LWKB_STAGE_NONE)
+			__atomic_store_n(&slots[slot[i]].apic_id, LWKB_TRAMP_SLOT_RETIRED,
+					 __ATOMIC_SEQ_CST);
 	for (i = 0; i < n; i++)
 		if (stage_of(&slots[slot[i]]) != LWKB_STAGE_JUMPED)
 			pf->send_init(pf->ctx, cores[i].apic_id);

@@ -87,6 +87,9 @@ struct lwkb_tramp_data {
 	lwkb_u64 gdt[4];	/* null, code32, data, code64 */
 };
 
+/* A slot's apic_id after a failed wake: no core has it (x2APIC's broadcast id). */
+#define LWKB_TRAMP_SLOT_RETIRED	0xffffffffu
+
 struct lwkb_tramp_slot {
 	lwkb_u32 apic_id;
 	lwkb_u32 stage;		/* LWKB_STAGE_*, written by the core */

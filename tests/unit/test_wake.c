@@ -377,6 +377,17 @@ static void check_timeout(const struct lwkb_wake_core *cores, unsigned n, unsign
 	CHECK_CONTAINS(F.log, want);
 	CHECK_CONTAINS(F.log, stage_word);
 	CHECK_EQ(cores[bad].stage, want_stage);
+	/* A core that never entered cannot find its slot any more, should a
+	 * late SIPI start it after all: it would halt in real mode. */
+	if (want_stage == LWKB_STAGE_NONE) {
+		struct lwkb_tramp_slot *sl = lwkb_tramp_slots(F.page);
+		unsigned j;
+
+		for (j = 0; j < lwkb_tramp_data(F.page)->nr_slots; j++)
+			CHECK(sl[j].apic_id != cores[bad].apic_id,
+			      "slot %u still names APIC id %u after the timeout", j,
+			      cores[bad].apic_id);
+	}
 	/* Only the bad core is named. */
 	for (unsigned i = 0; i < n; i++) {
 		if (i == bad)

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The watchdog: every 100 ms it compares each RUNNING instance's heartbeat
+ * with the last one seen, marks an instance HUNGUP after hung_ms without a
+ * beat, and signals PANIC and HUNGUP on the instance's eventfd (IHK spec
+ * 1.2.2.13).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/eventfd.h>
+#include <linux/jiffies.h>
+#include <linux/version.h>
+#include <linux/workqueue.h>
+#include "lwkboot.h"
+
+#define WATCH_MS	100
+static void lwkb_watch_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(lwkb_watch, lwkb_watch_fn);
+static bool watch_stopping;
+
+static void notify(struct lwkb_os *os, u32 st)
+{
+	if (os->reported == st)
+		return;
+	os->reported = st;
+	if (st != LWKB_STATUS_PANIC && st != LWKB_STATUS_HUNGUP)
+		return;
+	pr_err("os%d: %s\n", os->index, lwkb_status_name(st));
+	if (os->eventfd)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+		eventfd_signal(os->eventfd);
+#else
+		eventfd_signal(os->eventfd, 1);
+#endif
+}
+
+static void lwkb_watch_fn(struct work_struct *w)
+{
+	int i;
+
+	/* Never sleep on the lock (an ioctl may hold it): try again shortly. */
+	if (!mutex_trylock(&lwkb_lock))
+		goto again;
+	for (i = 0; i < LWKB_MAX_OS; i++) {
+		struct lwkb_os *os = lwkb_oses[i];
+		u32 st;
+		u64 hb;
+
+		if (!os || !os->booted)
+			continue;
+		st = READ_ONCE(os->status->status);
+		hb = READ_ONCE(os->status->heartbeat);
+		if (hb != os->last_heartbeat || st != LWKB_STATUS_RUNNING) {
+			os->last_heartbeat = hb;
+			os->last_beat = jiffies;
+		} else if (hung_ms && time_after(jiffies, os->last_beat +
+						   msecs_to_jiffies(hung_ms))) {
+			pr_err("os%d: no heartbeat for %u ms\n", i, hung_ms);
+			WRITE_ONCE(os->status->status, LWKB_STATUS_HUNGUP);
+			st = LWKB_STATUS_HUNGUP;
+		}
+		notify(os, st);
+	}
+	mutex_unlock(&lwkb_lock);
+again:
+	if (!READ_ONCE(watch_stopping))
+		schedule_delayed_work(&lwkb_watch, msecs_to_jiffies(WATCH_MS));
+}
+
+void lwkb_watch_start(void)
+{
+	WRITE_ONCE(watch_stopping, false);
+	schedule_delayed_work(&lwkb_watch, msecs_to_jiffies(WATCH_MS));
+}
+
+void lwkb_watch_stop(void)
+{
+	WRITE_ONCE(watch_stopping, true);
+	cancel_delayed_work_sync(&lwkb_watch);
+}
