@@ -29,7 +29,8 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 
 .PHONY: all deps deps-build test unit qemu-tests fuzz bench run run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
-	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit kmod-all
+	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
+	$(BUILD)/tests/lwkb-openrace kmod-all
 
 help:
 	@sed -n '2,15p' Makefile | sed 's/^# \{0,1\}//'
@@ -126,6 +127,10 @@ $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
 $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
+# Test programs that run in the VM's initramfs (static, like the tool).
+$(BUILD)/tests/lwkb-openrace: tests/linux/openrace.c $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -static -Iinclude -o $@ $<
 
 # ---- host unit tests (loader/ compiled for the host, with sanitizers) ----
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined \

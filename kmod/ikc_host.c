@@ -36,7 +36,7 @@ struct ikc_ctx {
 	bool bell;
 };
 
-/* Stop at once: a fatal signal, or shutdown (os->ikc_stop). */
+/* Stop at once: a fatal signal, or shutdown (os->ikc_stop; -ESHUTDOWN). */
 static bool ikc_abort(struct ikc_ctx *x)
 {
 	return READ_ONCE(x->os->ikc_stop) || fatal_signal_pending(current);
@@ -72,12 +72,19 @@ static int send(struct ikc_ctx *x, u32 c, const struct lwkb_ikc_msg *m)
 {
 	u64 end = ktime_get_ns() + REPLY_TIMEOUT_NS;
 
+	unsigned int spins = 0;
+
+	/* Ring full: the LWK has not drained it.  Ring again now and then,
+	 * not on every spin, and let other tasks run. */
 	while (lwkb_ikc_push(lwkb_ikc_ring(x->os->ikc_area, c, 0), m)) {
 		if (ktime_get_ns() > end)
 			return -ETIMEDOUT;
 		if (ikc_abort(x))
-			return -EINTR;
-		doorbell(x);
+			return -ESHUTDOWN;
+		if (++spins % 1024 == 0) {
+			doorbell(x);
+			cond_resched();
+		}
 		cpu_relax();
 	}
 	doorbell(x);
@@ -94,7 +101,7 @@ static int recv(struct ikc_ctx *x, u32 c, struct lwkb_ikc_msg *m)
 		if (ktime_get_ns() > end)
 			return -ETIMEDOUT;
 		if (ikc_abort(x))
-			return -EINTR;
+			return -ESHUTDOWN;
 		if (++spins % 1024 == 0)
 			cond_resched();
 		cpu_relax();
@@ -211,7 +218,8 @@ static int ikc_ready(struct lwkb_os *os)
 	    !READ_ONCE(os->ikc_area) ||
 	    READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING ||
 	    !READ_ONCE(os->ikc_area->lwk_ready)) {
-		pr_err("os%d: IKC needs a RUNNING instance that serves IKC\n", os->index);
+		pr_err_ratelimited("os%d: IKC needs a RUNNING instance that serves IKC\n",
+				   os->index);
 		return -EINVAL;
 	}
 	return 0;
@@ -234,7 +242,8 @@ static long ping_locked(struct ikc_ctx *x, struct lwkb_ikc_ping *p, u64 *rtt)
 	ikc_target(x);
 	c = ikc_connect(x, port);
 	if (c < 0) {
-		pr_err("os%d: IKC connect to port %u failed: %d\n", x->os->index, port, c);
+		pr_err_ratelimited("os%d: IKC connect to port %u failed: %d\n", x->os->index,
+				   port, c);
 		ret = c;
 		goto out;
 	}
@@ -243,12 +252,13 @@ static long ping_locked(struct ikc_ctx *x, struct lwkb_ikc_ping *p, u64 *rtt)
 	for (i = 0; i < p->count; i++) {
 		/* Stop for a kill, a shutdown, a dead LWK or a run of losses. */
 		if (ikc_abort(x)) {
-			ret = -EINTR;
+			ret = READ_ONCE(x->os->ikc_stop) ? -ESHUTDOWN : -EINTR;
 			break;
 		}
 		if (READ_ONCE(x->os->status->status) != LWKB_STATUS_RUNNING || run_lost >= 10) {
-			pr_err("os%d: ikc-ping stopped after %u messages (%u lost in a row, status %u)\n",
-			       x->os->index, i, run_lost, READ_ONCE(x->os->status->status));
+			pr_err_ratelimited("os%d: ikc-ping stopped after %u messages (%u lost in a row, status %u)\n",
+					   x->os->index, i, run_lost,
+					   READ_ONCE(x->os->status->status));
 			p->lost += p->count - i;
 			break;
 		}
@@ -284,20 +294,27 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 		return -EFAULT;
 	if (!p.count || p.count > LWKB_PING_MAX || p.size > LWKB_IKC_PAYLOAD)
 		return -EINVAL;
-	if (p.rtt_ns) {
-		/* Zeroed: a message never answered has no time, and no old data. */
-		rtt = kvcalloc(p.count, sizeof(*rtt), GFP_KERNEL);
-		if (!rtt)
-			return -ENOMEM;
-	}
 	ret = mutex_lock_killable(&os->ikc_lock);
 	if (ret)
-		goto out;
+		return ret;
 	ret = ikc_ready(os);
-	if (!ret)
-		ret = ping_locked(&x, &p, rtt);
-	mutex_unlock(&os->ikc_lock);
 	if (ret)
+		goto unlock;
+	/* Zeroed: a message never answered has no time, and no old data.
+	 * Charged to the caller's memory cgroup; one buffer per instance at a
+	 * time, since it is taken under ikc_lock. */
+	if (p.rtt_ns) {
+		rtt = kvcalloc(p.count, sizeof(*rtt), GFP_KERNEL_ACCOUNT);
+		if (!rtt) {
+			ret = -ENOMEM;
+			goto unlock;
+		}
+	}
+	ret = ping_locked(&x, &p, rtt);
+unlock:
+	mutex_unlock(&os->ikc_lock);
+	/* A ping cut short by shutdown reports what it did (-ESHUTDOWN). */
+	if (ret && ret != -ESHUTDOWN)
 		goto out;
 	if (rtt && copy_to_user(u64_to_user_ptr(p.rtt_ns), rtt, (size_t)p.count * sizeof(*rtt)))
 		ret = -EFAULT;

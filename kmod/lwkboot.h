@@ -23,6 +23,36 @@
 #define LWKB_BLOCK_SIZE		(1UL << 22)
 #define LWKB_KMSG_ORDER		5			/* 128 KiB ring */
 #define LWKB_KMSG_AREA		(PAGE_SIZE << LWKB_KMSG_ORDER)
+#define LWKB_MAX_IMAGE_SIZE	(64UL << 20)
+
+/*
+ * One ioctl's arguments (req.c): copied in before lwkb_lock is taken and
+ * out after it is dropped, so no user memory is touched under the lock.
+ */
+struct lwkb_req {
+	unsigned int cmd;
+	void __user *uarg;
+	union {
+		struct lwkb_cpuset set;
+		struct lwkb_mem_list ml;
+		struct lwkb_os_list ol;
+		struct lwkb_buf buf;
+		struct lwkb_kmsg_read kr;
+		struct lwkb_os_info info;
+		struct lwkb_ikc_map map;
+		u32 u32v;
+		s32 s32v;
+		u64 u64v;
+	} a;			/* the argument struct, in and out */
+	void *in;		/* what it points to, copied in (entries, image, kargs) */
+	void *out;		/* bytes for out_uaddr (entries, kmsg) */
+	size_t out_len;		/* set by the operation */
+	u64 out_uaddr;
+};
+
+int lwkb_req_in(struct lwkb_req *r);
+int lwkb_req_out(struct lwkb_req *r);
+void lwkb_req_free(struct lwkb_req *r);
 
 struct lwkb_chunk {
 	struct list_head list;
@@ -48,7 +78,7 @@ struct lwkb_os {
 	size_t image_size;
 	char *kargs;			/* LWKB_KARGS_SIZE bytes */
 	bool booted;
-	int opens;			/* open files of /dev/mcosN (lwkb_lock) */
+	atomic_t opens;			/* open files of /dev/mcosN */
 	struct page *kmsg_page;		/* survives shutdown until destroy */
 	struct lwkb_kmsg *kmsg;
 	struct page *status_page;
@@ -69,6 +99,7 @@ struct lwkb_os {
 };
 
 extern struct mutex lwkb_lock;
+extern bool lwkb_going_down;		/* reboot or kexec under way: no new boot */
 extern struct lwkb_os *lwkb_oses[LWKB_MAX_OS];
 extern cpumask_var_t lwkb_reserved_cpus;
 extern struct list_head lwkb_chunks;
@@ -92,24 +123,21 @@ int lwkb_release_cpus(const struct cpumask *mask);
 int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr);
 int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
 int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
-int lwkb_query_mem(int os, struct lwkb_mem_ent __user *ents, u32 room, u32 *nr,
-		   u32 *total);
+void lwkb_query_mem(int os, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total);
 void lwkb_free_chunk(struct lwkb_chunk *c);
-int lwkb_copy_mem_list(void __user *arg, struct lwkb_mem_list *ml,
-		       struct lwkb_mem_ent **ents);
-
 /* os.c: instances */
 int lwkb_os_status(struct lwkb_os *os);
 struct lwkb_chunk *lwkb_first_chunk(struct lwkb_os *os);
 int lwkb_os_create(void);
 int lwkb_os_destroy(int index);
-long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg);
+long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r);
 
 /* os_boot.c: boot and shutdown */
 int lwkb_check_lockdown(struct lwkb_os *os);
 int lwkb_os_boot(struct lwkb_os *os);
 void lwkb_os_shutdown(struct lwkb_os *os, bool force);
 void lwkb_stop_all(const char *why);
+void lwkb_init_all_cores(void);
 
 /* ipi.c */
 bool lwkb_apic_id_ok(u32 apic_id);

@@ -10,6 +10,7 @@
 
 #include <linux/module.h>
 #include <linux/reboot.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/device.h>
 #include <linux/cred.h>
@@ -92,6 +93,7 @@ MODULE_PARM_DESC(owner,
 		 "User id that may query and watch (status, kmsg, IKC) besides root; changes need CAP_SYS_ADMIN (default: none)");
 
 DEFINE_MUTEX(lwkb_lock);
+bool lwkb_going_down;
 struct lwkb_os *lwkb_oses[LWKB_MAX_OS];
 cpumask_var_t lwkb_reserved_cpus;
 LIST_HEAD(lwkb_chunks);
@@ -147,63 +149,53 @@ static bool may_ioctl(unsigned int cmd)
 	return cmd_reads_only(cmd) && is_owner();
 }
 
-static long mcd_ioctl(unsigned int cmd, void __user *arg)
+/* /dev/mcd0: the pool and the instances.  Under lwkb_lock, on kernel copies. */
+static long mcd_cpus(struct lwkb_req *r)
 {
-	struct lwkb_cpuset set;
-	struct lwkb_mem_list ml;
-	struct lwkb_mem_ent *ents = NULL;
-	struct lwkb_os_list ol;
 	cpumask_var_t mask;
-	u32 idx;
 	long ret;
+
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	ret = lwkb_cpuset_to_mask(&r->a.set, mask);
+	if (!ret)
+		ret = r->cmd == LWKB_RESERVE_CPU ? lwkb_reserve_cpus(mask) : lwkb_release_cpus(mask);
+	free_cpumask_var(mask);
+	return ret;
+}
+
+static long mcd_ioctl(struct lwkb_req *r)
+{
+	struct lwkb_mem_list *ml = &r->a.ml;
 	int i;
 
-	switch (cmd) {
+	switch (r->cmd) {
 	case LWKB_RESERVE_CPU:
 	case LWKB_RELEASE_CPU:
-		if (copy_from_user(&set, arg, sizeof(set)))
-			return -EFAULT;
-		if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
-			return -ENOMEM;
-		ret = lwkb_cpuset_to_mask(&set, mask);
-		if (!ret)
-			ret = cmd == LWKB_RESERVE_CPU ? lwkb_reserve_cpus(mask)
-						      : lwkb_release_cpus(mask);
-		free_cpumask_var(mask);
-		return ret;
+		return mcd_cpus(r);
 	case LWKB_QUERY_CPU:
-		lwkb_mask_to_cpuset(lwkb_reserved_cpus, &set);
-		return copy_to_user(arg, &set, sizeof(set)) ? -EFAULT : 0;
+		lwkb_mask_to_cpuset(lwkb_reserved_cpus, &r->a.set);
+		return 0;
 	case LWKB_RESERVE_MEM:
+		return lwkb_reserve_mem(r->in, ml->nr);
 	case LWKB_RELEASE_MEM:
-		ret = lwkb_copy_mem_list(arg, &ml, &ents);
-		if (ret)
-			return ret;
-		if (cmd == LWKB_RESERVE_MEM)
-			ret = lwkb_reserve_mem(ents, ml.nr);
-		else
-			ret = lwkb_release_mem(ents, ml.nr, -1);
-		kfree(ents);
-		return ret;
+		return lwkb_release_mem(r->in, ml->nr, -1);
 	case LWKB_QUERY_MEM:
-		if (copy_from_user(&ml, arg, sizeof(ml)))
-			return -EFAULT;
-		ret = lwkb_query_mem(-1, u64_to_user_ptr(ml.ents), ml.nr, &ml.nr, &ml.total);
-		if (!ret && copy_to_user(arg, &ml, sizeof(ml)))
-			ret = -EFAULT;
-		return ret;
+		lwkb_query_mem(-1, r->out, ml->nr, &ml->nr, &ml->total);
+		r->out_len = ml->nr * sizeof(struct lwkb_mem_ent);
+		return 0;
 	case LWKB_CREATE_OS:
+		if (READ_ONCE(lwkb_going_down))
+			return -ESHUTDOWN;
 		return lwkb_os_create();
 	case LWKB_DESTROY_OS:
-		if (copy_from_user(&idx, arg, sizeof(idx)))
-			return -EFAULT;
-		return lwkb_os_destroy(idx);
+		return lwkb_os_destroy(r->a.u32v);
 	case LWKB_LIST_OS:
-		memset(&ol, 0, sizeof(ol));
+		memset(&r->a.ol, 0, sizeof(r->a.ol));
 		for (i = 0; i < LWKB_MAX_OS; i++)
 			if (lwkb_oses[i])
-				ol.index[ol.nr++] = i;
-		return copy_to_user(arg, &ol, sizeof(ol)) ? -EFAULT : 0;
+				r->a.ol.index[r->a.ol.nr++] = i;
+		return 0;
 	default:
 		return -ENOTTY;
 	}
@@ -212,7 +204,8 @@ static long mcd_ioctl(unsigned int cmd, void __user *arg)
 static long lwkb_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct lwkb_os *os = f->private_data;	/* NULL for /dev/mcd0 */
-	long ret;
+	struct lwkb_req *r;
+	long ret, out;
 
 	if (!may_ioctl(cmd))
 		return -EPERM;
@@ -223,12 +216,25 @@ static long lwkb_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	 */
 	if (os && cmd == LWKB_OS_IKC_PING)
 		return lwkb_ikc_ping(os, (void __user *)arg);
-	mutex_lock(&lwkb_lock);
-	if (!os)
-		ret = mcd_ioctl(cmd, (void __user *)arg);
-	else
-		ret = lwkb_os_ioctl(os, cmd, (void __user *)arg);
-	mutex_unlock(&lwkb_lock);
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	r->cmd = cmd;
+	r->uarg = (void __user *)arg;
+	ret = lwkb_req_in(r);
+	if (!ret)
+		ret = mutex_lock_killable(&lwkb_lock);
+	if (!ret) {
+		ret = os ? lwkb_os_ioctl(os, r) : mcd_ioctl(r);
+		mutex_unlock(&lwkb_lock);
+	}
+	if (ret >= 0) {
+		out = lwkb_req_out(r);
+		if (out)
+			ret = out;
+	}
+	lwkb_req_free(r);
+	kfree(r);
 	return ret;
 }
 
@@ -246,10 +252,11 @@ static int lwkb_open(struct inode *inode, struct file *f)
 	f->private_data = NULL;
 	if (minor == 0)
 		return 0;
-	mutex_lock(&lwkb_lock);
+	if (mutex_lock_killable(&lwkb_lock))
+		return -EINTR;
 	if (minor - 1 < LWKB_MAX_OS && lwkb_oses[minor - 1]) {
 		f->private_data = lwkb_oses[minor - 1];
-		lwkb_oses[minor - 1]->opens++;
+		atomic_inc(&lwkb_oses[minor - 1]->opens);
 	} else {
 		ret = -ENOENT;
 	}
@@ -261,11 +268,10 @@ static int lwkb_release(struct inode *inode, struct file *f)
 {
 	struct lwkb_os *os = f->private_data;
 
-	if (os) {
-		mutex_lock(&lwkb_lock);
-		os->opens--;
-		mutex_unlock(&lwkb_lock);
-	}
+	/* No lock: a close never waits.  Destroy reads the count under
+	 * lwkb_lock, and an open raises it only under that lock. */
+	if (os)
+		atomic_dec(&os->opens);
 	return 0;
 }
 
@@ -328,10 +334,28 @@ void lwkb_os_device_del(struct lwkb_os *os)
  */
 static int lwkb_reboot(struct notifier_block *nb, unsigned long action, void *data)
 {
-	mutex_lock(&lwkb_lock);
-	lwkb_stop_all(action == SYS_RESTART ? "reboot" : action == SYS_HALT ? "halt" :
-		      "power off");
-	mutex_unlock(&lwkb_lock);
+	const char *why = action == SYS_RESTART ? "reboot" : action == SYS_HALT ? "halt" :
+			  "power off";
+	int tries;
+
+	/* From here on no instance boots (boot, load and create refuse). */
+	WRITE_ONCE(lwkb_going_down, true);
+	/*
+	 * Every hold of lwkb_lock is bounded (no user memory is touched under
+	 * it; the longest waits are capped parameters), so waiting is safe;
+	 * still, a reboot must not hang on a module: after 70 s (shutdown_ms
+	 * at most 60 s, plus a boot's wake) the cores get INIT without it.
+	 */
+	for (tries = 0; tries < 7000; tries++) {
+		if (mutex_trylock(&lwkb_lock)) {
+			lwkb_stop_all(why);
+			mutex_unlock(&lwkb_lock);
+			return NOTIFY_DONE;
+		}
+		msleep(10);
+	}
+	pr_err("%s: lwkboot is busy; sending INIT to every booted LWK without the lock\n", why);
+	lwkb_init_all_cores();
 	return NOTIFY_DONE;
 }
 

@@ -14,8 +14,6 @@
 #include "lwkboot.h"
 #include "lwkboot/ikc.h"
 
-#define MAX_IMAGE_SIZE	(64UL << 20)
-
 /*
  * The status word is the LWK's to write: a value outside the enum (it
  * would reach user space as a negative errno) means the LWK is broken.
@@ -86,8 +84,9 @@ int lwkb_os_destroy(int index)
 		pr_err("os%d is booted: shut it down first\n", index);
 		return -EBUSY;
 	}
-	if (os->opens) {
-		pr_err("os%d: /dev/mcos%d is open (%d times)\n", index, index, os->opens);
+	if (atomic_read(&os->opens)) {
+		pr_err("os%d: /dev/mcos%d is open (%d times)\n", index, index,
+		       atomic_read(&os->opens));
 		return -EBUSY;
 	}
 	lwkb_os_device_del(os);
@@ -109,13 +108,12 @@ int lwkb_os_destroy(int index)
 	return 0;
 }
 
-static long os_load(struct lwkb_os *os, const struct lwkb_buf *b)
+/* The image was copied in (req.c); the instance keeps it if it fits. */
+static long os_load(struct lwkb_os *os, struct lwkb_req *r)
 {
 	struct lwkb_chunk *img = lwkb_first_chunk(os);
 	struct lwkb_elf_info ei;
 	char err[160];
-	void *buf;
-
 	int ret;
 
 	if (os->booted)
@@ -123,80 +121,46 @@ static long os_load(struct lwkb_os *os, const struct lwkb_buf *b)
 	ret = lwkb_check_lockdown(os);
 	if (ret)
 		return ret;
-	if (!b->len || b->len > MAX_IMAGE_SIZE) {
-		pr_err("os%d: image of %llu bytes: want 1 to %lu\n", os->index, b->len,
-		       MAX_IMAGE_SIZE);
-		return -EINVAL;
-	}
+	if (READ_ONCE(lwkb_going_down))
+		return -ESHUTDOWN;
 	if (!img) {
 		pr_err("os%d: assign memory before loading an image\n", os->index);
 		return -EINVAL;
 	}
-	buf = vmalloc(b->len);
-	if (!buf)
-		return -ENOMEM;
-	if (copy_from_user(buf, u64_to_user_ptr(b->addr), b->len)) {
-		vfree(buf);
-		return -EFAULT;
-	}
 	/* Refuse an image whose segments would not fit, before keeping it. */
-	if (lwkb_elf_check(buf, b->len, img->size, &ei, err, sizeof(err))) {
+	if (lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err))) {
 		pr_err("os%d: invalid image: %s\n", os->index, err);
-		vfree(buf);
 		return -EINVAL;	/* IHK 1.2.2.14 */
 	}
 	vfree(os->image);
-	os->image = buf;
-	os->image_size = b->len;
+	os->image = r->in;
+	os->image_size = r->a.buf.len;
+	r->in = NULL;
 	return 0;
 }
 
-static long os_kargs(struct lwkb_os *os, const struct lwkb_buf *b)
+/* The arguments were copied in and checked (req.c): a bad buffer changed nothing. */
+static long os_kargs(struct lwkb_os *os, struct lwkb_req *r)
 {
-	char *k;
-
 	if (os->booted)
 		return -EBUSY;
-	if (b->len >= LWKB_KARGS_SIZE) {
-		pr_err("os%d: kernel arguments of %llu bytes, at most %d\n",
-		       os->index, b->len, LWKB_KARGS_SIZE - 1);
-		return -EINVAL;	/* IHK 1.2.2.15 */
-	}
-	/* Copy first: a bad buffer leaves the old arguments as they were. */
-	k = memdup_user_nul(u64_to_user_ptr(b->addr), b->len);
-	if (IS_ERR(k))
-		return PTR_ERR(k);
-	if (strlen(k) != b->len) {
-		kfree(k);
-		return -EINVAL;		/* a NUL inside */
-	}
 	memset(os->kargs, 0, LWKB_KARGS_SIZE);
-	memcpy(os->kargs, k, b->len);
-	kfree(k);
+	memcpy(os->kargs, r->in, r->a.buf.len);
 	return 0;
 }
 
 /* Reads kmsg from r->pos (0: from the last clear); survives shutdown. */
-static long os_kmsg(struct lwkb_os *os, struct lwkb_kmsg_read *r)
+static long os_kmsg(struct lwkb_os *os, struct lwkb_req *r)
 {
-	size_t n;
-	char *buf;
+	struct lwkb_kmsg_read *kr = &r->a.kr;
 
-	r->lost = 0;
-	if (!os->kmsg)
+	kr->lost = 0;
+	if (!os->kmsg || !r->out)
 		return 0;
-	buf = kvmalloc(LWKB_KMSG_AREA, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 	/* The ring's size is ours (LWKB_KMSG_AREA), not the header's. */
-	n = lwkb_kmsg_read(os->kmsg, LWKB_KMSG_AREA, &r->pos, buf,
-			   min_t(u64, r->len, LWKB_KMSG_AREA), &r->lost);
-	if (copy_to_user(u64_to_user_ptr(r->addr), buf, n)) {
-		kvfree(buf);
-		return -EFAULT;
-	}
-	kvfree(buf);
-	return n;
+	r->out_len = lwkb_kmsg_read(os->kmsg, LWKB_KMSG_AREA, &kr->pos, r->out, kr->len,
+				    &kr->lost);
+	return r->out_len;
 }
 
 /*
@@ -278,142 +242,113 @@ static u64 os_free_mem(struct lwkb_os *os)
 	return sum;
 }
 
-long lwkb_os_ioctl(struct lwkb_os *os, unsigned int cmd, void __user *arg)
+static long os_cpus(struct lwkb_os *os, struct lwkb_req *r)
 {
-	struct lwkb_cpuset set;
-	struct lwkb_mem_list ml;
-	struct lwkb_mem_ent *ents = NULL;
-	struct lwkb_buf b;
 	cpumask_var_t mask;
-	unsigned int cpu;
-	long ret = 0;
-	u64 v;
+	long ret;
 
-	switch (cmd) {
+	if (os->booted)
+		return -EBUSY;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		return -ENOMEM;
+	ret = lwkb_cpuset_to_mask(&r->a.set, mask);
+	if (!ret)
+		ret = r->cmd == LWKB_OS_ASSIGN_CPU ? assign_cpus(os, mask) : release_cpus(os, mask);
+	free_cpumask_var(mask);
+	return ret;
+}
+
+/* Every destination must be a Linux CPU that is present and not reserved. */
+static long os_set_ikc_map(struct lwkb_os *os, const struct lwkb_ikc_map *m)
+{
+	unsigned int cpu;
+
+	if (os->booted)
+		return -EBUSY;
+	for (cpu = 0; cpu < LWKB_MAX_CPUS; cpu++)
+		if (m->dst[cpu] >= 0 && (m->dst[cpu] >= nr_cpu_ids || !cpu_present(m->dst[cpu]) ||
+					 cpumask_test_cpu(m->dst[cpu], lwkb_reserved_cpus))) {
+			pr_err("IKC destination CPU %d is not a Linux CPU\n", m->dst[cpu]);
+			return -EINVAL;
+		}
+	memcpy(os->ikc, m, sizeof(*m));
+	return 0;
+}
+
+static long os_set_eventfd(struct lwkb_os *os, s32 fd)
+{
+	struct eventfd_ctx *ctx = NULL;
+
+	if (fd >= 0) {
+		ctx = eventfd_ctx_fdget(fd);
+		if (IS_ERR(ctx))
+			return PTR_ERR(ctx);
+	}
+	if (os->eventfd)
+		eventfd_ctx_put(os->eventfd);
+	os->eventfd = ctx;
+	return 0;
+}
+
+static long os_shutdown(struct lwkb_os *os, u32 flags)
+{
+	if (flags & ~LWKB_SHUTDOWN_FORCE)
+		return -EINVAL;
+	if (!os->booted)
+		return -EINVAL;
+	lwkb_os_shutdown(os, flags & LWKB_SHUTDOWN_FORCE);
+	return 0;
+}
+
+/* /dev/mcosN.  Under lwkb_lock, on the kernel copies of req.c. */
+long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r)
+{
+	struct lwkb_mem_list *ml = &r->a.ml;
+
+	switch (r->cmd) {
 	case LWKB_OS_ASSIGN_CPU:
 	case LWKB_OS_RELEASE_CPU:
-		if (copy_from_user(&set, arg, sizeof(set)))
-			return -EFAULT;
-		if (os->booted)
-			return -EBUSY;
-		if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
-			return -ENOMEM;
-		ret = lwkb_cpuset_to_mask(&set, mask);
-		if (!ret)
-			ret = cmd == LWKB_OS_ASSIGN_CPU ? assign_cpus(os, mask)
-							: release_cpus(os, mask);
-		free_cpumask_var(mask);
-		return ret;
+		return os_cpus(os, r);
 	case LWKB_OS_QUERY_CPU:
-		lwkb_mask_to_cpuset(os->cpus, &set);
-		return copy_to_user(arg, &set, sizeof(set)) ? -EFAULT : 0;
+		lwkb_mask_to_cpuset(os->cpus, &r->a.set);
+		return 0;
 	case LWKB_OS_ASSIGN_MEM:
+		return os->booted ? -EBUSY : lwkb_assign_mem(r->in, ml->nr, os->index);
 	case LWKB_OS_RELEASE_MEM:
-		if (os->booted)
-			return -EBUSY;
-		ret = lwkb_copy_mem_list(arg, &ml, &ents);
-		if (ret)
-			return ret;
-		if (cmd == LWKB_OS_ASSIGN_MEM)
-			ret = lwkb_assign_mem(ents, ml.nr, os->index);
-		else
-			ret = lwkb_release_mem(ents, ml.nr, os->index);
-		kfree(ents);
-		return ret;
+		return os->booted ? -EBUSY : lwkb_release_mem(r->in, ml->nr, os->index);
 	case LWKB_OS_QUERY_MEM:
-		if (copy_from_user(&ml, arg, sizeof(ml)))
-			return -EFAULT;
-		ret = lwkb_query_mem(os->index, u64_to_user_ptr(ml.ents), ml.nr,
-				     &ml.nr, &ml.total);
-		if (!ret && copy_to_user(arg, &ml, sizeof(ml)))
-			ret = -EFAULT;
-		return ret;
+		lwkb_query_mem(os->index, r->out, ml->nr, &ml->nr, &ml->total);
+		r->out_len = ml->nr * sizeof(struct lwkb_mem_ent);
+		return 0;
 	case LWKB_OS_SET_IKC_MAP:
-		if (os->booted)
-			return -EBUSY;
-		{
-			struct lwkb_ikc_map *m = vmemdup_user(arg, sizeof(*m));
-
-			if (IS_ERR(m))
-				return PTR_ERR(m);
-			for (cpu = 0; cpu < LWKB_MAX_CPUS && !ret; cpu++)
-				if (m->dst[cpu] >= 0 && (m->dst[cpu] >= nr_cpu_ids ||
-				    !cpu_present(m->dst[cpu]) ||
-				    cpumask_test_cpu(m->dst[cpu], lwkb_reserved_cpus))) {
-					pr_err("IKC destination CPU %d is not a Linux CPU\n",
-					       m->dst[cpu]);
-					ret = -EINVAL;
-				}
-			if (!ret)
-				memcpy(os->ikc, m, sizeof(*m));
-			kvfree(m);
-		}
-		return ret;
+		return os_set_ikc_map(os, &r->a.map);
 	case LWKB_OS_GET_IKC_MAP:
-		return copy_to_user(arg, os->ikc, sizeof(*os->ikc)) ? -EFAULT : 0;
+		memcpy(&r->a.map, os->ikc, sizeof(r->a.map));
+		return 0;
 	case LWKB_OS_LOAD:
-		if (copy_from_user(&b, arg, sizeof(b)))
-			return -EFAULT;
-		return os_load(os, &b);
+		return os_load(os, r);
 	case LWKB_OS_KARGS:
-		if (copy_from_user(&b, arg, sizeof(b)))
-			return -EFAULT;
-		return os_kargs(os, &b);
+		return os_kargs(os, r);
 	case LWKB_OS_BOOT:
 		return lwkb_os_boot(os);
 	case LWKB_OS_STATUS:
 		return lwkb_os_status(os);
-	case LWKB_OS_STATUS_INFO: {
-		struct lwkb_os_info info;
-
-		os_info(os, &info);
-		return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
-	}
-	case LWKB_OS_KMSG: {
-		struct lwkb_kmsg_read r;
-
-		if (copy_from_user(&r, arg, sizeof(r)))
-			return -EFAULT;
-		ret = os_kmsg(os, &r);
-		if (ret >= 0 && copy_to_user(arg, &r, sizeof(r)))
-			ret = -EFAULT;
-		return ret;
-	}
-	case LWKB_OS_EVENTFD: {
-		s32 fd;
-		struct eventfd_ctx *ctx = NULL;
-
-		if (copy_from_user(&fd, arg, sizeof(fd)))
-			return -EFAULT;
-		if (fd >= 0) {
-			ctx = eventfd_ctx_fdget(fd);
-			if (IS_ERR(ctx))
-				return PTR_ERR(ctx);
-		}
-		if (os->eventfd)
-			eventfd_ctx_put(os->eventfd);
-		os->eventfd = ctx;
+	case LWKB_OS_STATUS_INFO:
+		os_info(os, &r->a.info);
 		return 0;
-	}
+	case LWKB_OS_KMSG:
+		return os_kmsg(os, r);
+	case LWKB_OS_EVENTFD:
+		return os_set_eventfd(os, r->a.s32v);
 	case LWKB_OS_CLEAR_KMSG:
 		if (os->kmsg)
 			WRITE_ONCE(os->kmsg->cleared, READ_ONCE(os->kmsg->tail));
 		return 0;
-	case LWKB_OS_SHUTDOWN: {
-		u32 flags;
-
-		if (copy_from_user(&flags, arg, sizeof(flags)))
-			return -EFAULT;
-		if (flags & ~LWKB_SHUTDOWN_FORCE)
-			return -EINVAL;
-		if (!os->booted)
-			return -EINVAL;
-		lwkb_os_shutdown(os, flags & LWKB_SHUTDOWN_FORCE);
-		return 0;
-	}
+	case LWKB_OS_SHUTDOWN:
+		return os_shutdown(os, r->a.u32v);
 	case LWKB_OS_QUERY_FREE_MEM:
-		v = os_free_mem(os);
-		return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
+		r->a.u64v = os_free_mem(os);
+		return 0;
 	default:
 		return -ENOTTY;
 	}

@@ -150,6 +150,10 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 	ret = lwkb_check_lockdown(os);
 	if (ret)
 		return ret;
+	if (READ_ONCE(lwkb_going_down)) {
+		pr_err("os%d: Linux is going down (reboot or kexec): no boot\n", os->index);
+		return -ESHUTDOWN;
+	}
 	if (!os->image) {
 		pr_err("os%d: no image loaded\n", os->index);
 		return -EINVAL;
@@ -457,6 +461,29 @@ void lwkb_os_shutdown(struct lwkb_os *os, bool force)
 			os->index, ktime_us_delta(ktime_get(), t0), parked, os->nr_cores,
 			was == LWKB_STATUS_PANIC ? ", was PANIC" :
 			was == LWKB_STATUS_HUNGUP ? ", was HUNGUP" : force ? ", forced" : "");
+}
+
+/*
+ * The reboot notifier's last resort when lwkb_lock stays busy: INIT every
+ * core of every booted instance without the lock.  It only reads: a booted
+ * instance cannot be destroyed, and Linux is going down.
+ */
+void lwkb_init_all_cores(void)
+{
+	int i;
+	u32 c;
+
+	for (i = 0; i < LWKB_MAX_OS; i++) {
+		struct lwkb_os *os = READ_ONCE(lwkb_oses[i]);
+
+		if (!os || !READ_ONCE(os->booted))
+			continue;
+		WRITE_ONCE(os->ikc_stop, true);
+		for (c = 0; c < READ_ONCE(os->nr_cores) && c < LWKB_MAX_CORES; c++)
+			lwkb_send_ipi(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT,
+				      os->apic_ids[c]);
+		pr_info("os%d: INIT sent to its %u cores\n", i, os->nr_cores);
+	}
 }
 
 /* Reboot, kexec, halt: INIT every booted LWK now.  Under lwkb_lock. */

@@ -516,34 +516,14 @@ int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 }
 
 /*
- * Copies a struct lwkb_mem_list and its entries in from user space; *ents
- * is NULL for an empty list ("all") and must be kfree()d.
+ * Fills ents (room of them) with the chunks of instance os (-1: the pool);
+ * *total says how many exist.  Physical addresses only for CAP_SYS_ADMIN:
+ * the owner= user sees sizes and nodes.
  */
-int lwkb_copy_mem_list(void __user *arg, struct lwkb_mem_list *ml,
-		       struct lwkb_mem_ent **ents)
+void lwkb_query_mem(int os, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total)
 {
-	*ents = NULL;
-	if (copy_from_user(ml, arg, sizeof(*ml)))
-		return -EFAULT;
-	if (ml->nr > 1024)
-		return -EINVAL;
-	if (ml->nr) {
-		*ents = memdup_user(u64_to_user_ptr(ml->ents), ml->nr * sizeof(**ents));
-		if (IS_ERR(*ents)) {
-			int ret = PTR_ERR(*ents);
-
-			*ents = NULL;
-			return ret;
-		}
-	}
-	return 0;
-}
-
-int lwkb_query_mem(int os, struct lwkb_mem_ent __user *ents, u32 room, u32 *nr,
-		   u32 *total)
-{
+	bool addrs = capable(CAP_SYS_ADMIN);
 	struct lwkb_chunk *c;
-	struct lwkb_mem_ent ent;
 
 	*nr = 0;
 	*total = 0;
@@ -551,15 +531,12 @@ int lwkb_query_mem(int os, struct lwkb_mem_ent __user *ents, u32 room, u32 *nr,
 		if (c->os != os)
 			continue;
 		if (*nr < room) {
-			memset(&ent, 0, sizeof(ent));
-			ent.size = c->size;
-			ent.start = c->start;
-			ent.numa = c->nid;
-			if (copy_to_user(&ents[*nr], &ent, sizeof(ent)))
-				return -EFAULT;
+			memset(&ents[*nr], 0, sizeof(ents[*nr]));
+			ents[*nr].size = c->size;
+			ents[*nr].start = addrs ? c->start : 0;
+			ents[*nr].numa = c->nid;
 			(*nr)++;
 		}
 		(*total)++;
 	}
-	return 0;
 }

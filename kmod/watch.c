@@ -48,7 +48,7 @@ static void lwkb_watch_fn(struct work_struct *w)
 
 		if (!os || !os->booted)
 			continue;
-		st = READ_ONCE(os->status->status);
+		st = lwkb_os_status(os);	/* clamped: the LWK writes the word */
 		hb = READ_ONCE(os->status->heartbeat);
 		if (hb != os->last_heartbeat || st != LWKB_STATUS_RUNNING) {
 			os->last_heartbeat = hb;

@@ -921,6 +921,10 @@ static int cmd_ikc_ping(int argc, char **argv)
 		return fail(-ENOMEM, "ikc-ping");
 	p.rtt_ns = (uintptr_t)rtt;
 	ret = lwkb_os_ctl(os_index, LWKB_OS_IKC_PING, &p);
+	if (ret == -ESHUTDOWN) {
+		free(rtt);
+		return fail(0, "ikc-ping OS %d: the OS was shut down during the ping", os_index);
+	}
 	if (ret) {
 		free(rtt);
 		return fail(ret, "ikc-ping OS %d (is it RUNNING? see dmesg)", os_index);

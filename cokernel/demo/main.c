@@ -26,7 +26,7 @@
  *   demo.echo_max=N     the echo service answers only the first N messages
  *                       (tests a host ping whose replies stop coming)
  *   demo.hostile=1      once RUNNING, write nonsense where the host reads:
- *                       a 2 GiB kmsg size and a Linux CPU's APIC id (0) as
+ *                       a 2 GiB kmsg size and a Linux CPU's APIC id (1) as
  *                       the IKC doorbell target; =2 also a status word
  *                       outside the enum (tests that the host keeps its own
  *                       bounds, kmod/ikc_host.c and os.c)
@@ -86,10 +86,10 @@ static void be_hostile(lwkb_u64 level)
 	struct lwkb_kmsg *k = (struct lwkb_kmsg *)(unsigned long)bi->kmsg_phys;
 	struct lwkb_ikc_area *a = (struct lwkb_ikc_area *)(unsigned long)bi->ikc_phys;
 
-	lwk_printk("demo: hostile: kmsg size 2 GiB, IKC doorbell at APIC id 0%s\n",
+	lwk_printk("demo: hostile: kmsg size 2 GiB, IKC doorbell at APIC id 1%s\n",
 		   level > 1 ? ", status 99" : "");
 	__atomic_store_n(&k->size, 0x80000000u, __ATOMIC_RELEASE);
-	__atomic_store_n(&a->lwk_apic_id, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&a->lwk_apic_id, 1, __ATOMIC_RELEASE);
 	if (level > 1) {
 		lwk_udelay(300000);	/* let the host see RUNNING first */
 		__atomic_store_n(&lwk_status()->status, 99, __ATOMIC_RELEASE);

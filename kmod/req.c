@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One ioctl's arguments.  Everything the caller passes is copied in before
+ * lwkb_lock is taken, and every result is copied out after it is dropped:
+ * a page fault on a user buffer can last as long as the caller likes
+ * (userfaultfd, a FUSE-backed mapping), and under the global lock it would
+ * stall every other caller, the watchdog and the reboot notifier.  The
+ * operations themselves (main.c, os.c) see kernel copies only.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "lwkboot.h"
+
+#define MAX_MEM_ENTS	1024
+
+/* A memory list's entries (reserve, release, assign): at most 1024. */
+static int mem_list_in(struct lwkb_req *r)
+{
+	struct lwkb_mem_list *ml = &r->a.ml;
+
+	if (ml->nr > MAX_MEM_ENTS) {
+		pr_err("a memory list of %u entries: at most %d\n", ml->nr, MAX_MEM_ENTS);
+		return -EINVAL;
+	}
+	if (!ml->nr)
+		return 0;	/* "all" */
+	r->in = memdup_user(u64_to_user_ptr(ml->ents), ml->nr * sizeof(struct lwkb_mem_ent));
+	if (IS_ERR(r->in)) {
+		int ret = PTR_ERR(r->in);
+
+		r->in = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+/* Room for a query's answer: the caller's count, at most 1024 entries. */
+static int query_mem_room(struct lwkb_req *r)
+{
+	struct lwkb_mem_list *ml = &r->a.ml;
+
+	ml->nr = min_t(u32, ml->nr, MAX_MEM_ENTS);
+	r->out_uaddr = ml->ents;
+	if (!ml->nr)
+		return 0;
+	r->out = kcalloc(ml->nr, sizeof(struct lwkb_mem_ent), GFP_KERNEL);
+	return r->out ? 0 : -ENOMEM;
+}
+
+/* The image: 1 byte to 64 MiB, into vmalloc'ed memory the instance keeps. */
+static int image_in(struct lwkb_req *r)
+{
+	const struct lwkb_buf *b = &r->a.buf;
+
+	if (!b->len || b->len > LWKB_MAX_IMAGE_SIZE) {
+		pr_err("an image of %llu bytes: want 1 to %lu\n", b->len, LWKB_MAX_IMAGE_SIZE);
+		return -EINVAL;
+	}
+	r->in = vmalloc(b->len);
+	if (!r->in)
+		return -ENOMEM;
+	if (copy_from_user(r->in, u64_to_user_ptr(b->addr), b->len))
+		return -EFAULT;
+	return 0;
+}
+
+/* Kernel arguments: shorter than LWKB_KARGS_SIZE, no NUL inside. */
+static int kargs_in(struct lwkb_req *r)
+{
+	const struct lwkb_buf *b = &r->a.buf;
+
+	if (b->len >= LWKB_KARGS_SIZE) {
+		pr_err("kernel arguments of %llu bytes, at most %d\n", b->len,
+		       LWKB_KARGS_SIZE - 1);
+		return -EINVAL;	/* IHK 1.2.2.15 */
+	}
+	r->in = memdup_user_nul(u64_to_user_ptr(b->addr), b->len);
+	if (IS_ERR(r->in)) {
+		int ret = PTR_ERR(r->in);
+
+		r->in = NULL;
+		return ret;
+	}
+	return strlen(r->in) == b->len ? 0 : -EINVAL;
+}
+
+/* Room for kmsg bytes: the caller's length, at most the ring. */
+static int kmsg_room(struct lwkb_req *r)
+{
+	struct lwkb_kmsg_read *kr = &r->a.kr;
+
+	kr->len = min_t(u64, kr->len, LWKB_KMSG_AREA);
+	r->out_uaddr = kr->addr;
+	if (!kr->len)
+		return 0;
+	r->out = kvmalloc(kr->len, GFP_KERNEL);
+	return r->out ? 0 : -ENOMEM;
+}
+
+int lwkb_req_in(struct lwkb_req *r)
+{
+	size_t size = _IOC_SIZE(r->cmd);
+
+	if (_IOC_TYPE(r->cmd) != LWKB_IOC_TYPE || size > sizeof(r->a))
+		return -ENOTTY;
+	if ((_IOC_DIR(r->cmd) & _IOC_WRITE) && copy_from_user(&r->a, r->uarg, size))
+		return -EFAULT;
+	switch (r->cmd) {
+	case LWKB_RESERVE_MEM:
+	case LWKB_RELEASE_MEM:
+	case LWKB_OS_ASSIGN_MEM:
+	case LWKB_OS_RELEASE_MEM:
+		return mem_list_in(r);
+	case LWKB_QUERY_MEM:
+	case LWKB_OS_QUERY_MEM:
+		return query_mem_room(r);
+	case LWKB_OS_LOAD:
+		return image_in(r);
+	case LWKB_OS_KARGS:
+		return kargs_in(r);
+	case LWKB_OS_KMSG:
+		return kmsg_room(r);
+	default:
+		return 0;
+	}
+}
+
+int lwkb_req_out(struct lwkb_req *r)
+{
+	if (r->out_len && copy_to_user(u64_to_user_ptr(r->out_uaddr), r->out, r->out_len))
+		return -EFAULT;
+	if ((_IOC_DIR(r->cmd) & _IOC_READ) &&
+	    copy_to_user(r->uarg, &r->a, _IOC_SIZE(r->cmd)))
+		return -EFAULT;
+	return 0;
+}
+
+void lwkb_req_free(struct lwkb_req *r)
+{
+	kvfree(r->in);
+	kvfree(r->out);
+}
