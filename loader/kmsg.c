@@ -34,16 +34,18 @@ int lwkb_kmsg_init(struct lwkb_kmsg *k, lwkb_u64 area_size)
 	return 0;
 }
 
-void lwkb_kmsg_write(struct lwkb_kmsg *k, const char *s, lwkb_size_t n)
+void lwkb_kmsg_write(struct lwkb_kmsg *k, lwkb_u64 area_size, const char *s, lwkb_size_t n)
 {
 	lwkb_u64 start, i, t;
-	lwkb_u32 spins = 0, mask = k->size - 1;
+	lwkb_u32 spins = 0, size = data_size(area_size), mask = size - 1;
 
-	if (!n)
+	/* The size is the writer's own (from boot_info), not the header's:
+	 * either kernel may find the shared header corrupted by the other. */
+	if (!n || !size)
 		return;
-	if (n > k->size) {		/* keep the newest bytes */
-		s += n - k->size;
-		n = k->size;
+	if (n > size) {			/* keep the newest bytes */
+		s += n - size;
+		n = size;
 	}
 	start = __atomic_fetch_add(&k->head, n, __ATOMIC_ACQ_REL);
 	for (i = 0; i < n; i++)

@@ -267,8 +267,9 @@ lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id);
 /* ---- kmsg ring (kmsg.c) ---- */
 /* Host: formats the ring in 'area' of area_size bytes (header included). */
 int lwkb_kmsg_init(struct lwkb_kmsg *k, lwkb_u64 area_size);
-/* LWK: appends bytes (lock-free, see include/lwkboot/kmsg.h). */
-void lwkb_kmsg_write(struct lwkb_kmsg *k, const char *s, lwkb_size_t n);
+/* LWK: appends bytes (lock-free, see include/lwkboot/kmsg.h); area_size as
+ * for init (boot_info's kmsg_size), never the header's size field. */
+void lwkb_kmsg_write(struct lwkb_kmsg *k, lwkb_u64 area_size, const char *s, lwkb_size_t n);
 /*
  * Host: copies up to len bytes from position *pos into buf, advancing
  * *pos; counts overwritten bytes in *lost.  Returns bytes copied.

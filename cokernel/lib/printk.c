@@ -14,7 +14,7 @@ int lwk_printk(const char *fmt, ...)
 	if (n >= (int)sizeof(buf))
 		n = sizeof(buf) - 1;
 	if (lwk_kmsg)
-		lwkb_kmsg_write(lwk_kmsg, buf, (lwkb_size_t)n);
+		lwkb_kmsg_write(lwk_kmsg, lwk_bi->kmsg_size, buf, (lwkb_size_t)n);
 	return n;
 }
 
