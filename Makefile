@@ -13,6 +13,8 @@
 #                   (STRESS_SECONDS, default 600; KSERIES; STRESS_SEED replays;
 #                   STRESS_ONLY/STRESS_EXCLUDE: comma-separated operations)
 #   make install    install the command, demo, module and monitor unit (DESTDIR, PREFIX)
+#   make debug-kernel  build the debug kernel once (KASAN, lockdep, UBSAN, kmemleak;
+#                   then cached); make kmod KSERIES=debug, qemu/linux-vm --kernel debug
 #   make clean
 # Every target that needs a package calls scripts/install-deps first.
 
@@ -41,7 +43,7 @@ all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress kmod-all
 
 help:
-	@sed -n '2,18p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -108,16 +110,23 @@ $(BUILD)/efi/BOOTX64.EFI: $(BUILD)/efi/lwkboot.so
 		-j .rela -j .reloc --target=efi-app-x86_64 $< $@
 
 # ---- kernel module (Kbuild), one build directory per kernel release ----
-# make kmod [KSERIES=6.1|6.12] [KDIR=/path/to/headers] [C=1 for sparse]
+# make kmod [KSERIES=6.1|6.12|debug] [KDIR=/path/to/headers] [C=1 for sparse]
+# KSERIES=debug: the debug kernel (KASAN, lockdep, ...) of scripts/debug-kernel,
+# built first if its cache does not have it yet.
 KSERIES ?= 6.1
 KREL = $(shell scripts/kernel-version $(KSERIES))
+ifeq ($(KSERIES),debug)
+KDIR ?= $(shell scripts/debug-kernel --print-dir)/build
+KMOD_REL = $(shell cat $(KDIR)/include/config/kernel.release)
+else
 KDIR ?= /usr/src/linux-headers-$(KREL)
 # Build directory name: the release (Debian headers are linux-headers-<release>).
 KMOD_REL = $(patsubst linux-headers-%,%,$(notdir $(patsubst %/build,%,$(KDIR))))
+endif
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild)
 # loader/ikc.c is linked as ikc.o; the module's own IKC code is kmod/ikc_host.c.
-.PHONY: kmod kmod-all
-kmod: $(BUILD)/gen/tramp_blob.c
+.PHONY: kmod kmod-all debug-kernel
+kmod: $(BUILD)/gen/tramp_blob.c $(if $(filter debug,$(KSERIES)),debug-kernel)
 	@scripts/install-deps linux
 	@d=$(BUILD)/kmod/$(KMOD_REL); mkdir -p $$d; \
 	for f in $(KMOD_SRCS) $(LOADER_SRCS) loader/lwkb_loader.h $(BUILD)/gen/tramp_blob.c; do \
@@ -126,6 +135,10 @@ kmod: $(BUILD)/gen/tramp_blob.c
 kmod-all:
 	@$(MAKE) --no-print-directory kmod KSERIES=6.1
 	@$(MAKE) --no-print-directory kmod KSERIES=6.12
+# The debug kernel: a no-op once it is in the cache (scripts/debug-kernel --help).
+debug-kernel:
+	@scripts/install-deps debug
+	@scripts/debug-kernel >/dev/null
 
 # ---- tools: the lwkboot command (static: it also runs in the VM's initramfs) ----
 TOOL_SRCS := tools/lwkboot.c tools/liblwkboot.c loader/parse.c loader/format.c loader/lib.c loader/elf.c
@@ -179,6 +192,7 @@ STRESS_APPEND = lwkb.stress_seconds=$(STRESS_SECONDS) lwkb.stress_procs=$(STRESS
 stress:
 	@scripts/install-deps all
 	@$(MAKE) --no-print-directory all
+	@$(if $(filter debug,$(KSERIES)),$(MAKE) --no-print-directory kmod KSERIES=debug)
 	qemu/linux-vm --kernel $(KSERIES) --smp 6 --timeout $$(( $(STRESS_SECONDS) + 900 )) \
 		--append "$(STRESS_APPEND)" tests/stress/stress.sh
 
