@@ -1,0 +1,32 @@
+# Shared by the scripts that run in the Linux VM (tests/linux/suite.sh,
+# tests/stress/stress.sh): qemu/linux-vm puts this file at /root/lib.sh.
+
+# Free memory after dropping clean caches and compacting: the zones' free
+# pages plus the pages on the per-CPU free lists (the "count:" lines of
+# /proc/zoneinfo), which MemFree does not count and which Linux 6.x tunes
+# and grows by itself (MemFree alone moved by up to 20 MB between two reads
+# on 6.12).  pages_held is the exact check; this is the cross-check.
+memfree() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	echo 1 > /proc/sys/vm/compact_memory
+	awk '/^ +pages free/ { f += $3 } /^ +count: / { p += $2 } END { print (f + p) * 4 }' /proc/zoneinfo
+}
+
+# How much the cross-check allows, in kB: 8 MiB.  The debug kernel's KASAN
+# keeps freed objects in a quarantine of up to 1/32 of RAM before they are
+# free again, and nothing drains it from user space; there it allows that
+# much more, and kmemleak (linux-vm scans after the script) and pages_held
+# are the exact checks.
+case $(uname -r) in
+*-lwkb-debug) tolerance=$(( $(awk '/^MemTotal/ { print $2 }' /proc/meminfo) / 32 + 8192 )) ;;
+*) tolerance=8192 ;;
+esac
+
+# near DESCRIPTION KB-BEFORE KB-AFTER: no more than the tolerance lost.
+# (Free memory may grow as the kernel frees its own caches; a leak shrinks
+# it.)  Calls note(), which each script defines.
+near() {
+	d=$(( $2 - $3 ))
+	[ "$d" -le "$tolerance" ] || note "$1: free memory dropped by $d kB ($2 -> $3, at most $tolerance)"
+}
