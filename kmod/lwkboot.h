@@ -50,7 +50,7 @@ struct lwkb_req {
 	u64 out_uaddr;
 };
 
-int lwkb_req_in(struct lwkb_req *r);
+int lwkb_req_in(struct lwkb_req *r, bool on_os);
 int lwkb_req_out(struct lwkb_req *r);
 void lwkb_req_free(struct lwkb_req *r);
 

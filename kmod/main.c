@@ -221,7 +221,7 @@ static long lwkb_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return -ENOMEM;
 	r->cmd = cmd;
 	r->uarg = (void __user *)arg;
-	ret = lwkb_req_in(r);
+	ret = lwkb_req_in(r, os != NULL);
 	if (!ret)
 		ret = mutex_lock_killable(&lwkb_lock);
 	if (!ret) {

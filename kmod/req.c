@@ -101,11 +101,17 @@ static int kmsg_room(struct lwkb_req *r)
 	return r->out ? 0 : -ENOMEM;
 }
 
-int lwkb_req_in(struct lwkb_req *r)
+/*
+ * on_os: the request came on /dev/mcosN, whose requests are numbered from
+ * 0x20 (include/lwkboot/ioctl.h); /dev/mcd0's are below.  A request for the
+ * other device is -ENOTTY before anything is copied.
+ */
+int lwkb_req_in(struct lwkb_req *r, bool on_os)
 {
 	size_t size = _IOC_SIZE(r->cmd);
 
-	if (_IOC_TYPE(r->cmd) != LWKB_IOC_TYPE || size > sizeof(r->a))
+	if (_IOC_TYPE(r->cmd) != LWKB_IOC_TYPE || size > sizeof(r->a) ||
+	    (_IOC_NR(r->cmd) >= 0x20) != on_os)
 		return -ENOTTY;
 	if ((_IOC_DIR(r->cmd) & _IOC_WRITE) && copy_from_user(&r->a, r->uarg, size))
 		return -EFAULT;

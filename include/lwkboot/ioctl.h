@@ -114,7 +114,7 @@ struct lwkb_os_list {
 #define LWKB_DESTROY_OS		LWKB_IOW(0x08, lwkb_u32)
 #define LWKB_LIST_OS		LWKB_IOR(0x09, struct lwkb_os_list)
 
-/* /dev/mcosN */
+/* /dev/mcosN: numbered from 0x20 (the module tells the devices apart by it) */
 #define LWKB_OS_ASSIGN_CPU	LWKB_IOW(0x20, struct lwkb_cpuset)
 #define LWKB_OS_QUERY_CPU	LWKB_IOR(0x21, struct lwkb_cpuset)
 #define LWKB_OS_RELEASE_CPU	LWKB_IOW(0x22, struct lwkb_cpuset)
