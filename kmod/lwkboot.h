@@ -133,7 +133,7 @@ int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r);
 
 /* os_boot.c: boot and shutdown */
-int lwkb_check_lockdown(struct lwkb_os *os);
+int lwkb_may_take_code(struct lwkb_os *os);
 int lwkb_os_boot(struct lwkb_os *os);
 void lwkb_os_shutdown(struct lwkb_os *os, bool force);
 void lwkb_stop_all(const char *why);

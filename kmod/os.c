@@ -116,13 +116,9 @@ static long os_load(struct lwkb_os *os, struct lwkb_req *r)
 	char err[160];
 	int ret;
 
-	if (os->booted)
-		return -EBUSY;
-	ret = lwkb_check_lockdown(os);
+	ret = lwkb_may_take_code(os);
 	if (ret)
 		return ret;
-	if (READ_ONCE(lwkb_going_down))
-		return -ESHUTDOWN;
 	if (!img) {
 		pr_err("os%d: assign memory before loading an image\n", os->index);
 		return -EINVAL;

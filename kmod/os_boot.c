@@ -94,18 +94,28 @@ static void free_boot_pages(struct lwkb_os *os)
 /* ---- boot ---- */
 
 /*
- * Loading and booting a co-kernel runs code of the caller's choice in ring
- * 0, as kexec does: refuse both when the kernel is locked down for kexec
- * (security/lockdown; integrity mode and above).
+ * Loading and booting a co-kernel put code of the caller's choice in ring
+ * 0, as kexec does.  Neither while the instance is booted, nor when the
+ * kernel is locked down for kexec (security/lockdown; integrity mode and
+ * above), nor once Linux is going down (the reboot notifier has run).
  */
-int lwkb_check_lockdown(struct lwkb_os *os)
+int lwkb_may_take_code(struct lwkb_os *os)
 {
-	int ret = security_locked_down(LOCKDOWN_KEXEC);
+	int ret;
 
-	if (ret)
+	if (os->booted)
+		return -EBUSY;
+	ret = security_locked_down(LOCKDOWN_KEXEC);
+	if (ret) {
 		pr_err("os%d: the kernel is locked down: loading or booting a co-kernel is refused, as kexec is\n",
 		       os->index);
-	return ret;
+		return ret;
+	}
+	if (READ_ONCE(lwkb_going_down)) {
+		pr_err("os%d: Linux is going down (reboot or kexec)\n", os->index);
+		return -ESHUTDOWN;
+	}
+	return 0;
 }
 
 /*
@@ -145,15 +155,9 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 	unsigned int n, page;
 	int ret;
 
-	if (os->booted)
-		return -EBUSY;
-	ret = lwkb_check_lockdown(os);
+	ret = lwkb_may_take_code(os);
 	if (ret)
 		return ret;
-	if (READ_ONCE(lwkb_going_down)) {
-		pr_err("os%d: Linux is going down (reboot or kexec): no boot\n", os->index);
-		return -ESHUTDOWN;
-	}
 	if (!os->image) {
 		pr_err("os%d: no image loaded\n", os->index);
 		return -EINVAL;

@@ -81,10 +81,8 @@ isr_common:
 ; ABI lets a callee clobber, call the handler, return with iretq.  The CPU
 ; aligns rsp to 16 before its 5-word frame (64-bit mode); 9 more pushes
 ; leave it 8 off, which is what a call expects.
-%macro IRQ_STUB 2
-	extern %2
-global %1
-%1:
+; The 9 registers the C ABI lets a callee clobber (System V AMD64 ABI).
+%macro SAVE_SCRATCH 0
 	push	rax
 	push	rcx
 	push	rdx
@@ -94,8 +92,8 @@ global %1
 	push	r9
 	push	r10
 	push	r11
-	cld
-	call	%2
+%endmacro
+%macro RESTORE_SCRATCH 0
 	pop	r11
 	pop	r10
 	pop	r9
@@ -105,6 +103,16 @@ global %1
 	pop	rdx
 	pop	rcx
 	pop	rax
+%endmacro
+
+%macro IRQ_STUB 2
+	extern %2
+global %1
+%1:
+	SAVE_SCRATCH
+	cld
+	call	%2
+	RESTORE_SCRATCH
 	iretq
 %endmacro
 
@@ -144,29 +152,13 @@ isr_nmi:
 %endrep
 
 stray_common:
-	push	rax
-	push	rcx
-	push	rdx
-	push	rsi
-	push	rdi
-	push	r8
-	push	r9
-	push	r10
-	push	r11
+	SAVE_SCRATCH
 	mov	rdi, [rsp + 9 * 8]	; the vector
 	sub	rsp, 8
 	cld
 	call	lwk_stray_irq
 	add	rsp, 8
-	pop	r11
-	pop	r10
-	pop	r9
-	pop	r8
-	pop	rdi
-	pop	rsi
-	pop	rdx
-	pop	rcx
-	pop	rax
+	RESTORE_SCRATCH
 	add	rsp, 8			; the vector
 	iretq
 

@@ -7,21 +7,7 @@
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
 img=/usr/share/lwkboot/cokernel.elf
 dummy=/lib/modules/$(uname -r)/extra/dummy.ko
-pass=0 fail=0 problems=""
-note() { problems="$problems
-     $*"; }
-check() { d=$1; shift; "$@" >/tmp/out 2>&1 || note "$d: '$*' failed: $(head -c 300 /tmp/out)"; }
-refuse() {
-	d=$1 re=$2; shift 2
-	if "$@" >/tmp/out 2>&1; then note "$d: '$*' succeeded"
-	elif ! grep -qE "$re" /tmp/out; then note "$d: '$*' said '$(head -c 300 /tmp/out)', expected /$re/"; fi
-}
-same() { [ "$2" = "$3" ] || note "$1: expected '$2', got '$3'"; }
-done_test() {
-	if [ -z "$problems" ]; then echo "PASS $1"; pass=$((pass + 1))
-	else echo "FAIL $1$problems"; fail=$((fail + 1)); fi
-	problems=""
-}
+. /root/lib.sh		# note, check, refuse, same, done_test
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 A=$((ncpu - 2)) B=$((ncpu - 1))
 LIN="0-$((A - 1))" ALL="0-$B"

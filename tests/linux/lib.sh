@@ -1,5 +1,36 @@
 # Shared by the scripts that run in the Linux VM (tests/linux/suite.sh,
-# tests/stress/stress.sh): qemu/linux-vm puts this file at /root/lib.sh.
+# tests/linux/broadcast.sh, tests/stress/stress.sh): qemu/linux-vm puts this
+# file at /root/lib.sh.  A test collects problems with note (through check,
+# refuse, same, near) and ends with done_test NAME, which prints PASS or
+# FAIL with the problems; the script ends with "$pass passed, $fail failed".
+pass=0 fail=0
+problems=""
+
+note() { problems="$problems
+     $*"; }
+check() {	# check DESCRIPTION COMMAND...: the command must succeed
+	d=$1; shift
+	"$@" >/tmp/out 2>&1 || note "$d: '$*' failed: $(head -c 300 /tmp/out)"
+}
+refuse() {	# refuse DESCRIPTION MESSAGE-REGEX COMMAND...: must fail saying so
+	d=$1 re=$2; shift 2
+	if "$@" >/tmp/out 2>&1; then
+		note "$d: '$*' succeeded"
+	elif ! grep -qE "$re" /tmp/out; then
+		note "$d: '$*' said '$(head -c 300 /tmp/out)', expected /$re/"
+	fi
+}
+same() {	# same DESCRIPTION EXPECTED ACTUAL
+	[ "$2" = "$3" ] || note "$1: expected '$2', got '$3'"
+}
+done_test() {
+	if [ -z "$problems" ]; then
+		echo "PASS $1"; pass=$((pass + 1))
+	else
+		echo "FAIL $1$problems"; fail=$((fail + 1))
+	fi
+	problems=""
+}
 
 # Free memory after dropping clean caches and compacting: the zones' free
 # pages plus the pages on the per-CPU free lists (the "count:" lines of
@@ -25,7 +56,7 @@ esac
 
 # near DESCRIPTION KB-BEFORE KB-AFTER: no more than the tolerance lost.
 # (Free memory may grow as the kernel frees its own caches; a leak shrinks
-# it.)  Calls note(), which each script defines.
+# it.)
 near() {
 	d=$(( $2 - $3 ))
 	[ "$d" -le "$tolerance" ] || note "$1: free memory dropped by $d kB ($2 -> $3, at most $tolerance)"

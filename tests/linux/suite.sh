@@ -4,37 +4,9 @@
 # "N passed, N failed".  The LWKs use the last two CPUs; Linux keeps the
 # others, at least three, as on a real node: with three or more CPUs online
 # Linux would broadcast IPIs (it boots with no_ipi_broadcast=1 here).
-. /root/lib.sh		# memfree, near
+. /root/lib.sh		# note, check, refuse, same, done_test, memfree, near
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
 img=/usr/share/lwkboot/cokernel.elf
-pass=0 fail=0
-problems=""
-
-note() { problems="$problems
-     $*"; }
-check() {	# check DESCRIPTION COMMAND...: the command must succeed
-	d=$1; shift
-	"$@" >/tmp/out 2>&1 || note "$d: '$*' failed: $(head -c 300 /tmp/out)"
-}
-refuse() {	# refuse DESCRIPTION MESSAGE-REGEX COMMAND...: must fail saying so
-	d=$1 re=$2; shift 2
-	if "$@" >/tmp/out 2>&1; then
-		note "$d: '$*' succeeded"
-	elif ! grep -qE "$re" /tmp/out; then
-		note "$d: '$*' said '$(head -c 300 /tmp/out)', expected /$re/"
-	fi
-}
-same() {	# same DESCRIPTION EXPECTED ACTUAL
-	[ "$2" = "$3" ] || note "$1: expected '$2', got '$3'"
-}
-done_test() {
-	if [ -z "$problems" ]; then
-		echo "PASS $1"; pass=$((pass + 1))
-	else
-		echo "FAIL $1$problems"; fail=$((fail + 1))
-	fi
-	problems=""
-}
 online() { cat /sys/devices/system/cpu/online; }
 state() {	# what "changes nothing" compares
 	echo "online=$(online) reserved=$(lwkboot query cpu 2>&1) mem=$(lwkboot query mem 2>&1) os=$(lwkboot list 2>&1 | tr '\n' ' ')"

@@ -12,33 +12,14 @@
 #   lwkb.stress_seed=SEED   replay a run (lwkb-stress prints the seed)
 #   lwkb.stress_only=OPS    run only these operations (comma-separated)
 #   lwkb.stress_exclude=OPS never run these, e.g. to get past a known bug
-. /root/lib.sh		# memfree, near
+. /root/lib.sh		# note, check, same, done_test, memfree, near
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
 img=/usr/share/lwkboot/cokernel.elf
 held=/sys/module/lwkboot/parameters/pages_held
-pass=0 fail=0
-problems=""
 
 arg() {	# arg NAME DEFAULT: lwkb.NAME=VALUE from the kernel command line
 	v=$(tr ' ' '\n' < /proc/cmdline | sed -n "s/^lwkb\.$1=//p" | tail -1)
 	echo "${v:-$2}"
-}
-note() { problems="$problems
-     $*"; }
-check() {	# check DESCRIPTION COMMAND...: the command must succeed
-	d=$1; shift
-	"$@" >/tmp/out 2>&1 || note "$d: '$*' failed: $(head -c 300 /tmp/out)"
-}
-same() {	# same DESCRIPTION EXPECTED ACTUAL
-	[ "$2" = "$3" ] || note "$1: expected '$2', got '$3'"
-}
-done_test() {
-	if [ -z "$problems" ]; then
-		echo "PASS $1"; pass=$((pass + 1))
-	else
-		echo "FAIL $1$problems"; fail=$((fail + 1))
-	fi
-	problems=""
 }
 # Kernel reports: oopses, BUG and WARNING splats, sanitizers, lockdep, hung
 # tasks, soft lockups and RCU stalls, SLUB debug and list corruption.
