@@ -52,6 +52,9 @@ grep -qxF 'demo: all 2 cores up, RUNNING' /tmp/kmsg || note "kmsg lacks 'all 2 c
 grep -qxF "demo: core 1 up (cpu $B, APIC id $B, NUMA 0)" /tmp/kmsg || note "kmsg lacks core 1"
 # The LWK uses the APIC mode Linux runs in (qemu/linux-vm --x2apic gives x2APIC).
 if dmesg | grep -q 'x2apic enabled'; then mode=x2APIC; else mode=xAPIC; fi
+# linux-vm --x2apic says so on the command line: then x2APIC it must be.
+grep -qw lwkb.x2apic=1 /proc/cmdline && [ $mode != x2APIC ] &&
+	note "linux-vm --x2apic, but Linux runs in $mode"
 grep -qxF "lwk: $mode, APIC id $A" /tmp/kmsg || note "the LWK does not use $mode like Linux"
 done_test step_by_step_boot
 
