@@ -294,22 +294,22 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg)
 		return -EFAULT;
 	if (!p.count || p.count > LWKB_PING_MAX || p.size > LWKB_IKC_PAYLOAD)
 		return -EINVAL;
+	/*
+	 * Zeroed: a message never answered has no time, and no old data.
+	 * Charged to the caller's memory cgroup, and taken before ikc_lock,
+	 * which shutdown waits for.
+	 */
+	if (p.rtt_ns) {
+		rtt = kvcalloc(p.count, sizeof(*rtt), GFP_KERNEL_ACCOUNT);
+		if (!rtt)
+			return -ENOMEM;
+	}
 	ret = mutex_lock_killable(&os->ikc_lock);
 	if (ret)
-		return ret;
+		goto out;
 	ret = ikc_ready(os);
 	if (ret)
 		goto unlock;
-	/* Zeroed: a message never answered has no time, and no old data.
-	 * Charged to the caller's memory cgroup; one buffer per instance at a
-	 * time, since it is taken under ikc_lock. */
-	if (p.rtt_ns) {
-		rtt = kvcalloc(p.count, sizeof(*rtt), GFP_KERNEL_ACCOUNT);
-		if (!rtt) {
-			ret = -ENOMEM;
-			goto unlock;
-		}
-	}
 	ret = ping_locked(&x, &p, rtt);
 unlock:
 	mutex_unlock(&os->ikc_lock);

@@ -336,17 +336,19 @@ static int lwkb_reboot(struct notifier_block *nb, unsigned long action, void *da
 {
 	const char *why = action == SYS_RESTART ? "reboot" : action == SYS_HALT ? "halt" :
 			  "power off";
-	int tries;
+	unsigned long end = jiffies + 70 * HZ;
 
-	/* From here on no instance boots (boot, load and create refuse). */
+	/* From here on no instance boots (boot, load and create refuse), none
+	 * is destroyed and no reserved CPU goes back to Linux. */
 	WRITE_ONCE(lwkb_going_down, true);
+	smp_mb();	/* pairs with lwkb_os_boot's: see os_boot.c */
 	/*
 	 * Every hold of lwkb_lock is bounded (no user memory is touched under
 	 * it; the longest waits are capped parameters), so waiting is safe;
 	 * still, a reboot must not hang on a module: after 70 s (shutdown_ms
 	 * at most 60 s, plus a boot's wake) the cores get INIT without it.
 	 */
-	for (tries = 0; tries < 7000; tries++) {
+	while (time_before(jiffies, end)) {
 		if (mutex_trylock(&lwkb_lock)) {
 			lwkb_stop_all(why);
 			mutex_unlock(&lwkb_lock);

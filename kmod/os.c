@@ -79,6 +79,9 @@ int lwkb_os_destroy(int index)
 
 	if (index < 0 || index >= LWKB_MAX_OS || !lwkb_oses[index])
 		return -ENOENT;
+	/* The reboot notifier may walk the instances without the lock. */
+	if (READ_ONCE(lwkb_going_down))
+		return -ESHUTDOWN;
 	os = lwkb_oses[index];
 	if (os->booted) {
 		pr_err("os%d is booted: shut it down first\n", index);

@@ -262,6 +262,9 @@ static int clear_lwk_memory(struct lwkb_os *os)
 				continue;
 			if (fatal_signal_pending(current))
 				return -EINTR;
+			/* Clearing a large node takes long: a reboot may start meanwhile. */
+			if (READ_ONCE(lwkb_going_down))
+				return -ESHUTDOWN;
 			cond_resched();
 		}
 	}
@@ -392,7 +395,19 @@ int lwkb_os_boot(struct lwkb_os *os)
 	os->last_heartbeat = 0;
 	os->last_beat = jiffies;
 	os->reported = LWKB_STATUS_BOOTING;
-	os->booted = true;
+	/*
+	 * booted before the last look at lwkb_going_down, paired with the
+	 * barrier in the reboot notifier: either the notifier sees this
+	 * instance booted (and INITs it), or this boot sees Linux going down.
+	 */
+	WRITE_ONCE(os->booted, true);
+	smp_mb();
+	if (READ_ONCE(lwkb_going_down)) {
+		os->booted = false;
+		os->status->status = LWKB_STATUS_INACTIVE;
+		ret = -ESHUTDOWN;
+		goto out_pt;
+	}
 	ret = lwkb_wake_cores(&plat, tramp_virt, tramp, &wc, 1, &wp);
 	if (ret) {
 		os->booted = false;

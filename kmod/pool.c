@@ -202,6 +202,10 @@ int lwkb_release_cpus(const struct cpumask *mask)
 
 	if (cpumask_empty(mask))
 		return -EINVAL;
+	/* Once Linux is going down a reserved CPU may still get an INIT from
+	 * the reboot notifier: it stays reserved (and offline). */
+	if (READ_ONCE(lwkb_going_down))
+		return -ESHUTDOWN;
 	for_each_cpu(cpu, mask) {
 		if (!cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
 			pr_err("CPU %u is not reserved\n", cpu);
