@@ -1943,14 +1943,15 @@ static int rmmod(struct worker *w, int op, const int *ok)
 /*
  * Module parameters an administrator could pass, with what loading must
  * answer: a region that is not page aligned, runs past 0xA0000, is System
- * RAM or has no pages is refused; no region at all is allowed (boot then
- * answers ENODEV).
+ * RAM or has no pages is refused, and so is tramp_pages outside 1-160 even
+ * without a region (it once divided by zero at boot); no region at all is
+ * allowed (boot then answers ENODEV).
  */
 static const struct {
 	const char *params;
 	int loads;
 } hostile_params[] = {
-	{ "tramp_addr=0 tramp_pages=0", 1 },
+	{ "tramp_addr=0 tramp_pages=0", 0 },
 	{ "tramp_addr=0", 1 },
 	{ "tramp_addr=0x70000 tramp_pages=0", 0 },
 	{ "tramp_addr=0x70001 tramp_pages=16", 0 },
