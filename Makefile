@@ -128,7 +128,10 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild)
 .PHONY: kmod kmod-all debug-kernel
 kmod: $(BUILD)/gen/tramp_blob.c $(if $(filter debug,$(KSERIES)),debug-kernel)
 	@scripts/install-deps linux
-	@d=$(BUILD)/kmod/$(KMOD_REL); mkdir -p $$d; \
+	@d=$(BUILD)/kmod/$(KMOD_REL); \
+	if [ -f $$d/.kdir ] && [ "$$(cat $$d/.kdir)" != "$(KDIR)" ]; then \
+		echo "kmod: $(KMOD_REL) is now built against $(KDIR): starting afresh"; rm -rf $$d; fi; \
+	mkdir -p $$d; echo "$(KDIR)" > $$d/.kdir; \
 	for f in $(KMOD_SRCS) $(LOADER_SRCS) loader/lwkb_loader.h $(BUILD)/gen/tramp_blob.c; do \
 		ln -sf $(CURDIR)/$$f $$d/; done; \
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$$d LWKB_SRC=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
