@@ -416,6 +416,12 @@ int lwkb_os_boot(struct lwkb_os *os)
 	}
 	pr_info("os%d: LWK core 0 (cpu %u, APIC id %u) started, %u cores\n",
 		os->index, wc.host_cpu, wc.apic_id, os->nr_cores);
+	/* A notifier that gave up on the lock may have sent its INITs before
+	 * the wake: stop the LWK again (no-op when the notifier is not running). */
+	if (READ_ONCE(lwkb_going_down)) {
+		lwkb_os_shutdown(os, true);
+		return -ESHUTDOWN;
+	}
 	return 0;
 out_pt:
 	free_boot_pages(os);
