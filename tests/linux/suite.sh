@@ -80,7 +80,7 @@ dummy=/lib/modules/$(uname -r)/extra/dummy.ko
 if [ -f $dummy ]; then
 	for i in 1 2 3; do insmod $dummy && rmmod dummy || note "dummy.ko load/unload failed"; done
 else
-	echo "no_broadcast_no_strays: no dummy.ko for $(uname -r) (the debug kernel has no network): static-key flips only"
+	echo "no_broadcast_no_strays: no dummy.ko for $(uname -r) (the debug kernel has no network drivers): static-key flips only"
 fi
 lwkboot -o 0 status -v > /tmp/sv
 same "status -v" RUNNING "$(head -1 /tmp/sv)"
