@@ -17,6 +17,18 @@
 
 #define MAX_MEM_ENTS	1024
 
+/* r->in as memdup_user() left it: kept, or the error (and r->in NULL). */
+static int keep_in(struct lwkb_req *r)
+{
+	int ret;
+
+	if (!IS_ERR(r->in))
+		return 0;
+	ret = PTR_ERR(r->in);
+	r->in = NULL;
+	return ret;
+}
+
 /* A memory list's entries (reserve, release, assign): at most 1024. */
 static int mem_list_in(struct lwkb_req *r)
 {
@@ -29,13 +41,7 @@ static int mem_list_in(struct lwkb_req *r)
 	if (!ml->nr)
 		return 0;	/* "all" */
 	r->in = memdup_user(u64_to_user_ptr(ml->ents), ml->nr * sizeof(struct lwkb_mem_ent));
-	if (IS_ERR(r->in)) {
-		int ret = PTR_ERR(r->in);
-
-		r->in = NULL;
-		return ret;
-	}
-	return 0;
+	return keep_in(r);
 }
 
 /* Room for a query's answer: the caller's count, at most 1024 entries. */
@@ -72,6 +78,7 @@ static int image_in(struct lwkb_req *r)
 static int kargs_in(struct lwkb_req *r)
 {
 	const struct lwkb_buf *b = &r->a.buf;
+	int ret;
 
 	if (b->len >= LWKB_KARGS_SIZE) {
 		pr_err("kernel arguments of %llu bytes, at most %d\n", b->len,
@@ -79,12 +86,9 @@ static int kargs_in(struct lwkb_req *r)
 		return -EINVAL;	/* IHK 1.2.2.15 */
 	}
 	r->in = memdup_user_nul(u64_to_user_ptr(b->addr), b->len);
-	if (IS_ERR(r->in)) {
-		int ret = PTR_ERR(r->in);
-
-		r->in = NULL;
+	ret = keep_in(r);
+	if (ret)
 		return ret;
-	}
 	return strlen(r->in) == b->len ? 0 : -EINVAL;
 }
 
