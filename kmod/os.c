@@ -181,6 +181,9 @@ static int assign_cpus(struct lwkb_os *os, const struct cpumask *mask)
 		} else if (cpu_online(cpu)) {
 			pr_err("CPU %u is reserved but online: release and reserve it again\n", cpu);
 			ret = -EBUSY;
+		} else if (!cpu_present(cpu)) {
+			pr_err("CPU %u is no longer present: release it\n", cpu);
+			ret = -ENODEV;
 		} else if (lwkb_cpu_owner(cpu) >= 0) {
 			pr_err("CPU %u is assigned to os%d\n", cpu, lwkb_cpu_owner(cpu));
 			ret = -EBUSY;

@@ -57,7 +57,10 @@ int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask)
 	for (cpu = 0; cpu < LWKB_MAX_CPUS; cpu++) {
 		if (!(set->bits[cpu / 64] & (1ULL << (cpu % 64))))
 			continue;
-		if (cpu >= nr_cpu_ids || !cpu_present(cpu)) {
+		/* A reserved CPU that was hot-removed can still be named, so
+		 * that it can be released (give_cpu drops it). */
+		if (cpu >= nr_cpu_ids ||
+		    (!cpu_present(cpu) && !cpumask_test_cpu(cpu, lwkb_reserved_cpus))) {
 			pr_err("CPU %u does not exist\n", cpu);
 			return -EINVAL;
 		}
@@ -120,6 +123,29 @@ static int take_cpu(unsigned int cpu)
 }
 
 /*
+ * A reserved (offline) CPU can be hot-removed: an ACPI eject ends in
+ * acpi_processor_post_eject() (drivers/acpi/acpi_processor.c), which
+ * unregisters its device and clears it from cpu_present_mask under the CPU
+ * hotplug lock.  add_cpu() would then pass a NULL device to device_online()
+ * (kernel/cpu.c), so such a CPU is only dropped from the reserve.  Answers
+ * whether it was.  (An eject between this check and add_cpu() is not
+ * covered: the lock that orders them, device_hotplug_lock, is not exported.)
+ */
+static bool drop_removed_cpu(unsigned int cpu)
+{
+	bool gone;
+
+	cpus_read_lock();
+	gone = !cpu_present(cpu);
+	if (gone)
+		cpumask_clear_cpu(cpu, lwkb_reserved_cpus);
+	cpus_read_unlock();
+	if (gone)
+		pr_warn("CPU %u was hot-removed while reserved: dropped from the reserve\n", cpu);
+	return gone;
+}
+
+/*
  * Gives one CPU back.  The bit is cleared so the guard lets add_cpu() pass;
  * a sysfs online may win that race, and add_cpu() then answers 1 (the
  * device was online already).  What counts is the outcome, read under the
@@ -129,6 +155,8 @@ static int give_cpu(unsigned int cpu)
 {
 	int ret;
 
+	if (drop_removed_cpu(cpu))
+		return 0;
 	cpumask_clear_cpu(cpu, lwkb_reserved_cpus);
 	ret = add_cpu(cpu);
 	cpus_read_lock();
