@@ -61,3 +61,18 @@ near() {
 	d=$(( $2 - $3 ))
 	[ "$d" -le "$tolerance" ] || note "$1: free memory dropped by $d kB ($2 -> $3, at most $tolerance)"
 }
+
+# qemu_monitor CMD: asks the host to send CMD to QEMU's monitor (a
+# device_add or device_del; qemu/linux-vm --hotplug-cpus relays it).  The
+# line goes to the console, where linux-vm reads it; the caller waits for the
+# effect.
+qemu_monitor() { echo "=== linux-vm: monitor: $*" > /dev/console; }
+
+# wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS.
+wait_for() {
+	w=$1; shift
+	while ! "$@" 2>/dev/null; do
+		[ "$w" -gt 0 ] || return 1
+		sleep 1; w=$((w - 1))
+	done
+}
