@@ -265,7 +265,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	UINTN cfgsize, elfsize, key;
 	const void *madt;
 	lwkb_u64 madt_len, apic_phys, ram_top, ident_end, t0, mem_raw, mem_phys;
-	lwkb_u64 tramp, pool, kmsg, statusp, pt_pages;
+	lwkb_u64 tramp, pool, kmsg, statusp, pt_pages, status_pages;
 	lwkb_u32 i, n = 0, bsp_id, sel[HOST_MAX_CPUS];
 	struct lwkb_prepare prep;
 	struct lwkb_status_page *st;
@@ -379,14 +379,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		fail(err);
 	}
 	mem_phys = LWKB_ALIGN_UP(mem_raw, LWKB_2M);
+	status_pages = (LWKB_STATUS_AREA_SIZE(asked) + 4095) / 4096;
 	if (EFI_ERROR(alloc_pages(AllocateAnyPages, 0, KMSG_AREA / 4096, &kmsg)) ||
-	    EFI_ERROR(alloc_pages(AllocateAnyPages, 0, 1, &statusp)))
-		fail("cannot allocate the kmsg ring and status page");
+	    EFI_ERROR(alloc_pages(AllocateAnyPages, 0, status_pages, &statusp)))
+		fail("cannot allocate the kmsg ring and status area");
 	lwkb_kmsg_init((struct lwkb_kmsg *)kmsg, KMSG_AREA);
 	st = (struct lwkb_status_page *)statusp;
-	st->magic = LWKB_STATUS_MAGIC;
-	st->status = LWKB_STATUS_INACTIVE;
-	st->panic_vector = 0xffffffff;
+	lwkb_status_init(st, status_pages * 4096);
 
 	/* Prepare the instance: nothing is copied unless the ELF is valid. */
 	lwkb_memset(&prep, 0, sizeof(prep));

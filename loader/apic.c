@@ -23,6 +23,7 @@
 #define ICR_BUSY	(1u << 12)
 #define ICR_INIT	0x00000500u	/* delivery mode 101b */
 #define ICR_STARTUP	0x00000600u	/* delivery mode 110b */
+#define ICR_NMI		0x00000400u	/* delivery mode 100b; the vector is ignored */
 #define ICR_LEVEL	(1u << 15)
 #define ICR_ASSERT	(1u << 14)
 
@@ -99,6 +100,11 @@ int lwkb_apic_send_init(struct lwkb_apic *a, lwkb_u32 apic_id)
 int lwkb_apic_send_sipi(struct lwkb_apic *a, lwkb_u32 apic_id, lwkb_u8 vector)
 {
 	return send(a, apic_id, ICR_STARTUP | vector);
+}
+
+int lwkb_apic_send_nmi(struct lwkb_apic *a, lwkb_u32 apic_id)
+{
+	return send(a, apic_id, ICR_NMI | ICR_ASSERT);
 }
 
 lwkb_u32 lwkb_apic_self_id(struct lwkb_apic *a)

@@ -115,3 +115,13 @@ int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, char *err,
 				"boot_info: kernel arguments are not terminated");
 	return 0;
 }
+
+void lwkb_status_init(struct lwkb_status_page *st, lwkb_u64 area_size)
+{
+	lwkb_memset(st, 0, area_size);
+	st->magic = LWKB_STATUS_MAGIC;
+	st->status = LWKB_STATUS_INACTIVE;
+	st->panic_vector = 0xffffffff;
+	st->regs_offset = sizeof(*st);
+	st->regs_size = sizeof(struct lwkb_core_dump);
+}

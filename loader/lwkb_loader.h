@@ -199,6 +199,8 @@ int lwkb_apic_send_init(struct lwkb_apic *a, lwkb_u32 apic_id);
 lwkb_u32 lwkb_apic_read(struct lwkb_apic *a, lwkb_u32 reg);
 void lwkb_apic_write(struct lwkb_apic *a, lwkb_u32 reg, lwkb_u32 v);
 int lwkb_apic_send_sipi(struct lwkb_apic *a, lwkb_u32 apic_id, lwkb_u8 vector);
+/* An NMI (the co-kernel's crash snapshot of its other cores). */
+int lwkb_apic_send_nmi(struct lwkb_apic *a, lwkb_u32 apic_id);
 lwkb_u32 lwkb_apic_self_id(struct lwkb_apic *a);
 /* Sets IA32_APIC_BASE.EXTD; 0, or -LWKB_ENOSYS without CPUID x2APIC. */
 int lwkb_apic_enable_x2apic(struct lwkb_apic *a);
@@ -263,6 +265,13 @@ struct lwkb_prepare {
 int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen);
 /* After cores were added: stack top of LWK core 'lwk_id'. */
 lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id);
+
+/*
+ * Host: formats the status area (status.h) of area_size bytes, at least
+ * LWKB_STATUS_AREA_SIZE(nr_cores): zeroed, magic, no panic vector, and
+ * where each core's register save area is (bootinfo.c).
+ */
+void lwkb_status_init(struct lwkb_status_page *st, lwkb_u64 area_size);
 
 /* ---- kmsg ring (kmsg.c) ---- */
 /* Host: formats the ring in 'area' of area_size bytes (header included). */

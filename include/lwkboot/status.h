@@ -35,7 +35,8 @@ static inline const char *lwkb_status_name(lwkb_u32 s)
 #define LWKB_STATUS_MAGIC 0x54415453424b574cULL	/* "LWKBSTAT" */
 
 /*
- * One page the host allocates and both sides write: the status word and
+ * The area the host allocates (one page or more: see LWKB_STATUS_AREA_SIZE)
+ * and both sides write: the status word and
  * what a monitor needs to tell a live LWK from a dead one.  Aligned 32/64-bit
  * loads and stores (atomic on x86-64).
  *
@@ -64,9 +65,68 @@ struct lwkb_status_page {
 	 */
 	lwkb_u64 stray_irqs;	/* LWK: interrupts at vectors it does not use */
 	lwkb_u32 stray_vector;	/* LWK: the last such vector */
-	lwkb_u32 nmis;		/* LWK: NMIs received (counted, then ignored) */
-	lwkb_u64 reserved[1];
+	lwkb_u32 nmis;		/* LWK: NMIs received (counted; a dump request's saves) */
+	/*
+	 * lwkboot dump (docs/debugging.md).  The host allocates the status
+	 * area with room for every core's struct lwkb_core_dump, core i's at
+	 * regs_offset + i * regs_size from this header.  To take a snapshot
+	 * of a RUNNING or HUNGUP LWK it increments dump_req and sends an NMI
+	 * to every core that set nmi_ready; a core saves what it was doing in
+	 * its nmi slot, stores dump_req in the slot's seq last, and goes on.
+	 * A core that faults or panics saves its fault slot and NMIs the
+	 * others itself.
+	 */
+	lwkb_u32 regs_offset;	/* host: the first core's save area, from here */
+	lwkb_u32 regs_size;	/* host: bytes from one core's area to the next */
+	lwkb_u64 dump_req;	/* host: the latest snapshot request, from 1 */
+	/* LWK: end (physical) of what its page allocator has handed out in
+	 * the first chunk, for a dump of what the kernel uses (level 24). */
+	lwkb_u64 mem_used_end;
+	lwkb_u64 reserved[6];
 };
-LWKB_STATIC_ASSERT(sizeof(struct lwkb_status_page) == 64, "status page layout");
+LWKB_STATIC_ASSERT(sizeof(struct lwkb_status_page) == 128, "status page layout");
+
+/* Why a core saved its registers (lwkb_regs.why). */
+#define LWKB_REGS_NONE		0
+#define LWKB_REGS_EXCEPTION	1	/* at an exception; vector and error say which */
+#define LWKB_REGS_PANIC		2	/* in lwk_panic(), as at a call from there */
+#define LWKB_REGS_NMI		3	/* at the NMI of a dump request */
+
+/*
+ * One saved register state.  The first LWKB_REGS_GPRS fields are in the
+ * order of Linux's struct user_regs_struct (arch/x86/include/asm/user_64.h),
+ * the pr_reg of an ELF core's NT_PRSTATUS note, so the host copies them as
+ * they are.  The LWK writes all of it; the host only copies it into a file.
+ */
+struct lwkb_regs {
+	lwkb_u64 r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	lwkb_u64 rax, rcx, rdx, rsi, rdi;
+	lwkb_u64 vector;	/* orig_rax's place: the exception vector (2 = NMI) */
+	lwkb_u64 rip, cs, rflags, rsp, ss;
+	lwkb_u64 fs_base, gs_base, ds, es, fs, gs;
+	lwkb_u64 error;		/* the exception's error code, or 0 */
+	lwkb_u64 cr0, cr2, cr3, cr4;
+	lwkb_u32 why;		/* LWKB_REGS_*; LWKB_REGS_NONE: nothing saved */
+	lwkb_u32 reserved;
+	lwkb_u64 seq;		/* the dump_req answered (LWKB_REGS_NMI), written last */
+};
+#define LWKB_REGS_GPRS	27
+LWKB_STATIC_ASSERT(sizeof(struct lwkb_regs) == 272, "lwkb_regs layout");
+LWKB_STATIC_ASSERT(__builtin_offsetof(struct lwkb_regs, gs) == 26 * 8, "user_regs order");
+
+/* A core's save area: its first exception or panic of this boot, and its
+ * answer to the latest snapshot request. */
+struct lwkb_core_dump {
+	struct lwkb_regs fault;
+	struct lwkb_regs nmi;
+	/* LWK: 1 once this core's NMI gate is in place.  The host sends a
+	 * snapshot NMI only then: before, an NMI could triple-fault it. */
+	lwkb_u32 nmi_ready;
+	lwkb_u32 reserved[3];
+};
+
+/* Bytes of status area the host allocates for nr_cores cores. */
+#define LWKB_STATUS_AREA_SIZE(nr_cores) \
+	(sizeof(struct lwkb_status_page) + (lwkb_u64)(nr_cores) * sizeof(struct lwkb_core_dump))
 
 #endif /* LWKBOOT_STATUS_H */

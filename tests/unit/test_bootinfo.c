@@ -90,7 +90,41 @@ static void bi_layout(void)
 	CHECK_EQ(OFF(lwkb_status_page, heartbeat), 16);
 	CHECK_EQ(OFF(lwkb_status_page, panic_core), 24);
 	CHECK_EQ(OFF(lwkb_status_page, panic_vector), 28);
-	CHECK_EQ(sizeof(struct lwkb_status_page), 64);
+	CHECK_EQ(OFF(lwkb_status_page, regs_offset), 56);
+	CHECK_EQ(OFF(lwkb_status_page, regs_size), 60);
+	CHECK_EQ(OFF(lwkb_status_page, dump_req), 64);
+	CHECK_EQ(OFF(lwkb_status_page, mem_used_end), 72);
+	CHECK_EQ(sizeof(struct lwkb_status_page), 128);
+	/* The register save area: user_regs_struct's order, then lwkboot's. */
+	CHECK_EQ(OFF(lwkb_regs, r15), 0);
+	CHECK_EQ(OFF(lwkb_regs, rdi), 14 * 8);
+	CHECK_EQ(OFF(lwkb_regs, vector), 15 * 8);
+	CHECK_EQ(OFF(lwkb_regs, rip), 16 * 8);
+	CHECK_EQ(OFF(lwkb_regs, rsp), 19 * 8);
+	CHECK_EQ(OFF(lwkb_regs, fs_base), 21 * 8);
+	CHECK_EQ(OFF(lwkb_regs, gs), 26 * 8);
+	CHECK_EQ(OFF(lwkb_regs, seq), 264);
+	CHECK_EQ(sizeof(struct lwkb_core_dump), 560);
+}
+
+/* A status area is zeroed and says where each core's save area is. */
+static void status_init_formats_the_area(void)
+{
+	static lwkb_u64 area[(LWKB_STATUS_AREA_SIZE(3) + 7) / 8];
+	struct lwkb_status_page *st = (struct lwkb_status_page *)area;
+	const struct lwkb_core_dump *cd;
+
+	lwkb_memset(area, 0xa5, sizeof(area));
+	lwkb_status_init(st, sizeof(area));
+	CHECK_EQ(st->magic, LWKB_STATUS_MAGIC);
+	CHECK_EQ(st->status, LWKB_STATUS_INACTIVE);
+	CHECK_EQ(st->panic_vector, 0xffffffffu);
+	CHECK_EQ(st->regs_offset, sizeof(*st));
+	CHECK_EQ(st->regs_size, sizeof(struct lwkb_core_dump));
+	cd = (const struct lwkb_core_dump *)((const char *)st + st->regs_offset);
+	CHECK_EQ(cd[2].nmi.seq, 0);
+	CHECK_EQ(cd[2].nmi_ready, 0);
+	CHECK_EQ(cd[0].fault.why, LWKB_REGS_NONE);
 }
 
 /* The magics read as their names in a hex dump (little endian). */
@@ -283,6 +317,7 @@ static void bi_check(void)
 UNIT_SUITE(bootinfo,
 	UNIT_TEST(bi_layout),
 	UNIT_TEST(bi_magics_spell_names),
+	UNIT_TEST(status_init_formats_the_area),
 	UNIT_TEST(bi_init),
 	UNIT_TEST(bi_add_core),
 	UNIT_TEST(bi_add_chunk_numa),
