@@ -66,7 +66,10 @@ $(BUILD)/gen/tramp_syms.h: $(BUILD)/trampoline/trampoline.elf
 	nm $< | awk '$$2 ~ /^[TtAa]$$/ && $$3 !~ /\./ { printf "#define TRAMP_SYM_%s 0x%sULL\n", $$3, $$1 }' > $@
 
 # ---- co-kernel (freestanding, linked at 0xffffffff80000000) ----
-COK_CFLAGS := $(FREESTANDING) -mcmodel=kernel -Icokernel -Iloader -Iinclude
+# Unwind tables only as debug info (.debug_frame), not loaded: gdb unwinds
+# a dump's stacks with them (lwkboot dump, docs/debugging.md).
+COK_CFLAGS := $(FREESTANDING) -mcmodel=kernel -fno-asynchronous-unwind-tables \
+	-Icokernel -Iloader -Iinclude
 COK_SRCS := $(wildcard cokernel/lib/*.c) $(wildcard cokernel/demo/*.c)
 COK_OBJS := $(patsubst %.c,$(BUILD)/cok/%.o,$(COK_SRCS) $(LOADER_SRCS)) \
 	$(BUILD)/cok/gen/tramp_blob.o $(BUILD)/cok/cokernel/lib/entry.o
@@ -144,7 +147,7 @@ debug-kernel:
 	@scripts/debug-kernel >/dev/null
 
 # ---- tools: the lwkboot command (static: it also runs in the VM's initramfs) ----
-TOOL_SRCS := tools/lwkboot.c tools/liblwkboot.c loader/parse.c loader/format.c loader/lib.c loader/elf.c
+TOOL_SRCS := tools/lwkboot.c tools/dump.c tools/liblwkboot.c loader/parse.c loader/format.c loader/lib.c loader/elf.c
 $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)

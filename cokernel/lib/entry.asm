@@ -53,7 +53,9 @@ isr_%1:
 %assign v v + 1
 %endrep
 
-isr_common:
+; Every general register, in the order struct lwk_regs reads them back
+; (cokernel/lib/internal.h: r15 at the lowest address).
+%macro PUSH_ALL 0
 	push	rax
 	push	rbx
 	push	rcx
@@ -69,6 +71,27 @@ isr_common:
 	push	r13
 	push	r14
 	push	r15
+%endmacro
+%macro POP_ALL 0
+	pop	r15
+	pop	r14
+	pop	r13
+	pop	r12
+	pop	r11
+	pop	r10
+	pop	r9
+	pop	r8
+	pop	rbp
+	pop	rdi
+	pop	rsi
+	pop	rdx
+	pop	rcx
+	pop	rbx
+	pop	rax
+%endmacro
+
+isr_common:
+	PUSH_ALL
 	mov	rdi, rsp		; struct lwk_regs *
 	and	rsp, -16
 	call	lwk_exception		; does not return
@@ -125,8 +148,7 @@ global isr_spurious
 isr_spurious:
 	iretq
 
-; Every other vector from 32 to 255, and the NMI: interrupts the LWK did not
-; ask for.  A host that sends IPIs with the all-but-self shorthand (Linux
+; Every other vector from 32 to 255: interrupts the LWK did not ask for.  A host that sends IPIs with the all-but-self shorthand (Linux
 ; does once every present CPU has booted, arch/x86/kernel/apic/ipi.c) reaches
 ; the LWK's cores too; without a present gate such a vector would be a #GP
 ; (SDM vol. 3A, "Interrupt Descriptor Table").  Each stub pushes its vector
@@ -140,10 +162,6 @@ isr_stray_%1:
 	jmp	stray_common
 %endmacro
 
-global isr_nmi
-isr_nmi:
-	push	2
-	jmp	stray_common
 
 %assign v 32
 %rep 224
@@ -160,6 +178,24 @@ stray_common:
 	add	rsp, 8
 	RESTORE_SCRATCH
 	add	rsp, 8			; the vector
+	iretq
+
+; The NMI (IST 1, its own stack): a whole struct lwk_regs frame, so that
+; lwk_nmi() can save what the core was doing when the host asks for a
+; register snapshot (lwkboot dump); then back to it.  An NMI needs no EOI
+; (SDM vol. 3A, "Handling an NMI").  Stack: the CPU aligns rsp to 16 and
+; pushes 5 words; error, vector and 15 registers make 22 words: aligned.
+	extern lwk_nmi
+global isr_nmi
+isr_nmi:
+	push	0			; error code
+	push	2			; vector
+	PUSH_ALL
+	mov	rdi, rsp		; struct lwk_regs *
+	cld
+	call	lwk_nmi
+	POP_ALL
+	add	rsp, 16			; vector, error code
 	iretq
 
 	section .rodata

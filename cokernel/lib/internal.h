@@ -34,7 +34,8 @@ struct lwk_cpu {
 	lwkb_u64 strays;		/* stray interrupts on this core */
 	lwkb_u32 stray_vector;		/* the last one's vector */
 	lwkb_u32 nmis;			/* NMIs on this core */
-	lwkb_u8 ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));
+	lwkb_u8 ist_stack[IST_STACK_SIZE] __attribute__((aligned(16)));	/* #DF, #MC */
+	lwkb_u8 nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));	/* NMI */
 };
 
 extern struct lwkb_boot_info *lwk_bi;
@@ -61,6 +62,11 @@ void lwk_smp_init_ap(void);		/* further cores */
 lwkb_u64 lwk_alloc_page(void);		/* zeroed, physical = identity virtual */
 lwkb_u64 lwk_alloc_pages(lwkb_u64 n);	/* contiguous, zeroed */
 void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot);
+/* dump.c: register saves for lwkboot dump */
+void lwk_dump_ready(void);		/* this core's NMI gate is in place */
+void lwk_dump_exception(const struct lwk_regs *r);
+void lwk_dump_panic(void);
+void lwk_dump_siblings(void);		/* NMI the other cores to save their state */
 
 static inline void *phys_to_virt(lwkb_u64 p)
 {

@@ -29,6 +29,8 @@ void lwk_panic(const char *fmt, ...)
 	char buf[200];
 	lwkb_va_list ap;
 
+	lwk_dump_panic();	/* registers first, before anything changes */
+	lwk_dump_siblings();
 	__builtin_va_start(ap, fmt);
 	lwkb_vsnprintf(buf, sizeof(buf), fmt, ap);
 	__builtin_va_end(ap);

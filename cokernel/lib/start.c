@@ -138,6 +138,14 @@ lwkb_u64 lwk_alloc_pages(lwkb_u64 n)
 	if (p + sz > alloc_end)
 		lwk_panic("out of memory allocating %llu pages at 0x%llx",
 			  (unsigned long long)n, (unsigned long long)p);
+	if (lwk_st) {	/* the high-water mark, for a dump of what the kernel uses */
+		lwkb_u64 old = __atomic_load_n(&lwk_st->mem_used_end, __ATOMIC_RELAXED);
+
+		while (old < p + sz &&
+		       !__atomic_compare_exchange_n(&lwk_st->mem_used_end, &old, p + sz, 0,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
 	lwkb_memset(phys_to_virt(p), 0, sz);
 	return p;
 }
@@ -183,6 +191,7 @@ void lwk_cpu_setup(int lwk_id)
 	c->lwk_id = lwk_id;
 	c->apic_id = lwk_bi->cores[lwk_id].apic_id;
 	c->tss.ist[0] = (lwkb_u64)(__UINTPTR_TYPE__)(c->ist_stack + IST_STACK_SIZE);
+	c->tss.ist[1] = (lwkb_u64)(__UINTPTR_TYPE__)(c->nmi_stack + IST_STACK_SIZE);
 	c->tss.iomap_base = sizeof(struct tss64);
 	cpus[lwk_id] = c;
 
@@ -200,6 +209,7 @@ void lwk_cpu_setup(int lwk_id)
 	__asm__ volatile("ltr %w0" : : "r"((lwkb_u16)SEL_TSS(lwk_id)));
 	__asm__ volatile("lidt %0" : : "m"(ip));
 	lwkb_wrmsr(MSR_GS_BASE, (lwkb_u64)(__UINTPTR_TYPE__)c);
+	lwk_dump_ready();
 }
 
 static const char *const exc_names[32] = {
@@ -227,6 +237,8 @@ void lwk_exception(struct lwk_regs *r)
 		lwk_set_status(LWKB_STATUS_PANIC);	/* faulted while reporting a fault */
 		lwk_halt();
 	}
+	lwk_dump_exception(r);
+	lwk_dump_siblings();
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
 	lwk_printk("EXCEPTION %s (vector %llu, error 0x%llx) on core %d\n",
@@ -266,25 +278,17 @@ void lwk_set_irq_gate(int vector, void (*handler)(void))
 }
 
 /*
- * Called from the stubs of every vector the library does not use and of the
- * NMI (entry.asm), with interrupts off.  A fixed IPI sets its vector's ISR
- * bit and needs an EOI like any other (SDM vol. 3A, "EOI Register"); an NMI
- * has none.  The count goes to the status page, where the host reads it,
- * and into kmsg when the core parks.  Nothing is printed for an NMI: it can
- * interrupt this core's own kmsg writer.
+ * Called from the stubs of every vector the library does not use
+ * (entry.asm), with interrupts off.  A fixed IPI sets its vector's ISR bit
+ * and needs an EOI like any other (SDM vol. 3A, "EOI Register").  The count
+ * goes to the status page, where the host reads it, and into kmsg when the
+ * core parks.  (The NMI has a handler of its own: lwk_nmi in dump.c.)
  */
 void lwk_stray_irq(lwkb_u64 vector);
 void lwk_stray_irq(lwkb_u64 vector)
 {
 	struct lwk_cpu *c = lwk_cpu_self();
 
-	if (vector == 2) {
-		if (c)
-			c->nmis++;
-		if (lwk_st)
-			__atomic_fetch_add(&lwk_st->nmis, 1, __ATOMIC_RELAXED);
-		return;
-	}
 	lwk_apic_eoi();
 	if (lwk_st) {
 		__atomic_fetch_add(&lwk_st->stray_irqs, 1, __ATOMIC_RELAXED);
@@ -307,11 +311,12 @@ static void setup_idt(void)
 {
 	int v;
 
-	/* NMI, #DF and #MC on their own stack (IST1): they may come when the
-	 * current stack is the problem.  The NMI is counted and ignored. */
+	/* #DF and #MC on their own stack (IST1), the NMI on another (IST2):
+	 * they may come when the current stack is the problem, and an NMI (a
+	 * dump snapshot, dump.c) may come while a #MC is being reported. */
 	for (v = 0; v < 32; v++)
 		set_idt_gate(v, isr_table[v], (v == 8 || v == 18) ? 1 : 0);
-	set_idt_gate(2, (lwkb_u64)(__UINTPTR_TYPE__)isr_nmi, 1);
+	set_idt_gate(2, (lwkb_u64)(__UINTPTR_TYPE__)isr_nmi, 2);
 	/* Every vector present: what the host sends by mistake is counted. */
 	for (v = 32; v < 256; v++)
 		set_idt_gate(v, stray_table[v - 32], 0);
