@@ -278,7 +278,8 @@ out:
 
 /*
  * Runs without lwkb_lock: the open file pins the instance, and status and
- * ikc_area are set at the first boot and freed only at destroy.  Shutdown
+ * ikc_area are set at a boot (the status area may grow then, while no IKC
+ * user runs: shutdown waited for them) and freed only at destroy.  Shutdown
  * sets ikc_stop and then takes ikc_lock, so it waits only for a loop that
  * stops at its next step.  User memory is touched only outside ikc_lock (a
  * copy can block on a fault for as long as the caller likes).

@@ -40,6 +40,9 @@ struct lwkb_req {
 		struct lwkb_kmsg_read kr;
 		struct lwkb_os_info info;
 		struct lwkb_ikc_map map;
+		struct lwkb_dump_info dinfo;
+		struct lwkb_dump_read dread;
+		struct lwkb_dump_nmi dnmi;
 		u32 u32v;
 		s32 s32v;
 		u64 u64v;
@@ -48,6 +51,9 @@ struct lwkb_req {
 	void *out;		/* bytes for out_uaddr (entries, kmsg) */
 	size_t out_len;		/* set by the operation */
 	u64 out_uaddr;
+	void *out2;		/* a second result array (dump info's chunks) */
+	size_t out2_len;
+	u64 out2_uaddr;
 };
 
 int lwkb_req_in(struct lwkb_req *r, bool on_os);
@@ -81,12 +87,23 @@ struct lwkb_os {
 	atomic_t opens;			/* open files of /dev/mcosN */
 	struct page *kmsg_page;		/* survives shutdown until destroy */
 	struct lwkb_kmsg *kmsg;
-	struct page *status_page;
+	struct page *status_page;	/* the status area (status.h) */
 	struct lwkb_status_page *status;
+	unsigned int status_order;
 	struct page *pt;		/* temporary page table, below 4 GiB */
 	unsigned int pt_order;
 	u32 apic_ids[LWKB_MAX_CORES];	/* of the booted LWK cores */
+	u32 host_cpus[LWKB_MAX_CORES];	/* their Linux CPUs */
+	u32 core_numa[LWKB_MAX_CORES];	/* their LWK NUMA ids */
 	u32 nr_cores;
+	/* the last boot's layout, recorded before the LWK ran (for dump) */
+	struct {
+		u64 image_phys, high_size, loader_end, boot_info_phys, chunk_end;
+		struct lwkb_mem_chunk chunks[LWKB_MAX_CHUNKS];
+		u32 nr_chunks;
+		bool valid;		/* a boot got as far as waking core 0 */
+	} last;
+	u64 dump_seq;			/* the last snapshot request */
 	/* the watchdog (lwkb_watch) */
 	u64 last_heartbeat;
 	unsigned long last_beat;	/* jiffies when the heartbeat last moved */
@@ -125,6 +142,10 @@ int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
 int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
 void lwkb_query_mem(int os, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total);
 void lwkb_free_chunk(struct lwkb_chunk *c);
+/* dump.c: lwkboot dump */
+long lwkb_os_dump_info(struct lwkb_os *os, struct lwkb_req *r);
+long lwkb_os_dump_read(struct lwkb_os *os, struct lwkb_req *r);
+long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n);
 /* os.c: instances */
 int lwkb_os_status(struct lwkb_os *os);
 struct lwkb_chunk *lwkb_first_chunk(struct lwkb_os *os);

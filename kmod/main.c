@@ -344,7 +344,8 @@ static int lwkb_reboot(struct notifier_block *nb, unsigned long action, void *da
 	smp_mb();	/* pairs with lwkb_os_boot's: see os_boot.c */
 	/*
 	 * Every hold of lwkb_lock is bounded (no user memory is touched under
-	 * it; the longest waits are capped parameters), so waiting is safe;
+	 * it; the longest waits are capped: shutdown_ms, a dump's NMI wait of
+	 * at most LWKB_DUMP_NMI_MAX_MS), so waiting is safe;
 	 * still, a reboot must not hang on a module: after 70 s (shutdown_ms
 	 * at most 60 s, plus a boot's wake) the cores get INIT without it.
 	 */

@@ -101,7 +101,7 @@ int lwkb_os_destroy(int index)
 	if (os->kmsg_page)
 		lwkb_free_pages(os->kmsg_page, LWKB_KMSG_ORDER);
 	if (os->status_page)
-		lwkb_free_pages(os->status_page, 0);
+		lwkb_free_pages(os->status_page, os->status_order);
 	if (os->ikc_page)
 		lwkb_free_pages(os->ikc_page, get_order(LWKB_IKC_AREA_SIZE));
 	vfree(os->image);
@@ -351,6 +351,12 @@ long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r)
 	case LWKB_OS_QUERY_FREE_MEM:
 		r->a.u64v = os_free_mem(os);
 		return 0;
+	case LWKB_OS_DUMP_INFO:
+		return lwkb_os_dump_info(os, r);
+	case LWKB_OS_DUMP_READ:
+		return lwkb_os_dump_read(os, r);
+	case LWKB_OS_DUMP_NMI:
+		return lwkb_os_dump_nmi(os, &r->a.dnmi);
 	default:
 		return -ENOTTY;
 	}

@@ -192,9 +192,42 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 	return check_cpus(os);
 }
 
-/* kmsg, status and the IKC area: allocated at the first boot, kept until destroy. */
+/*
+ * The status area: the status page and every core's register save area
+ * (status.h).  Kept until destroy, so a dump after shutdown still has it;
+ * a boot with more cores than it has room for gets a larger one (the old
+ * one, and the last boot's saves, go only once the new one is had).
+ */
+static int alloc_status_area(struct lwkb_os *os, u32 cores)
+{
+	unsigned int order = get_order(LWKB_STATUS_AREA_SIZE(cores));
+	struct page *pg;
+
+	if (os->status_page && (PAGE_SIZE << os->status_order) >= LWKB_STATUS_AREA_SIZE(cores))
+		return 0;
+	pg = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, order);
+	if (!pg) {
+		pr_err("os%d: no %lu KiB for the status area of %u cores\n", os->index,
+		       (PAGE_SIZE << order) >> 10, cores);
+		return -ENOMEM;
+	}
+	if (os->status_page)
+		lwkb_free_pages(os->status_page, os->status_order);
+	os->last.valid = false;
+	os->status_page = pg;
+	os->status = page_address(pg);
+	os->status_order = order;
+	return 0;
+}
+
+/*
+ * kmsg, status and the IKC area: allocated at the first boot (the status
+ * area grown when a boot has more cores), kept until destroy.
+ */
 static int alloc_shared_pages(struct lwkb_os *os)
 {
+	int ret;
+
 	if (!os->kmsg_page) {
 		os->kmsg_page = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO,
 						 LWKB_KMSG_ORDER);
@@ -203,12 +236,9 @@ static int alloc_shared_pages(struct lwkb_os *os)
 		os->kmsg = page_address(os->kmsg_page);
 		lwkb_kmsg_init(os->kmsg, LWKB_KMSG_AREA);
 	}
-	if (!os->status_page) {
-		os->status_page = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO, 0);
-		if (!os->status_page)
-			return -ENOMEM;
-		os->status = page_address(os->status_page);
-	}
+	ret = alloc_status_area(os, cpumask_weight(os->cpus));
+	if (ret)
+		return ret;
 	if (!os->ikc_page) {
 		os->ikc_page = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL,
 						get_order(LWKB_IKC_AREA_SIZE));
@@ -313,6 +343,8 @@ static int fill_boot_info(struct lwkb_os *os, struct lwkb_chunk *img,
 
 		lwkb_bootinfo_add_core(bi, cpu, cpu_physical_id(cpu), numa);
 		bi->ikc_map[os->nr_cores] = os->ikc->dst[cpu] >= 0 ? os->ikc->dst[cpu] : 0;
+		os->host_cpus[os->nr_cores] = cpu;
+		os->core_numa[os->nr_cores] = numa;
 		os->apic_ids[os->nr_cores++] = cpu_physical_id(cpu);
 	}
 	list_for_each_entry(c, &lwkb_chunks, list)
@@ -331,6 +363,22 @@ static int fill_boot_info(struct lwkb_os *os, struct lwkb_chunk *img,
 	bi->ikc_phys = page_to_phys(os->ikc_page);
 	bi->ikc_size = LWKB_IKC_AREA_SIZE;
 	return 0;
+}
+
+/* What a dump needs of this boot, from the host's own records (dump.c). */
+static void record_layout(struct lwkb_os *os, struct lwkb_chunk *img,
+			  struct lwkb_boot_info *bi)
+{
+	u32 i;
+
+	os->last.image_phys = bi->image_phys;
+	os->last.high_size = bi->high_size;
+	os->last.loader_end = bi->loader_end;
+	os->last.boot_info_phys = virt_to_phys(bi);
+	os->last.chunk_end = img->start + img->size;
+	os->last.nr_chunks = min_t(u32, bi->nr_chunks, LWKB_MAX_CHUNKS);
+	for (i = 0; i < os->last.nr_chunks; i++)
+		os->last.chunks[i] = bi->chunks[i];
 }
 
 int lwkb_os_boot(struct lwkb_os *os)
@@ -365,14 +413,11 @@ int lwkb_os_boot(struct lwkb_os *os)
 	lwkb_ikc_init(os->ikc_area);
 	WRITE_ONCE(os->ikc_stop, false);
 	mutex_unlock(&os->ikc_lock);
-	memset(os->status, 0, sizeof(*os->status));
-	os->status->magic = LWKB_STATUS_MAGIC;
-	os->status->panic_vector = 0xffffffff;
-
 	ident = ident_end();
 	ret = alloc_pt(os, img, ident);
 	if (ret)
 		return ret;
+	os->last.valid = false;		/* its memory is about to be cleared */
 	ret = clear_lwk_memory(os);
 	if (ret)
 		goto out_pt;
@@ -385,6 +430,9 @@ int lwkb_os_boot(struct lwkb_os *os)
 	ret = fill_boot_info(os, img, prep.bi);
 	if (ret)
 		goto out_pt;
+	record_layout(os, img, prep.bi);
+	/* Nothing can fail before the wake now: the last boot's saves go. */
+	lwkb_status_init(os->status, PAGE_SIZE << os->status_order);
 
 	lwkb_wake_defaults(&wp);
 	wp.init_delay_us = READ_ONCE(init_delay_us);
@@ -414,6 +462,7 @@ int lwkb_os_boot(struct lwkb_os *os)
 		os->status->status = LWKB_STATUS_INACTIVE;
 		goto out_pt;
 	}
+	os->last.valid = true;
 	pr_info("os%d: LWK core 0 (cpu %u, APIC id %u) started, %u cores\n",
 		os->index, wc.host_cpu, wc.apic_id, os->nr_cores);
 	/* A notifier that gave up on the lock may have sent its INITs before

@@ -105,6 +105,43 @@ static int kmsg_room(struct lwkb_req *r)
 	return r->out ? 0 : -ENOMEM;
 }
 
+/* Room for the dump's core and chunk lists: the caller's counts, at most what a boot has. */
+static int dump_info_room(struct lwkb_req *r)
+{
+	struct lwkb_dump_info *d = &r->a.dinfo;
+
+	d->nr_cores = min_t(u32, d->nr_cores, LWKB_MAX_CORES);
+	d->nr_chunks = min_t(u32, d->nr_chunks, LWKB_MAX_CHUNKS);
+	r->out_uaddr = d->cores;
+	r->out2_uaddr = d->chunks;
+	if (d->nr_cores) {
+		r->out = kcalloc(d->nr_cores, sizeof(struct lwkb_core), GFP_KERNEL);
+		if (!r->out)
+			return -ENOMEM;
+	}
+	if (d->nr_chunks) {
+		r->out2 = kcalloc(d->nr_chunks, sizeof(struct lwkb_mem_chunk), GFP_KERNEL);
+		if (!r->out2)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Room for a dump read: 1 byte to LWKB_DUMP_READ_MAX. */
+static int dump_read_room(struct lwkb_req *r)
+{
+	struct lwkb_dump_read *d = &r->a.dread;
+
+	if (!d->len || d->len > LWKB_DUMP_READ_MAX) {
+		pr_err_ratelimited("dump: a read of %llu bytes: want 1 to %llu\n", d->len,
+				   LWKB_DUMP_READ_MAX);
+		return -EINVAL;
+	}
+	r->out_uaddr = d->addr;
+	r->out = kvmalloc(d->len, GFP_KERNEL_ACCOUNT);
+	return r->out ? 0 : -ENOMEM;
+}
+
 /*
  * on_os: the request came on /dev/mcosN, whose requests are numbered from
  * 0x20 (include/lwkboot/ioctl.h); /dev/mcd0's are below.  A request for the
@@ -134,6 +171,10 @@ int lwkb_req_in(struct lwkb_req *r, bool on_os)
 		return kargs_in(r);
 	case LWKB_OS_KMSG:
 		return kmsg_room(r);
+	case LWKB_OS_DUMP_INFO:
+		return dump_info_room(r);
+	case LWKB_OS_DUMP_READ:
+		return dump_read_room(r);
 	default:
 		return 0;
 	}
@@ -142,6 +183,8 @@ int lwkb_req_in(struct lwkb_req *r, bool on_os)
 int lwkb_req_out(struct lwkb_req *r)
 {
 	if (r->out_len && copy_to_user(u64_to_user_ptr(r->out_uaddr), r->out, r->out_len))
+		return -EFAULT;
+	if (r->out2_len && copy_to_user(u64_to_user_ptr(r->out2_uaddr), r->out2, r->out2_len))
 		return -EFAULT;
 	if ((_IOC_DIR(r->cmd) & _IOC_READ) &&
 	    copy_to_user(r->uarg, &r->a, _IOC_SIZE(r->cmd)))
@@ -153,4 +196,5 @@ void lwkb_req_free(struct lwkb_req *r)
 {
 	kvfree(r->in);
 	kvfree(r->out);
+	kvfree(r->out2);
 }

@@ -95,6 +95,60 @@ struct lwkb_os_info {
 	lwkb_u64 reserved[4];
 };
 
+/*
+ * lwkboot dump (docs/debugging.md): what the host recorded of the
+ * instance's last boot.  Everything here comes from the host's own records,
+ * except mem_used_end, the LWK's figure clamped to the image's chunk.
+ */
+struct lwkb_dump_info {
+	lwkb_u64 cores;		/* in: user address of struct lwkb_core[] (boot_info.h) */
+	lwkb_u32 nr_cores;	/* in: room there; out: entries filled */
+	lwkb_u32 total_cores;	/* out: cores of the last boot, 0 = never booted */
+	lwkb_u64 chunks;	/* in: user address of struct lwkb_mem_chunk[] */
+	lwkb_u32 nr_chunks;	/* in: room there; out: entries filled: the last
+				 * boot's chunks the instance still has, which
+				 * LWKB_DUMP_MEM reads */
+	lwkb_u32 reserved1;
+	lwkb_u32 status;	/* out: as LWKB_OS_STATUS */
+	lwkb_u32 regs_offset;	/* out: core 0's struct lwkb_core_dump in the status area */
+	lwkb_u32 regs_size;	/* out: bytes from one core's to the next */
+	lwkb_u32 reserved0;
+	lwkb_u64 area_size;	/* out: bytes of the status area (LWKB_DUMP_STATUS) */
+	lwkb_u64 image_phys;	/* out: the image's base; its high-half map starts here */
+	lwkb_u64 high_size;	/* out: LWKB_KERNEL_VBASE + [0, high_size) -> image_phys */
+	lwkb_u64 loader_end;	/* out: first byte the loader did not use */
+	lwkb_u64 boot_info_phys; /* out */
+	lwkb_u64 mem_used_end;	/* out: end of what the LWK allocated, in [loader_end, chunk end] */
+	lwkb_u64 chunk_end;	/* out: end of the image's chunk */
+	lwkb_u64 reserved[4];
+};
+
+#define LWKB_DUMP_MEM		0	/* the instance's memory; offset = physical address */
+#define LWKB_DUMP_STATUS	1	/* the status area; offset from its start */
+#define LWKB_DUMP_READ_MAX	(1ULL << 20)	/* bytes in one LWKB_OS_DUMP_READ */
+
+/* Bytes of one area: within one chunk of the instance's last boot that it
+ * still has, or the status area. */
+struct lwkb_dump_read {
+	lwkb_u64 addr;		/* user buffer */
+	lwkb_u64 len;		/* 1 to LWKB_DUMP_READ_MAX */
+	lwkb_u64 offset;
+	lwkb_u32 area;		/* LWKB_DUMP_MEM or LWKB_DUMP_STATUS */
+	lwkb_u32 reserved;
+};
+
+#define LWKB_DUMP_NMI_MAX_MS	10000
+
+/* A register snapshot of a RUNNING or HUNGUP instance: an NMI to every
+ * core whose NMI gate is in place, which saves and goes on. */
+struct lwkb_dump_nmi {
+	lwkb_u32 timeout_ms;	/* in: 1 to LWKB_DUMP_NMI_MAX_MS */
+	lwkb_u32 sent;		/* out: cores an NMI was sent to */
+	lwkb_u32 answered;	/* out: of those, cores whose nmi slot carries seq */
+	lwkb_u32 reserved;
+	lwkb_u64 seq;		/* out: this request's number */
+};
+
 #define LWKB_PING_MAX		1000000	/* messages in one ikc-ping */
 #define LWKB_SHUTDOWN_FORCE	1	/* skip the graceful request: INIT at once */
 
@@ -136,6 +190,9 @@ struct lwkb_os_list {
 #define LWKB_OS_EVENTFD		LWKB_IOW(0x30, lwkb_s32)
 #define LWKB_OS_IKC_PING	LWKB_IOWR(0x31, struct lwkb_ikc_ping)
 #define LWKB_OS_STATUS_INFO	LWKB_IOR(0x32, struct lwkb_os_info)
+#define LWKB_OS_DUMP_INFO	LWKB_IOWR(0x33, struct lwkb_dump_info)
+#define LWKB_OS_DUMP_READ	LWKB_IOW(0x34, struct lwkb_dump_read)	/* returns bytes */
+#define LWKB_OS_DUMP_NMI	LWKB_IOWR(0x35, struct lwkb_dump_nmi)
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_ikc_map) < (1 << 14), "fits the _IOC size field");
 

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What `lwkboot dump` needs from the module (IHK spec 1.2.x
+ * ihk_os_makedumpfile; docs/debugging.md): the instance's layout as the
+ * host recorded it at boot, reads of its memory and of its status area, and
+ * a register snapshot by NMI.  The core file is written in user space.
+ *
+ * The LWK writes the status area and its own memory, so nothing read from
+ * there steers the module: reads are bounded by the host's records (the
+ * chunks of the last boot the instance still has, the area's size), and
+ * the register save areas are only copied to the caller.  Memory the last
+ * boot did not clear (a chunk assigned since, or never booted) is never
+ * read: it may hold what Linux freed.  Root only (main.c: not a read-only
+ * command), and refused under lockdown in confidentiality mode, like
+ * /proc/kcore (Linux's security/lockdown).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/sched/signal.h>
+#include <linux/security.h>
+#include <linux/string.h>
+#include <asm/apic.h>
+#include "lwkboot.h"
+
+static int may_dump(struct lwkb_os *os)
+{
+	int ret = security_locked_down(LOCKDOWN_KCORE);
+
+	if (ret)
+		pr_err_ratelimited("os%d: the kernel is locked down: no dump, as no /proc/kcore\n",
+				   os->index);
+	return ret;
+}
+
+/* Is [start, start + len) inside one chunk the instance has now? */
+static bool assigned(struct lwkb_os *os, u64 start, u64 len)
+{
+	struct lwkb_chunk *c;
+
+	list_for_each_entry(c, &lwkb_chunks, list)
+		if (c->os == os->index && start >= c->start &&
+		    len <= c->size && start - c->start <= c->size - len)
+			return true;
+	return false;
+}
+
+/* The last boot's chunks the instance still has: what a dump may read. */
+static u32 dump_chunks(struct lwkb_os *os, struct lwkb_mem_chunk *out, u32 room)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < os->last.nr_chunks && n < room; i++) {
+		const struct lwkb_mem_chunk *c = &os->last.chunks[i];
+
+		if (assigned(os, c->start, c->end - c->start))
+			out[n++] = *c;
+	}
+	return n;
+}
+
+long lwkb_os_dump_info(struct lwkb_os *os, struct lwkb_req *r)
+{
+	struct lwkb_dump_info *d = &r->a.dinfo;
+	struct lwkb_core *cores = r->out;
+	u32 i, n;
+	int ret = may_dump(os);
+
+	if (ret)
+		return ret;
+	n = os->last.valid && os->status ? os->nr_cores : 0;
+	d->total_cores = n;
+	d->nr_cores = min(d->nr_cores, n);
+	for (i = 0; i < d->nr_cores; i++) {
+		cores[i] = (struct lwkb_core) {
+			.lwk_id = i, .host_cpu = os->host_cpus[i],
+			.apic_id = os->apic_ids[i], .numa_id = os->core_numa[i],
+		};
+	}
+	r->out_len = d->nr_cores * sizeof(*cores);
+	d->nr_chunks = n ? dump_chunks(os, r->out2, d->nr_chunks) : 0;
+	r->out2_len = d->nr_chunks * sizeof(struct lwkb_mem_chunk);
+	d->status = lwkb_os_status(os);
+	d->regs_offset = sizeof(struct lwkb_status_page);
+	d->regs_size = sizeof(struct lwkb_core_dump);
+	d->area_size = os->status_page ? PAGE_SIZE << os->status_order : 0;
+	d->image_phys = os->last.image_phys;
+	d->high_size = os->last.high_size;
+	d->loader_end = os->last.loader_end;
+	d->boot_info_phys = os->last.boot_info_phys;
+	d->chunk_end = os->last.chunk_end;
+	d->mem_used_end = 0;
+	if (n) {
+		u64 used = READ_ONCE(os->status->mem_used_end);
+
+		d->mem_used_end = clamp(used, d->loader_end, d->chunk_end);
+	}
+	return 0;
+}
+
+/* Inside a chunk the last boot cleared and the instance still has? */
+static bool dumpable(struct lwkb_os *os, u64 start, u64 len)
+{
+	u32 i;
+
+	if (!os->last.valid)
+		return false;
+	for (i = 0; i < os->last.nr_chunks; i++) {
+		const struct lwkb_mem_chunk *c = &os->last.chunks[i];
+
+		if (start >= c->start && len <= c->end - c->start &&
+		    start - c->start <= c->end - c->start - len)
+			return assigned(os, start, len);
+	}
+	return false;
+}
+
+long lwkb_os_dump_read(struct lwkb_os *os, struct lwkb_req *r)
+{
+	const struct lwkb_dump_read *d = &r->a.dread;
+	const void *from;
+	int ret = may_dump(os);
+
+	if (ret)
+		return ret;
+	switch (d->area) {
+	case LWKB_DUMP_MEM:
+		if (!dumpable(os, d->offset, d->len)) {
+			pr_err_ratelimited("os%d: dump: [0x%llx, +0x%llx) is not within a chunk of its last boot\n",
+					   os->index, d->offset, d->len);
+			return -EINVAL;
+		}
+		from = phys_to_virt(d->offset);
+		break;
+	case LWKB_DUMP_STATUS:
+		if (!os->status_page || d->offset > (PAGE_SIZE << os->status_order) ||
+		    d->len > (PAGE_SIZE << os->status_order) - d->offset) {
+			pr_err_ratelimited("os%d: dump: status area [0x%llx, +0x%llx) out of range\n",
+					   os->index, d->offset, d->len);
+			return -EINVAL;
+		}
+		from = (const char *)os->status + d->offset;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* The LWK may be writing there: a snapshot, byte for byte. */
+	memcpy(r->out, from, d->len);
+	r->out_len = d->len;
+	return d->len;
+}
+
+/* How many of the cores in sent carry request seq in their nmi slot. */
+static u32 answered(const struct lwkb_core_dump *cd, const unsigned long *sent,
+		    u32 nr, u64 seq)
+{
+	u32 i, n = 0;
+
+	for (i = 0; i < nr; i++)
+		n += test_bit(i, sent) && smp_load_acquire(&cd[i].nmi.seq) == seq;
+	return n;
+}
+
+/*
+ * An NMI (delivery mode NMI, SDM vol. 3A, "Interrupt Command Register") to
+ * every core that said its NMI gate is in place; each saves its registers
+ * and goes on.  Only while the instance is RUNNING or HUNGUP: its cores
+ * are then the LWK's and set up.  A PANIC instance has saved its cores
+ * itself (the faulting core NMIs the others), and the host does not NMI
+ * an LWK whose IDT it cannot vouch for: on bare metal a core's triple
+ * fault may reset the machine.  Waits up to timeout_ms for the cores it
+ * sent to; one that does not answer keeps its older save, and the caller
+ * says so.
+ */
+long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n)
+{
+	DECLARE_BITMAP(sent, LWKB_MAX_CORES) = { 0 };
+	const struct lwkb_core_dump *cd;
+	unsigned long until;
+	int st = lwkb_os_status(os), ret = may_dump(os);
+	u32 i;
+
+	if (ret)
+		return ret;
+	if (!n->timeout_ms || n->timeout_ms > LWKB_DUMP_NMI_MAX_MS) {
+		pr_err_ratelimited("dump: an NMI timeout of %u ms: want 1 to %u\n",
+				   n->timeout_ms, LWKB_DUMP_NMI_MAX_MS);
+		return -EINVAL;
+	}
+	if (!os->booted || !os->last.valid ||
+	    (st != LWKB_STATUS_RUNNING && st != LWKB_STATUS_HUNGUP)) {
+		pr_err_ratelimited("os%d: dump: a register snapshot needs a RUNNING or HUNGUP instance\n",
+				   os->index);
+		return -EINVAL;
+	}
+	cd = (const void *)(os->status + 1);
+	n->seq = ++os->dump_seq;
+	n->sent = 0;
+	smp_store_release(&os->status->dump_req, n->seq);
+	for (i = 0; i < os->nr_cores; i++)
+		if (READ_ONCE(cd[i].nmi_ready) == 1 &&
+		    !lwkb_send_ipi(APIC_DM_NMI | APIC_INT_ASSERT, os->apic_ids[i])) {
+			__set_bit(i, sent);
+			n->sent++;
+		}
+	until = jiffies + msecs_to_jiffies(n->timeout_ms);
+	while ((n->answered = answered(cd, sent, os->nr_cores, n->seq)) < n->sent &&
+	       time_before(jiffies, until) && !fatal_signal_pending(current))
+		usleep_range(500, 1000);
+	return 0;
+}
