@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include "lwkb_loader.h"
 #include "liblwkboot.h"
+#include "dump.h"
 #include "lwkboot/ikc.h"
 
 #define DEFAULT_IMAGE	"/usr/share/lwkboot/cokernel.elf"
@@ -1212,6 +1213,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "monitor"))
 		return cmd_monitor(argc, argv);
+	if (!strcmp(cmd, "dump"))
+		return cmd_dump(os_index, argc, argv);
 	if (!strcmp(cmd, "ikc-ping"))
 		return cmd_ikc_ping(argc, argv);
 	if (!strcmp(cmd, "clear_kmsg")) {
