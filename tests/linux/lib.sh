@@ -76,3 +76,12 @@ wait_for() {
 		sleep 1; w=$((w - 1))
 	done
 }
+
+# send_file NAME PATH: hands a file to the host through ttyS1 (qemu/linux-vm
+# --out FILE): a line "LWKBFILE NAME SIZE", then the bytes.  The port is put
+# in raw mode first, so no byte is translated.
+send_file() {
+	stty -F /dev/ttyS1 raw -echo 2>/dev/null
+	printf 'LWKBFILE %s %s\n' "$1" "$(wc -c < "$2")" > /dev/ttyS1
+	cat "$2" > /dev/ttyS1
+}
