@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "lwkb_loader.h"
+#include "lwkb_parse.h"
 #include "liblwkboot.h"
 
 static int devctl(const char *path, unsigned long req, void *arg)

@@ -25,8 +25,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "lwkb_loader.h"
+#include "lwkb_parse.h"
+#include "lwkb_elf.h"
 #include "liblwkboot.h"
+#include "lwkboot/boot_info.h"
 #include "lwkboot/ikc.h"
 
 #define DEFAULT_IMAGE	"/usr/share/lwkboot/cokernel.elf"
