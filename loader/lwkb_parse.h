@@ -34,8 +34,19 @@ int lwkb_cpulist_parse(const char *s, lwkb_u64 *bits, lwkb_u32 nbits,
 /* Writes the canonical form ("1-3,5"); returns the length (snprintf rules). */
 int lwkb_cpulist_format(const lwkb_u64 *bits, lwkb_u32 nbits, char *buf,
 			lwkb_size_t len);
-/* "4096", "64K", "256M", "2G" (binary units) -> bytes. */
+/*
+ * Sizes, the one syntax every part takes (lwkboot.cfg's mem=, the
+ * lwkboot command's memory lists): bytes in decimal or 0x hex, then an
+ * optional binary unit K, M, G or T in either case: "4096", "0x1000",
+ * "64K", "256m", "2G", "1T".
+ */
 int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen);
+/*
+ * A size at the start of s, followed by anything; *used is how many
+ * characters it took.  -LWKB_EINVAL when s does not start with one,
+ * -LWKB_ERANGE when it does not fit in 64 bits.  No message.
+ */
+int lwkb_parse_size_prefix(const char *s, lwkb_size_t *used, lwkb_u64 *out);
 /* Decimal, 0x hex; whole string.  0 or -LWKB_EINVAL/-LWKB_ERANGE. */
 int lwkb_parse_u64(const char *s, lwkb_size_t n, lwkb_u64 *out);
 

@@ -58,33 +58,23 @@ int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int ma
 		return lwkb_err(err, errlen, -EINVAL, "empty memory list");
 	for (;;) {
 		const char *start = p;
-		unsigned long long v;
+		lwkb_u64 v;
+		lwkb_size_t used;
 		char *end;
-		int shift = 0;
 		long node = 0;
+		int rc;
 
 		if (*nr >= max)
 			return lwkb_err(err, errlen, -EINVAL,
 					"more than %u entries in memory list", max);
-		errno = 0;
-		if (*p < '0' || *p > '9')
+		rc = lwkb_parse_size_prefix(p, &used, &v);
+		if (rc == -LWKB_ERANGE)
+			return lwkb_err(err, errlen, -EINVAL,
+					"size at '%s' is too large", start);
+		if (rc)
 			return lwkb_err(err, errlen, -EINVAL,
 					"expected a size at '%s'", p);
-		v = strtoull(p, &end, 10);
-		if (errno)
-			return lwkb_err(err, errlen, -EINVAL,
-					"size at '%s' is too large", start);
-		p = end;
-		switch (*p) {
-		case 'k': case 'K': shift = 10; p++; break;
-		case 'm': case 'M': shift = 20; p++; break;
-		case 'g': case 'G': shift = 30; p++; break;
-		case 't': case 'T': shift = 40; p++; break;
-		}
-		if (shift && v > (~0ULL >> shift))
-			return lwkb_err(err, errlen, -EINVAL,
-					"size at '%s' is too large", start);
-		v <<= shift;
+		p += used;
 		if (*p == '@') {
 			p++;
 			if (*p < '0' || *p > '9')

@@ -15,7 +15,11 @@ int lwkb_ctl(unsigned long req, void *arg);		/* on /dev/mcd0 */
 int lwkb_os_ctl(int os, unsigned long req, void *arg);	/* on /dev/mcosN */
 int lwkb_module_loaded(void);
 
-/* Memory lists, IHK spec 1.3.1.4: SIZE[K|M|G|T][@NODE],... or "all". */
+/*
+ * Memory lists, IHK spec 1.3.1.4: SIZE[K|M|G|T][@NODE],... or "all".
+ * SIZE is lwkb_parse_size's (loader/lwkb_parse.h): decimal or 0x hex, with
+ * an optional binary unit K, M, G or T; each a non-zero multiple of 4 MiB.
+ */
 int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int max,
 		       unsigned int *nr, char *err, size_t errlen);
 void lwkb_memlist_format(const struct lwkb_mem_ent *ents, unsigned int nr,

@@ -60,6 +60,7 @@ static const char usage_text[] =
 "  query cpu              print the reserved CPUs\n"
 "  release cpu LIST|all   give CPUs back to Linux\n"
 "  reserve mem MEMLIST    take memory: SIZE[K|M|G|T][@NODE],... (4 MiB units) or all\n"
+"                         (SIZE: bytes in decimal or 0x hex; K M G T binary units)\n"
 "  query mem              print the reserved, unassigned chunks (SIZE@NODE,...)\n"
 "  release mem MEMLIST|all  give memory back to Linux\n"
 "  create                 create an OS instance and print its index\n"
