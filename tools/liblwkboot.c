@@ -122,38 +122,39 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
 	char sub[160];
 	unsigned int c;
+	int rc = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	memset(m->dst, 0xff, sizeof(m->dst));
-	for (tok = strtok_r(copy, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+	/* The messages quote the copy: it is freed after them. */
+	for (tok = strtok_r(copy, "+", &save); tok && !rc; tok = strtok_r(NULL, "+", &save)) {
 		char *colon = strchr(tok, ':'), *end;
 		long dst;
 
 		if (!colon) {
-			free(copy);
-			return lwkb_err(err, errlen, -EINVAL,
-					"IKC map entry '%s' has no ':'", tok);
+			rc = lwkb_err(err, errlen, -EINVAL, "IKC map entry '%s' has no ':'", tok);
+			break;
 		}
 		*colon = '\0';
 		if (lwkb_cpulist_parse(tok, bits, LWKB_MAX_CPUS, sub, sizeof(sub))) {
-			free(copy);
-			return lwkb_err(err, errlen, -EINVAL, "IKC map: %s", sub);
+			rc = lwkb_err(err, errlen, -EINVAL, "IKC map: %s", sub);
+			break;
 		}
 		dst = strtol(colon + 1, &end, 10);
 		if (!colon[1] || *end || dst < 0 || dst >= LWKB_MAX_CPUS) {
-			free(copy);
-			return lwkb_err(err, errlen, -EINVAL,
-					"IKC map: bad destination CPU '%s'", colon + 1);
+			rc = lwkb_err(err, errlen, -EINVAL,
+				      "IKC map: bad destination CPU '%s'", colon + 1);
+			break;
 		}
 		for (c = 0; c < LWKB_MAX_CPUS; c++)
 			if (lwkb_test_bit(bits, c))
 				m->dst[c] = (int)dst;
 	}
 	free(copy);
-	if (!*s)
-		return lwkb_err(err, errlen, -EINVAL, "empty IKC map");
-	return 0;
+	if (!rc && !*s)
+		rc = lwkb_err(err, errlen, -EINVAL, "empty IKC map");
+	return rc;
 }
 
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len)
