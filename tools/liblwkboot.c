@@ -196,3 +196,15 @@ int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
 	*nr = ml.nr;
 	return ml.total > ml.nr ? -E2BIG : 0;	/* never act on a partial list */
 }
+
+int lwkb_read_kmsg(int os, unsigned long long *pos, char *buf, size_t len,
+		   unsigned long long *lost)
+{
+	struct lwkb_kmsg_read r = { .addr = (uintptr_t)buf, .len = len, .pos = *pos };
+	int n = lwkb_os_ctl(os, LWKB_OS_KMSG, &r);
+
+	*lost += r.lost;
+	if (n >= 0)
+		*pos = r.pos;
+	return n;
+}

@@ -29,5 +29,13 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len);
 int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
 		   unsigned int *nr);
+/*
+ * Up to len bytes of instance os's kmsg from *pos (0: from the last clear)
+ * into buf; returns how many, or -errno.  *pos becomes where the next read
+ * starts, and the bytes overwritten before they could be read are added to
+ * *lost.
+ */
+int lwkb_read_kmsg(int os, unsigned long long *pos, char *buf, size_t len,
+		   unsigned long long *lost);
 
 #endif /* LIBLWKBOOT_H */

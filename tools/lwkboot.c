@@ -245,6 +245,28 @@ static int check_cpus_for_reserve(const struct lwkb_cpuset *set)
 	return 0;
 }
 
+/*
+ * The words of the kernel command line, into w[max] pointing into buf (len
+ * bytes): their number, or -errno when /proc/cmdline cannot be read.
+ */
+static int cmdline_words(char *buf, size_t len, char **w, int max)
+{
+	FILE *f = fopen("/proc/cmdline", "r");
+	char *tok, *save = NULL;
+	size_t n;
+	int nw = 0;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, " \t\n", &save); tok && nw < max;
+	     tok = strtok_r(NULL, " \t\n", &save))
+		w[nw++] = tok;
+	return nw;
+}
+
 /* ---- status ---- */
 /*
  * Linux sends some IPIs with the all-but-self shorthand once every present
@@ -255,20 +277,16 @@ static int check_cpus_for_reserve(const struct lwkb_cpuset *set)
  */
 static int check_ipi_broadcast(const char *what)
 {
-	char line[8192], *tok, *save;
-	FILE *f;
-	size_t n;
+	char line[8192], *w[4096];
+	int i, n;
 
 	if (allow_broadcast)
 		return 0;
-	f = fopen("/proc/cmdline", "r");
-	if (!f)
-		return fail(-errno, "%s: cannot read /proc/cmdline", what);
-	n = fread(line, 1, sizeof(line) - 1, f);
-	fclose(f);
-	line[n] = 0;
-	for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save))
-		if (!strcmp(tok, "no_ipi_broadcast=1"))
+	n = cmdline_words(line, sizeof(line), w, 4096);
+	if (n < 0)
+		return fail(n, "%s: cannot read /proc/cmdline", what);
+	for (i = 0; i < n; i++)
+		if (!strcmp(w[i], "no_ipi_broadcast=1"))
 			return 0;
 	fprintf(stderr,
 		"%s: %s: the kernel command line lacks no_ipi_broadcast=1.\n"
@@ -417,31 +435,17 @@ static int do_kargs(int os, const char *s)
 	return ret ? fail(ret, "kargs for OS %d", os) : 0;
 }
 
-/* kmsg from *pos (0: from the last clear); prints it, advances *pos. */
-static int kmsg_chunk(int os, unsigned long long *pos, unsigned long long *lost)
-{
-	static char buf[1 << 17];
-	struct lwkb_kmsg_read r = { .addr = (uintptr_t)buf, .len = sizeof(buf), .pos = *pos };
-	int n = lwkb_os_ctl(os, LWKB_OS_KMSG, &r);
-
-	if (n < 0)
-		return n;
-	fwrite(buf, 1, n, stdout);
-	fflush(stdout);
-	*pos = r.pos;
-	if (lost)
-		*lost += r.lost;
-	return n;
-}
-
 static int do_kmsg(int os, int follow)
 {
+	static char buf[1 << 17];
 	unsigned long long pos = 0, lost = 0;
 	int n;
 
 	do {
-		while ((n = kmsg_chunk(os, &pos, &lost)) > 0)
-			;
+		while ((n = lwkb_read_kmsg(os, &pos, buf, sizeof(buf), &lost)) > 0) {
+			fwrite(buf, 1, n, stdout);
+			fflush(stdout);
+		}
 		if (n < 0)	/* the instance went away while following: done */
 			return follow && pos ? 0 : fail(n, "kmsg of OS %d", os);
 		if (follow)
@@ -476,12 +480,11 @@ static int run(const char *const argv[])
  */
 static int load_module(void)
 {
-	char path[512], cmdline[4096], *tok, *save = NULL;
+	char path[512], cmdline[8192], *w[4096];
 	const char *argv[64];
 	struct utsname u;
 	const char *env = getenv("LWKBOOT_MODULE");
-	FILE *f;
-	int i, n = 0;
+	int i, nw, n = 0;
 
 	uname(&u);
 	if (env)
@@ -492,17 +495,10 @@ static int load_module(void)
 		return fail(-errno, "up: module %s", path);
 	argv[n++] = "insmod";
 	argv[n++] = path;
-	cmdline[0] = '\0';
-	f = fopen("/proc/cmdline", "r");
-	if (f) {
-		if (!fgets(cmdline, sizeof(cmdline), f))
-			cmdline[0] = '\0';
-		fclose(f);
-	}
-	for (tok = strtok_r(cmdline, " \n", &save); tok && n < 62;
-	     tok = strtok_r(NULL, " \n", &save))
-		if (!strncmp(tok, "lwkboot.", 8) && strchr(tok, '='))
-			argv[n++] = tok + 8;
+	nw = cmdline_words(cmdline, sizeof(cmdline), w, 4096);
+	for (i = 0; i < nw && n < 62; i++)
+		if (!strncmp(w[i], "lwkboot.", 8) && strchr(w[i], '='))
+			argv[n++] = w[i] + 8;
 	argv[n] = NULL;
 	if (run(argv))
 		return fail(0, "up: insmod %s failed (see dmesg)", path);
@@ -837,13 +833,11 @@ static int cmd_monitor(int argc, char **argv)
 			if (redirect) {
 				/* Forward whole lines; keep a partial one for later. */
 				static char buf[1 << 17];
-				struct lwkb_kmsg_read r = { .addr = (uintptr_t)buf,
-							    .len = sizeof(buf), .pos = m[i].pos };
-				int n = lwkb_os_ctl(i, LWKB_OS_KMSG, &r);
+				unsigned long long pos = m[i].pos, lost = 0;
+				int n = lwkb_read_kmsg(i, &pos, buf, sizeof(buf), &lost);
 
-				if (r.lost)
-					syslog(LOG_WARNING, "OS %d: %llu bytes of kmsg lost", i,
-					       (unsigned long long)r.lost);
+				if (lost)
+					syslog(LOG_WARNING, "OS %d: %llu bytes of kmsg lost", i, lost);
 				for (int k = 0; k < n; k++) {
 					if (buf[k] == '\n' || m[i].len == sizeof(m[i].line) - 1) {
 						m[i].line[m[i].len] = '\0';
@@ -854,7 +848,7 @@ static int cmd_monitor(int argc, char **argv)
 						m[i].line[m[i].len++] = buf[k];
 				}
 				if (n > 0)
-					m[i].pos = r.pos;
+					m[i].pos = pos;
 			}
 			if (m[i].efd >= 0) {
 				pfd[np].fd = m[i].efd;
