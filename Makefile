@@ -147,7 +147,10 @@ debug-kernel:
 	@scripts/debug-kernel >/dev/null
 
 # ---- tools: the lwkboot command (static: it also runs in the VM's initramfs) ----
-TOOL_SRCS := tools/lwkboot.c tools/liblwkboot.c loader/parse.c loader/format.c loader/lib.c loader/elf.c
+# tools/*.c but timeit.c (lwkb-timeit), and loader/'s pure parts: the parsers
+# (with lwkb_err and what they use of lib.c) and the ELF check.
+TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
+	loader/parse.c loader/format.c loader/lib.c loader/elf.c
 $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)
