@@ -26,7 +26,8 @@ extern int os_given;		/* -o was given: query/release address the instance */
 extern int allow_broadcast;	/* --allow-ipi-broadcast: boot without no_ipi_broadcast=1 */
 
 /* main.c: messages. */
-void usage(FILE *f);
+/* --help: everything (cmd NULL) or what concerns cmd, on stdout; returns 0. */
+int print_help(const char *cmd);
 /* "lwkboot: MESSAGE" and a pointer to --help on stderr; exits 2. */
 void die_usage(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 /* "lwkboot: MESSAGE[: strerror(-err)]" and a hint for the usual causes; returns 1. */
@@ -40,29 +41,37 @@ int check_ipi_broadcast(const char *what);
 int load_module(void);
 int unload_module(void);
 
-/* pool.c: CPUs and memory. */
+/* pool.c: CPUs and memory, in the pool and in an instance. */
 int parse_cpus(const char *s, struct lwkb_cpuset *set);
 unsigned int parse_mem(const char *s, struct lwkb_mem_ent *ents);
-int print_mem(int os);
 int online_cpus(struct lwkb_cpuset *set);
 int check_cpus_for_reserve(const struct lwkb_cpuset *set);
-int cmd_cpu_mem(const char *verb, int argc, char **argv, int on_os);
 
 /* os.c: an instance. */
 const char *status_str(int st);
 int status_of(int os);
-int print_status_info(int os);
-int parse_state(const char *s);
 double now(void);
 int wait_state(int os, int want, double timeout);
 int do_load(int os, const char *path);
 int do_kargs(int os, const char *s);
-int do_kmsg(int os, int follow);
 
-/* updown.c, monitor.c, ikcping.c: commands. */
-int cmd_up(int argc, char **argv);
-int cmd_down(void);
-int cmd_monitor(int argc, char **argv);
-int cmd_ikc_ping(int argc, char **argv);
+/* The commands, as main.c's table lists them. */
+int cmd_cpu_mem(int argc, char **argv);		/* pool.c */
+int cmd_create(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_ikc_map(int argc, char **argv);		/* os.c */
+int cmd_load(int argc, char **argv);
+int cmd_kargs(int argc, char **argv);
+int cmd_boot(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_kmsg(int argc, char **argv);
+int cmd_clear_kmsg(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_query_free_mem(int argc, char **argv);
+int cmd_ikc_ping(int argc, char **argv);		/* ikcping.c */
+int cmd_monitor(int argc, char **argv);		/* monitor.c */
+int cmd_up(int argc, char **argv);		/* updown.c */
+int cmd_down(int argc, char **argv);
 
 #endif /* LWKBOOT_CMD_H */

@@ -38,7 +38,7 @@ int cmd_ikc_ping(int argc, char **argv)
 				die_usage("ikc-ping: -s '%s': want 0 to %d bytes", optarg,
 					  LWKB_IKC_PAYLOAD);
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'h': return print_help(argv[0]);
 		default: die_usage("ikc-ping: bad option");
 		}
 	}

@@ -65,7 +65,7 @@ int cmd_monitor(int argc, char **argv)
 			if (facility < 0)
 				die_usage("monitor: unknown syslog facility '%s'", optarg);
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'h': return print_help(argv[0]);
 		default: die_usage("monitor: bad option");
 		}
 	}

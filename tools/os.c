@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * An instance (/dev/mcosN): its status, loading an image, kernel
- * arguments, kmsg.
+ * The commands on an instance (/dev/mcosN, -o N): IKC map, load, kernel
+ * arguments, boot, status, kmsg, shutdown, its memory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,7 +29,7 @@ int status_of(int os)
 }
 
 /* status -v: the status, then "key value" lines from the status page. */
-int print_status_info(int os)
+static int print_status_info(int os)
 {
 	struct lwkb_os_info i;
 	int ret = lwkb_os_ctl(os, LWKB_OS_STATUS_INFO, &i);
@@ -46,7 +46,7 @@ int print_status_info(int os)
 	return 0;
 }
 
-int parse_state(const char *s)
+static int parse_state(const char *s)
 {
 	unsigned int i;
 
@@ -152,7 +152,7 @@ int do_kargs(int os, const char *s)
 	return ret ? fail(ret, "kargs for OS %d", os) : 0;
 }
 
-int do_kmsg(int os, int follow)
+static int do_kmsg(int os, int follow)
 {
 	static char buf[1 << 17];
 	unsigned long long pos = 0, lost = 0;
@@ -171,5 +171,139 @@ int do_kmsg(int os, int follow)
 	if (lost)
 		fprintf(stderr, "%s: %llu bytes of kmsg were overwritten before they were read\n",
 			prog, lost);
+	return 0;
+}
+
+/* set ikc_map MAP, get ikc_map */
+int cmd_ikc_map(int argc, char **argv)
+{
+	struct lwkb_ikc_map map;
+	char err[160], buf[8192];
+	int set = !strcmp(argv[0], "set"), ret;
+
+	if (argc < 2 || strcmp(argv[1], "ikc_map"))
+		die_usage("%s: only 'ikc_map' can be %s", argv[0], set ? "set" : "read");
+	if (set) {
+		need(argc, 3, "set ikc_map");
+		if (lwkb_ikcmap_parse(argv[2], &map, err, sizeof(err)))
+			die_usage("set ikc_map: bad map '%s': %s", argv[2], err);
+		ret = lwkb_os_ctl(os_index, LWKB_OS_SET_IKC_MAP, &map);
+		return ret ? fail(ret, "set ikc_map %s for OS %d", argv[2], os_index) : 0;
+	}
+	need(argc, 2, "get ikc_map");
+	ret = lwkb_os_ctl(os_index, LWKB_OS_GET_IKC_MAP, &map);
+	if (ret)
+		return fail(ret, "get ikc_map of OS %d", os_index);
+	lwkb_ikcmap_format(&map, buf, sizeof(buf));
+	printf("%s\n", buf);
+	return 0;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	(void)argc;
+	return do_load(os_index, argv[1]);
+}
+
+int cmd_kargs(int argc, char **argv)
+{
+	(void)argc;
+	return do_kargs(os_index, argv[1]);
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	int ret;
+
+	(void)argc;
+	(void)argv;
+	if (check_ipi_broadcast("boot"))
+		return 1;
+	ret = lwkb_os_ctl(os_index, LWKB_OS_BOOT, NULL);
+	if (ret == -EBUSY)
+		return fail(ret, "boot OS %d: it is already booted, or another booted instance uses its trampoline page (see dmesg)",
+			    os_index);
+	if (ret == -EINVAL)
+		return fail(ret, "boot OS %d: not ready: no image loaded, or no CPU or memory assigned (see dmesg)",
+			    os_index);
+	return ret ? fail(ret, "boot OS %d (see dmesg)", os_index) : 0;
+}
+
+/* status [-v] [--wait STATE] [--timeout SEC] */
+int cmd_status(int argc, char **argv)
+{
+	int want = -1, verbose_status = 0, ret;
+	double timeout = 60;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v")) {
+			verbose_status = 1;
+		} else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
+			want = parse_state(argv[++i]);
+			if (want < 0)
+				die_usage("status: unknown state '%s'", argv[i]);
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			timeout = atof(argv[++i]);
+			if (timeout <= 0)
+				die_usage("status: bad timeout '%s'", argv[i]);
+		} else {
+			die_usage("status: unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (want >= 0)
+		return wait_state(os_index, want, timeout);
+	if (verbose_status)
+		return print_status_info(os_index);
+	ret = status_of(os_index);
+	if (ret < 0)
+		return fail(ret, "status of OS %d", os_index);
+	printf("%s\n", status_str(ret));
+	return 0;
+}
+
+/* kmsg [-f] */
+int cmd_kmsg(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "-f"))
+		return do_kmsg(os_index, 1);
+	need(argc, 1, "kmsg");
+	return do_kmsg(os_index, 0);
+}
+
+int cmd_clear_kmsg(int argc, char **argv)
+{
+	int ret = lwkb_os_ctl(os_index, LWKB_OS_CLEAR_KMSG, NULL);
+
+	(void)argc;
+	(void)argv;
+	return ret ? fail(ret, "clear_kmsg of OS %d", os_index) : 0;
+}
+
+/* shutdown [--force] */
+int cmd_shutdown(int argc, char **argv)
+{
+	lwkb_u32 flags = 0;
+	int ret;
+
+	if (argc == 2 && !strcmp(argv[1], "--force"))
+		flags = LWKB_SHUTDOWN_FORCE;
+	else
+		need(argc, 1, "shutdown");
+	ret = lwkb_os_ctl(os_index, LWKB_OS_SHUTDOWN, &flags);
+	if (ret == -EINVAL)
+		return fail(ret, "shutdown OS %d: it is not booted", os_index);
+	return ret ? fail(ret, "shutdown OS %d", os_index) : 0;
+}
+
+int cmd_query_free_mem(int argc, char **argv)
+{
+	unsigned long long v;
+	int ret = lwkb_os_ctl(os_index, LWKB_OS_QUERY_FREE_MEM, &v);
+
+	(void)argc;
+	(void)argv;
+	if (ret)
+		return fail(ret, "query_free_mem of OS %d", os_index);
+	printf("%llu\n", v);
 	return 0;
 }

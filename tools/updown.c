@@ -70,7 +70,7 @@ int cmd_up(int argc, char **argv)
 			if (timeout <= 0)
 				die_usage("up: bad timeout '%s'", optarg);
 			break;
-		case 'h': usage(stdout); return 0;
+		case 'h': return print_help(argv[0]);
 		default: die_usage("up: bad option");
 		}
 	}
@@ -198,7 +198,7 @@ unwind:
 	return 1;
 }
 
-int cmd_down(void)
+int cmd_down(int argc, char **argv)
 {
 	struct lwkb_os_list ol;
 	struct lwkb_cpuset set;
@@ -206,6 +206,8 @@ int cmd_down(void)
 	unsigned int i, c, any = 0;
 	int ret, bad = 0;
 
+	(void)argc;
+	(void)argv;
 	if (!lwkb_module_loaded())
 		return 0;	/* nothing is up */
 	ret = lwkb_ctl(LWKB_LIST_OS, &ol);
