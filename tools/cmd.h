@@ -18,6 +18,7 @@
 #define DEFAULT_IMAGE	"/usr/share/lwkboot/cokernel.elf"
 #define DEFAULT_MEM	"64M@0"
 #define MAX_ENTS	256	/* memory list entries a command handles */
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* main.c: the options before the command. */
 extern const char *prog;

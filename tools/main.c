@@ -110,7 +110,7 @@ int print_help(const char *cmd)
 	const char *section = "";
 	size_t i;
 
-	for (i = 0; i < sizeof(help_lines) / sizeof(help_lines[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(help_lines); i++) {
 		const struct help_line *h = &help_lines[i];
 
 		if (!h->cmds && cmd) {
@@ -204,7 +204,7 @@ static const struct command *find_command(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		if (!strcmp(commands[i].name, name))
 			return &commands[i];
 	return NULL;

@@ -28,26 +28,30 @@ int locked_down(void)
 	return strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]");
 }
 
-/*
- * The words of the kernel command line, into w[max] pointing into buf (len
- * bytes): their number, or -errno when /proc/cmdline cannot be read.
- */
-static int cmdline_words(char *buf, size_t len, char **w, int max)
+/* The kernel command line, split into words that point into text. */
+struct cmdline {
+	char text[8192];
+	char *w[4096];		/* a word takes two characters at least */
+	int n;
+};
+
+/* 0, or -errno when /proc/cmdline cannot be read. */
+static int read_cmdline(struct cmdline *c)
 {
 	FILE *f = fopen("/proc/cmdline", "r");
 	char *tok, *save = NULL;
-	size_t n;
-	int nw = 0;
+	size_t len;
 
+	c->n = 0;
 	if (!f)
 		return -errno;
-	n = fread(buf, 1, len - 1, f);
+	len = fread(c->text, 1, sizeof(c->text) - 1, f);
 	fclose(f);
-	buf[n] = '\0';
-	for (tok = strtok_r(buf, " \t\n", &save); tok && nw < max;
+	c->text[len] = '\0';
+	for (tok = strtok_r(c->text, " \t\n", &save); tok && c->n < (int)ARRAY_SIZE(c->w);
 	     tok = strtok_r(NULL, " \t\n", &save))
-		w[nw++] = tok;
-	return nw;
+		c->w[c->n++] = tok;
+	return 0;
 }
 
 /*
@@ -59,16 +63,16 @@ static int cmdline_words(char *buf, size_t len, char **w, int max)
  */
 int check_ipi_broadcast(const char *what)
 {
-	char line[8192], *w[4096];
-	int i, n;
+	static struct cmdline c;
+	int i, ret;
 
 	if (allow_broadcast)
 		return 0;
-	n = cmdline_words(line, sizeof(line), w, 4096);
-	if (n < 0)
-		return fail(n, "%s: cannot read /proc/cmdline", what);
-	for (i = 0; i < n; i++)
-		if (!strcmp(w[i], "no_ipi_broadcast=1"))
+	ret = read_cmdline(&c);
+	if (ret)
+		return fail(ret, "%s: cannot read /proc/cmdline", what);
+	for (i = 0; i < c.n; i++)
+		if (!strcmp(c.w[i], "no_ipi_broadcast=1"))
 			return 0;
 	fprintf(stderr,
 		"%s: %s: the kernel command line lacks no_ipi_broadcast=1.\n"
@@ -80,6 +84,7 @@ int check_ipi_broadcast(const char *what)
 	return 1;
 }
 
+/* Runs argv[0] (found in PATH) and waits for it: 0 if it exited with 0. */
 static int run(const char *const argv[])
 {
 	pid_t pid = fork();
@@ -102,11 +107,12 @@ static int run(const char *const argv[])
  */
 int load_module(void)
 {
-	char path[512], cmdline[8192], *w[4096];
+	static struct cmdline c;
+	char path[512];
 	const char *argv[64];
 	struct utsname u;
 	const char *env = getenv("LWKBOOT_MODULE");
-	int i, nw, n = 0;
+	int i, n = 0;
 
 	uname(&u);
 	if (env)
@@ -117,10 +123,10 @@ int load_module(void)
 		return fail(-errno, "up: module %s", path);
 	argv[n++] = "insmod";
 	argv[n++] = path;
-	nw = cmdline_words(cmdline, sizeof(cmdline), w, 4096);
-	for (i = 0; i < nw && n < 62; i++)
-		if (!strncmp(w[i], "lwkboot.", 8) && strchr(w[i], '='))
-			argv[n++] = w[i] + 8;
+	read_cmdline(&c);	/* none: no parameters */
+	for (i = 0; i < c.n && n < 62; i++)
+		if (!strncmp(c.w[i], "lwkboot.", 8) && strchr(c.w[i], '='))
+			argv[n++] = c.w[i] + 8;
 	argv[n] = NULL;
 	if (run(argv))
 		return fail(0, "up: insmod %s failed (see dmesg)", path);

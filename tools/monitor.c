@@ -30,7 +30,7 @@ static int facility_of(const char *s)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(tab); i++)
 		if (!strcasecmp(s, tab[i].name) || (!strncasecmp(s, "LOG_", 4) &&
 						    !strcasecmp(s + 4, tab[i].name)))
 			return tab[i].fac;
