@@ -91,7 +91,7 @@ static const struct help_line {
 	       "2 for bad usage.\n" },
 };
 
-/* cmds names cmd, or is "*" */
+/* Whether cmds (names separated by spaces) names cmd, or is "*". */
 static int documents(const char *cmds, const char *cmd)
 {
 	size_t n = strlen(cmd);
