@@ -30,7 +30,10 @@ STRESS_EXCLUDE ?=
 
 WARN := -Wall -Wextra -Werror
 LOADER_SRCS := $(wildcard loader/*.c)
-INCLUDES := $(wildcard include/lwkboot/*.h) loader/lwkb_loader.h
+# loader/'s headers: lwkb_loader.h for ring 0 and firmware, the narrow
+# lwkb_parse.h and lwkb_elf.h (which it includes) for user space too.
+LOADER_HDRS := loader/lwkb_loader.h loader/lwkb_parse.h loader/lwkb_elf.h
+INCLUDES := $(wildcard include/lwkboot/*.h) $(LOADER_HDRS)
 
 # Freestanding code: no libc, no red zone (interrupts and exceptions run on
 # the same stack), no SSE (nothing saves vector state), no stack protector.
@@ -135,7 +138,7 @@ kmod: $(BUILD)/gen/tramp_blob.c $(if $(filter debug,$(KSERIES)),debug-kernel)
 	if [ -f $$d/.kdir ] && [ "$$(cat $$d/.kdir)" != "$(KDIR)" ]; then \
 		echo "kmod: $(KMOD_REL) is now built against $(KDIR): starting afresh"; rm -rf $$d; fi; \
 	mkdir -p $$d; echo "$(KDIR)" > $$d/.kdir; \
-	for f in $(KMOD_SRCS) $(LOADER_SRCS) loader/lwkb_loader.h $(BUILD)/gen/tramp_blob.c; do \
+	for f in $(KMOD_SRCS) $(LOADER_SRCS) $(LOADER_HDRS) $(BUILD)/gen/tramp_blob.c; do \
 		ln -sf $(CURDIR)/$$f $$d/; done; \
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$$d LWKB_SRC=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
 kmod-all:
@@ -147,7 +150,10 @@ debug-kernel:
 	@scripts/debug-kernel >/dev/null
 
 # ---- tools: the lwkboot command (static: it also runs in the VM's initramfs) ----
-TOOL_SRCS := tools/lwkboot.c tools/dump.c tools/liblwkboot.c loader/parse.c loader/format.c loader/lib.c loader/elf.c
+# tools/*.c but timeit.c (lwkb-timeit), and loader/'s pure parts: the parsers
+# (with lwkb_err and what they use of lib.c) and the ELF check.
+TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
+	loader/parse.c loader/format.c loader/lib.c loader/elf.c
 $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)

@@ -2,7 +2,8 @@
 /*
  * lwkboot.cfg: one "key=value" per line, '#' starts a comment line.
  *   cores=LIST        CPUs for the LWK (IHK CPU list over MADT order; not 0)
- *   mem=SIZE          LWK memory (default 64M; K, M, G suffixes)
+ *   mem=SIZE          LWK memory (default 64M; decimal or 0x hex bytes with
+ *                     an optional K, M, G or T suffix, lwkb_parse_size)
  *   kargs=STRING      kernel arguments, the rest of the line verbatim
  *   image=PATH        co-kernel ELF on the boot volume (default \cokernel.elf)
  *   apic=xapic|x2apic APIC mode to use (default: as the firmware left it)

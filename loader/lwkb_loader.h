@@ -13,8 +13,9 @@
 #include "lwkboot/trampoline.h"
 #include "lwkboot/kmsg.h"
 #include "lwkboot/status.h"
+#include "lwkb_parse.h"	/* lists, sizes, numbers, bits; lwkb_err */
+#include "lwkb_elf.h"	/* ELF64 validation and loading */
 
-typedef __SIZE_TYPE__ lwkb_size_t;
 typedef __builtin_va_list lwkb_va_list;
 
 #define LWKB_PAGE_SIZE	4096ULL
@@ -46,42 +47,8 @@ struct lwkb_platform {
 	/* One line of log text, without the trailing newline. */
 	void (*log)(void *ctx, const char *msg);
 };
-/*
- * The error convention of loader/ and its users: write a message naming the
- * bad value into err (errlen bytes, either may be 0) and return rc.  Used
- * inside functions whose parameters are called err and errlen.
- */
-/*
- * Writes the message into err (when err and errlen are given) and returns
- * rc, so a failure reads `return lwkb_err(err, errlen, -LWKB_EINVAL, ...);`
- * with the return at the call site.
- */
-int lwkb_err(char *err, lwkb_size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
 void lwkb_logf(const struct lwkb_platform *pf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/* ---- ELF64 validation and loading (elf.c) ---- */
-struct lwkb_elf_info {
-	lwkb_u64 entry;		/* virtual entry point */
-	lwkb_u64 load_end;	/* highest byte (+1) used, as an offset from the base */
-	lwkb_u32 nr_load;	/* PT_LOAD segments */
-};
-/*
- * Checks that 'file' is an ELF64 x86-64 executable whose every PT_LOAD
- * segment lies within the file and, placed at base + (p_vaddr -
- * LWKB_KERNEL_VBASE), within [base, base + mem_size); that segments do not
- * overlap or wrap; and that the entry lies in an executable segment.
- * On error writes a message naming the bad value into err and returns
- * -LWKB_ENOEXEC.  Never touches any memory but err and *info.
- */
-int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
-		   struct lwkb_elf_info *info, char *err, lwkb_size_t errlen);
-/* lwkb_elf_check, then copy segments to mem and zero their bss. */
-int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
-		  lwkb_u64 mem_size, struct lwkb_elf_info *info, char *err,
-		  lwkb_size_t errlen);
 
 /* ---- 4-level page tables (pgtable.c) ---- */
 #define LWKB_PTE_P	(1ULL << 0)
@@ -297,32 +264,5 @@ struct lwkb_ikc_ring *lwkb_ikc_ring(struct lwkb_ikc_area *a, lwkb_u32 chan, int 
 /* 0, -LWKB_EAGAIN when full (push) or empty (pop); one producer, one consumer. */
 int lwkb_ikc_push(struct lwkb_ikc_ring *r, const struct lwkb_ikc_msg *m);
 int lwkb_ikc_pop(struct lwkb_ikc_ring *r, struct lwkb_ikc_msg *m);
-
-/* ---- lists and sizes (parse.c) ---- */
-/*
- * IHK CPU list (spec 1.3.1.1): "a,b,c", "a-b" (ascending), or a mix.
- * Sets bits in 'bits' (nbits long, zeroed first).  Errors name the bad
- * piece: -LWKB_EINVAL for syntax, descending or repeated CPUs,
- * -LWKB_ERANGE for a CPU >= nbits.
- */
-int lwkb_cpulist_parse(const char *s, lwkb_u64 *bits, lwkb_u32 nbits,
-		       char *err, lwkb_size_t errlen);
-/* Writes the canonical form ("1-3,5"); returns the length (snprintf rules). */
-int lwkb_cpulist_format(const lwkb_u64 *bits, lwkb_u32 nbits, char *buf,
-			lwkb_size_t len);
-/* "4096", "64K", "256M", "2G" (binary units) -> bytes. */
-int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen);
-/* Decimal, 0x hex; whole string.  0 or -LWKB_EINVAL/-LWKB_ERANGE. */
-int lwkb_parse_u64(const char *s, lwkb_size_t n, lwkb_u64 *out);
-
-static inline int lwkb_test_bit(const lwkb_u64 *b, lwkb_u32 i)
-{
-	return (int)((b[i / 64] >> (i % 64)) & 1);
-}
-
-static inline void lwkb_set_bit(lwkb_u64 *b, lwkb_u32 i)
-{
-	b[i / 64] |= 1ULL << (i % 64);
-}
 
 #endif /* LWKBOOT_LOADER_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* CPU lists (IHK spec 1.3.1.1), sizes and numbers. */
+/* CPU lists (IHK spec 1.3.1.1), sizes and numbers (lwkb_parse.h). */
 #include "lwkb_loader.h"
 
 int lwkb_parse_u64(const char *s, lwkb_size_t n, lwkb_u64 *out)
@@ -125,26 +125,56 @@ int lwkb_cpulist_format(const lwkb_u64 *bits, lwkb_u32 nbits, char *buf,
 	return n;
 }
 
-int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen)
+/* Characters of s that make a number: digits, or 0x and hex digits. */
+static lwkb_size_t number_len(const char *s)
 {
-	lwkb_size_t n = s ? lwkb_strlen(s) : 0;
-	lwkb_u64 v, mul = 1;
+	int hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	lwkb_size_t n = hex ? 2 : 0;
+
+	while ((s[n] >= '0' && s[n] <= '9') ||
+	       (hex && ((s[n] >= 'a' && s[n] <= 'f') || (s[n] >= 'A' && s[n] <= 'F'))))
+		n++;
+	return n;
+}
+
+int lwkb_parse_size_prefix(const char *s, lwkb_size_t *used, lwkb_u64 *out)
+{
+	lwkb_size_t n = number_len(s);
+	lwkb_u64 v;
+	unsigned int shift = 0;
 	int rc;
 
-	if (!n)
-		return lwkb_err(err, errlen, -LWKB_EINVAL, "empty size");
-	switch (s[n - 1]) {
-	case 'k': case 'K': mul = 1ULL << 10; n--; break;
-	case 'm': case 'M': mul = 1ULL << 20; n--; break;
-	case 'g': case 'G': mul = 1ULL << 30; n--; break;
-	default: break;
-	}
 	rc = lwkb_parse_u64(s, n, &v);
 	if (rc)
-		return lwkb_err(err, errlen, rc,
-				"bad size '%s' (want a number with an optional K, M or G)", s);
-	if (v > ~0ULL / mul)
-		return lwkb_err(err, errlen, -LWKB_ERANGE, "size '%s' is too large", s);
-	*out = v * mul;
+		return rc;
+	switch (s[n]) {
+	case 'k': case 'K': shift = 10; n++; break;
+	case 'm': case 'M': shift = 20; n++; break;
+	case 'g': case 'G': shift = 30; n++; break;
+	case 't': case 'T': shift = 40; n++; break;
+	default: break;
+	}
+	if (v > ~0ULL >> shift)
+		return -LWKB_ERANGE;
+	*out = v << shift;
+	*used = n;
+	return 0;
+}
+
+int lwkb_parse_size(const char *s, lwkb_u64 *out, char *err, lwkb_size_t errlen)
+{
+	lwkb_size_t n = 0;
+	lwkb_u64 v;
+	int rc;
+
+	if (!s || !*s)
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "empty size");
+	rc = lwkb_parse_size_prefix(s, &n, &v);
+	if (rc == -LWKB_ERANGE)
+		return lwkb_err(err, errlen, rc, "size '%s' is too large", s);
+	if (rc || s[n])
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"bad size '%s' (want a number with an optional K, M, G or T)", s);
+	*out = v;
 	return 0;
 }

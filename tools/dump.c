@@ -31,6 +31,7 @@
 #include <unistd.h>
 #include "liblwkboot.h"
 #include "lwkboot/boot_info.h"
+#include "cmd.h"
 #include "dump.h"
 
 #define MAX_SEGS	(LWKB_MAX_CHUNKS + 2)
@@ -82,7 +83,7 @@ static int ctl(struct dump *d, unsigned long req, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-static int fail(int err, const char *what, int os)
+static int dump_fail(int err, const char *what, int os)
 {
 	fprintf(stderr, "lwkboot: dump: %s of OS %d: %s%s\n", what, os, strerror(-err),
 		err == -EPERM || err == -EACCES ? " (dump needs root)" :
@@ -252,7 +253,7 @@ static int plan_segments(struct dump *d)
 	int rc = lwkb_query_mem(d->os, ents, LWKB_MAX_CHUNKS, &nr);
 
 	if (rc < 0)
-		return fail(rc, "querying the memory", d->os);
+		return dump_fail(rc, "querying the memory", d->os);
 	if (!nr) {
 		fprintf(stderr, "lwkboot: dump: OS %d has no memory assigned: nothing to dump\n", d->os);
 		return -EINVAL;
@@ -431,7 +432,7 @@ static int snapshot(struct dump *d)
 	}
 	rc = ctl(d, LWKB_OS_DUMP_NMI, &nmi);
 	if (rc < 0)
-		return fail(rc, "the register snapshot (NMI)", d->os);
+		return dump_fail(rc, "the register snapshot (NMI)", d->os);
 	d->nmi_seq = nmi.seq;
 	if (nmi.answered < d->info.nr_cores)
 		fprintf(stderr, "lwkboot: dump: %u of %u cores answered the NMI within %d ms "
@@ -449,22 +450,22 @@ static int gather(struct dump *d)
 	snprintf(dev, sizeof(dev), "/dev/mcos%d", d->os);
 	d->dev = open(dev, O_RDWR | O_CLOEXEC);
 	if (d->dev < 0)
-		return fail(-errno, "opening " "/dev/mcosN", d->os);
+		return dump_fail(-errno, "opening " "/dev/mcosN", d->os);
 	d->info.cores = (lwkb_u64)(uintptr_t)d->cores;
 	d->info.nr_cores = LWKB_MAX_CORES;
 	d->info.chunks = (lwkb_u64)(uintptr_t)d->chunks;
 	d->info.nr_chunks = LWKB_MAX_CHUNKS;
 	rc = ctl(d, LWKB_OS_DUMP_INFO, &d->info);
 	if (rc < 0)
-		return fail(rc, "the layout", d->os);
+		return dump_fail(rc, "the layout", d->os);
 	rc = snapshot(d);
 	if (rc || !d->info.area_size)
 		return rc;
 	d->area = calloc(1, d->info.area_size);
 	if (!d->area)
-		return fail(-ENOMEM, "the status area", d->os);
+		return dump_fail(-ENOMEM, "the status area", d->os);
 	rc = read_area(d, LWKB_DUMP_STATUS, 0, d->area, d->info.area_size);
-	return rc ? fail(rc, "reading the status area", d->os) : 0;
+	return rc ? dump_fail(rc, "reading the status area", d->os) : 0;
 }
 
 /* Removes what was written, if the name still means the file it made. */
@@ -512,7 +513,7 @@ int lwkb_dump(int os, int level, int nmi, const char *path, int *cores_saved)
 			*cores_saved = rc;
 			rc = 0;
 		} else {
-			fail(rc, "the notes", os);
+			dump_fail(rc, "the notes", os);
 		}
 	}
 	for (i = 0; i < d->nsegs; i++)
@@ -543,48 +544,26 @@ int lwkb_dump(int os, int level, int nmi, const char *path, int *cores_saved)
 	return rc;
 }
 
-static void dump_usage(FILE *f)
-{
-	fprintf(f, "usage: lwkboot [-o N] dump [-d 0|24] [FILE]\n"
-		"Writes an ELF core file of OS N that gdb opens with the co-kernel's ELF\n"
-		"(gdb CO-KERNEL.elf FILE): one thread per LWK core, its memory at the\n"
-		"addresses the LWK sees.  A RUNNING, PANIC or HUNGUP instance is asked\n"
-		"for a register snapshot by NMI first (a PANIC one saved its cores itself);\n"
-		"a shut-down one gives memory only.\n"
-		"  -d 0    all memory of its last boot (default)\n"
-		"  -d 24   only what its kernel uses (image, boot data, allocations)\n"
-		"  -n      no NMI: only the registers saved at a fault or panic\n"
-		"  FILE    default mcdump.YYYYmmddHHMMSS; an existing file is never overwritten\n");
-}
-
-int cmd_dump(int os, int argc, char **argv)
+/* lwkboot [-o N] dump [-d 0|24] [-n] [FILE] (help: main.c). */
+int cmd_dump(int argc, char **argv)
 {
 	char def[64];
 	const char *path = NULL;
 	int level = 0, saved = 0, nmi = 1, i, rc;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			dump_usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "-n")) {
+		if (!strcmp(argv[i], "-n")) {
 			nmi = 0;
 		} else if (!strcmp(argv[i], "-d") && i + 1 == argc) {
-			fprintf(stderr, "lwkboot: dump: -d needs a level, 0 or 24\n");
-			return 2;
+			die_usage("dump: -d needs a level, 0 or 24");
 		} else if (!strcmp(argv[i], "-d")) {
-			if (strcmp(argv[i + 1], "0") && strcmp(argv[i + 1], "24")) {
-				fprintf(stderr, "lwkboot: dump: level '%s': want 0 or 24\n", argv[i + 1]);
-				return 2;
-			}
+			if (strcmp(argv[i + 1], "0") && strcmp(argv[i + 1], "24"))
+				die_usage("dump: level '%s': want 0 or 24", argv[i + 1]);
 			level = atoi(argv[++i]);
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "lwkboot: dump: unknown option '%s'\n", argv[i]);
-			dump_usage(stderr);
-			return 2;
+			die_usage("dump: unknown option '%s'", argv[i]);
 		} else if (path) {
-			fprintf(stderr, "lwkboot: dump: one FILE, got '%s' and '%s'\n", path, argv[i]);
-			return 2;
+			die_usage("dump: one FILE, got '%s' and '%s'", path, argv[i]);
 		} else {
 			path = argv[i];
 		}
@@ -595,7 +574,7 @@ int cmd_dump(int os, int argc, char **argv)
 		strftime(def, sizeof(def), "mcdump.%Y%m%d%H%M%S", localtime(&t));
 		path = def;
 	}
-	rc = lwkb_dump(os, level, nmi, path, &saved);
+	rc = lwkb_dump(os_index, level, nmi, path, &saved);
 	if (rc)
 		return 1;	/* lwkb_dump said why */
 	printf("%s\n", path);

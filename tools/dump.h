@@ -11,7 +11,5 @@
  * on stderr.
  */
 int lwkb_dump(int os, int level, int nmi, const char *path, int *cores_saved);
-/* The command: dump [-d 0|24] [-n] [FILE]; argv[0] is "dump".  An exit status. */
-int cmd_dump(int os, int argc, char **argv);
 
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
-#include "lwkb_loader.h"
+#include "lwkb_parse.h"
 #include "liblwkboot.h"
 
 static int devctl(const char *path, unsigned long req, void *arg)
@@ -58,33 +58,23 @@ int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int ma
 		return lwkb_err(err, errlen, -EINVAL, "empty memory list");
 	for (;;) {
 		const char *start = p;
-		unsigned long long v;
+		lwkb_u64 v;
+		lwkb_size_t used;
 		char *end;
-		int shift = 0;
 		long node = 0;
+		int rc;
 
 		if (*nr >= max)
 			return lwkb_err(err, errlen, -EINVAL,
 					"more than %u entries in memory list", max);
-		errno = 0;
-		if (*p < '0' || *p > '9')
+		rc = lwkb_parse_size_prefix(p, &used, &v);
+		if (rc == -LWKB_ERANGE)
+			return lwkb_err(err, errlen, -EINVAL,
+					"size at '%s' is too large", start);
+		if (rc)
 			return lwkb_err(err, errlen, -EINVAL,
 					"expected a size at '%s'", p);
-		v = strtoull(p, &end, 10);
-		if (errno)
-			return lwkb_err(err, errlen, -EINVAL,
-					"size at '%s' is too large", start);
-		p = end;
-		switch (*p) {
-		case 'k': case 'K': shift = 10; p++; break;
-		case 'm': case 'M': shift = 20; p++; break;
-		case 'g': case 'G': shift = 30; p++; break;
-		case 't': case 'T': shift = 40; p++; break;
-		}
-		if (shift && v > (~0ULL >> shift))
-			return lwkb_err(err, errlen, -EINVAL,
-					"size at '%s' is too large", start);
-		v <<= shift;
+		p += used;
 		if (*p == '@') {
 			p++;
 			if (*p < '0' || *p > '9')
@@ -132,38 +122,39 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
 	char sub[160];
 	unsigned int c;
+	int rc = 0;
 
 	if (!copy)
 		return -ENOMEM;
 	memset(m->dst, 0xff, sizeof(m->dst));
-	for (tok = strtok_r(copy, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+	/* The messages quote the copy: it is freed after them. */
+	for (tok = strtok_r(copy, "+", &save); tok && !rc; tok = strtok_r(NULL, "+", &save)) {
 		char *colon = strchr(tok, ':'), *end;
 		long dst;
 
 		if (!colon) {
-			free(copy);
-			return lwkb_err(err, errlen, -EINVAL,
-					"IKC map entry '%s' has no ':'", tok);
+			rc = lwkb_err(err, errlen, -EINVAL, "IKC map entry '%s' has no ':'", tok);
+			break;
 		}
 		*colon = '\0';
 		if (lwkb_cpulist_parse(tok, bits, LWKB_MAX_CPUS, sub, sizeof(sub))) {
-			free(copy);
-			return lwkb_err(err, errlen, -EINVAL, "IKC map: %s", sub);
+			rc = lwkb_err(err, errlen, -EINVAL, "IKC map: %s", sub);
+			break;
 		}
 		dst = strtol(colon + 1, &end, 10);
 		if (!colon[1] || *end || dst < 0 || dst >= LWKB_MAX_CPUS) {
-			free(copy);
-			return lwkb_err(err, errlen, -EINVAL,
-					"IKC map: bad destination CPU '%s'", colon + 1);
+			rc = lwkb_err(err, errlen, -EINVAL,
+				      "IKC map: bad destination CPU '%s'", colon + 1);
+			break;
 		}
 		for (c = 0; c < LWKB_MAX_CPUS; c++)
 			if (lwkb_test_bit(bits, c))
 				m->dst[c] = (int)dst;
 	}
 	free(copy);
-	if (!*s)
-		return lwkb_err(err, errlen, -EINVAL, "empty IKC map");
-	return 0;
+	if (!rc && !*s)
+		rc = lwkb_err(err, errlen, -EINVAL, "empty IKC map");
+	return rc;
 }
 
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len)
@@ -204,4 +195,16 @@ int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
 		return ret;
 	*nr = ml.nr;
 	return ml.total > ml.nr ? -E2BIG : 0;	/* never act on a partial list */
+}
+
+int lwkb_read_kmsg(int os, unsigned long long *pos, char *buf, size_t len,
+		   unsigned long long *lost)
+{
+	struct lwkb_kmsg_read r = { .addr = (uintptr_t)buf, .len = len, .pos = *pos };
+	int n = lwkb_os_ctl(os, LWKB_OS_KMSG, &r);
+
+	*lost += r.lost;
+	if (n >= 0)
+		*pos = r.pos;
+	return n;
 }

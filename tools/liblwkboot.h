@@ -15,7 +15,11 @@ int lwkb_ctl(unsigned long req, void *arg);		/* on /dev/mcd0 */
 int lwkb_os_ctl(int os, unsigned long req, void *arg);	/* on /dev/mcosN */
 int lwkb_module_loaded(void);
 
-/* Memory lists, IHK spec 1.3.1.4: SIZE[K|M|G|T][@NODE],... or "all". */
+/*
+ * Memory lists, IHK spec 1.3.1.4: SIZE[K|M|G|T][@NODE],... or "all".
+ * SIZE is lwkb_parse_size's (loader/lwkb_parse.h): decimal or 0x hex, with
+ * an optional binary unit K, M, G or T; each a non-zero multiple of 4 MiB.
+ */
 int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int max,
 		       unsigned int *nr, char *err, size_t errlen);
 void lwkb_memlist_format(const struct lwkb_mem_ent *ents, unsigned int nr,
@@ -25,5 +29,13 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len);
 int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
 		   unsigned int *nr);
+/*
+ * Up to len bytes of instance os's kmsg from *pos (0: from the last clear)
+ * into buf; returns how many, or -errno.  *pos becomes where the next read
+ * starts, and the bytes overwritten before they could be read are added to
+ * *lost.
+ */
+int lwkb_read_kmsg(int os, unsigned long long *pos, char *buf, size_t len,
+		   unsigned long long *lost);
 
 #endif /* LIBLWKBOOT_H */

@@ -8,7 +8,8 @@
  * the same bitmap and format to the same string (a fixed point).  On
  * failure the code is -LWKB_EINVAL or -LWKB_ERANGE with a terminated,
  * non-empty message.  lwkb_parse_size runs on the same string; a success
- * must agree with a reference computed here.  Violations abort.
+ * must agree with a reference computed here, as must the size that
+ * lwkb_parse_size_prefix finds at its start.  Violations abort.
  *
  * With LWKB_FUZZ_SEED_DIR set, writes a few seed inputs there and exits.
  */
@@ -57,7 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	exit(0);
 }
 
-/* Reference for lwkb_parse_size: decimal or 0x hex, optional K/M/G. */
+/* Reference for lwkb_parse_size: decimal or 0x hex, optional K/M/G/T. */
 static int ref_size(const char *s, unsigned long long *out)
 {
 	size_t n = strlen(s);
@@ -70,6 +71,8 @@ static int ref_size(const char *s, unsigned long long *out)
 		mul = 1ULL << 20, n--;
 	else if (n && strchr("gG", s[n - 1]))
 		mul = 1ULL << 30, n--;
+	else if (n && strchr("tT", s[n - 1]))
+		mul = 1ULL << 40, n--;
 	if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		base = 16, i = 2;
 	if (i == n)
@@ -100,6 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s = malloc(size + 1), err[160], out[2048], out2[2048];
 	unsigned long long want;
 	lwkb_u64 sz;
+	lwkb_size_t used;
 	int rc, n;
 
 	if (!s)
@@ -136,6 +140,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(rc == 0 && sz == want);
 	else
 		REQUIRE(rc == -LWKB_EINVAL || rc == -LWKB_ERANGE);
+
+	/* The same size at the start of the string: it stops where the size
+	 * does, and what it took parses whole to the same value. */
+	rc = lwkb_parse_size_prefix(s, &used, &sz);
+	if (rc == 0) {
+		REQUIRE(used > 0 && used <= strlen(s));
+		if (used < sizeof(out)) {
+			memcpy(out, s, used);
+			out[used] = '\0';
+			REQUIRE(ref_size(out, &want) == 0 && want == sz);
+		}
+	} else {
+		REQUIRE(rc == -LWKB_EINVAL || rc == -LWKB_ERANGE);
+	}
 	free(s);
 	return 0;
 }

@@ -9,8 +9,9 @@
  *    is a fixed point; it follows snprintf rules when the buffer is short;
  *  - each malformed list is refused with the documented code and a
  *    message that names the bad piece;
- *  - sizes with K/M/G suffixes, hex, and their overflow and syntax errors;
- *    lwkb_parse_u64 at its limits.
+ *  - sizes with K/M/G/T suffixes, hex, and their overflow and syntax errors;
+ *    a size at the start of a longer string (memory lists) stops where the
+ *    size does; lwkb_parse_u64 at its limits.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -192,7 +193,8 @@ static void parse_size(void)
 		{ "4096", 4096 }, { "64K", 64 << 10 }, { "64k", 64 << 10 },
 		{ "256M", 256ULL << 20 }, { "2G", 2ULL << 30 }, { "0x1000", 0x1000 },
 		{ "0x10M", 16ULL << 20 }, { "0", 0 }, { "16777215G", 16777215ULL << 30 },
-		{ "18446744073709551615", ~0ULL },
+		{ "18446744073709551615", ~0ULL }, { "3T", 3ULL << 40 }, { "1t", 1ULL << 40 },
+		{ "16777215T", 16777215ULL << 40 }, { "0xAbk", 0xabULL << 10 },
 	};
 	static const struct {
 		const char *in;
@@ -202,7 +204,8 @@ static void parse_size(void)
 		{ "-1", -LWKB_EINVAL }, { "1.5G", -LWKB_EINVAL }, { "0x", -LWKB_EINVAL },
 		{ "1 G", -LWKB_EINVAL }, { "1KB", -LWKB_EINVAL },
 		{ "99999999999G", -LWKB_ERANGE }, { "17179869184G", -LWKB_ERANGE },
-		{ "18446744073709551616", -LWKB_ERANGE },
+		{ "18446744073709551616", -LWKB_ERANGE }, { "16777216T", -LWKB_ERANGE },
+		{ "1TB", -LWKB_EINVAL }, { "0xg", -LWKB_EINVAL },
 	};
 	char err[160];
 	lwkb_u64 v;
@@ -226,6 +229,42 @@ static void parse_size(void)
 			CHECK_CONTAINS(err, bad[i].in);
 	}
 	CHECK_EQ(lwkb_parse_size(NULL, &v, err, sizeof(err)), -LWKB_EINVAL);
+}
+
+/* What memory lists (tools/liblwkboot.c) use: a size, then '@', ',' or more. */
+static void parse_size_prefix(void)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		lwkb_u64 want;
+		lwkb_size_t used;
+	} cases[] = {
+		{ "64M@0", 0, 64ULL << 20, 3 }, { "4m,8M", 0, 4ULL << 20, 2 },
+		{ "0x400000@1", 0, 0x400000, 8 }, { "2T", 0, 2ULL << 40, 2 },
+		{ "12", 0, 12, 2 }, { "5X", 0, 5, 1 }, { "1KB", 0, 1024, 2 },
+		{ "0x10g@3", 0, 16ULL << 30, 5 },
+		{ "", -LWKB_EINVAL, 0, 0 }, { "@0", -LWKB_EINVAL, 0, 0 },
+		{ "M", -LWKB_EINVAL, 0, 0 }, { "0x@0", -LWKB_EINVAL, 0, 0 },
+		{ "-4M", -LWKB_EINVAL, 0, 0 },
+		{ "18446744073709551616@0", -LWKB_ERANGE, 0, 0 },
+		{ "16777216T,4M", -LWKB_ERANGE, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		lwkb_u64 v = 7;
+		lwkb_size_t used = 99;
+		int rc = lwkb_parse_size_prefix(cases[i].in, &used, &v);
+
+		CHECK(rc == cases[i].rc, "\"%s\": rc %d, want %d", cases[i].in, rc, cases[i].rc);
+		if (rc)
+			CHECK(v == 7 && used == 99, "\"%s\": output written on error", cases[i].in);
+		else
+			CHECK(v == cases[i].want && used == cases[i].used,
+			      "\"%s\": %llu after %zu characters, want %llu after %zu", cases[i].in,
+			      (unsigned long long)v, (size_t)used,
+			      (unsigned long long)cases[i].want, (size_t)cases[i].used);
+	}
 }
 
 static void parse_u64(void)
@@ -259,4 +298,5 @@ UNIT_SUITE(parse,
 	UNIT_TEST(cpulist_format_truncates),
 	UNIT_TEST(cpulist_invalid),
 	UNIT_TEST(parse_size),
+	UNIT_TEST(parse_size_prefix),
 	UNIT_TEST(parse_u64));

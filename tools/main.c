@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+/*
+ * lwkboot: the command line over lwkboot.ko, following IHK's ihkconfig and
+ * ihkosctl (spec 1.3) and the McKernel scripts mcreboot.sh and
+ * mcstop+release.sh for the one-shot "up" and "down".
+ *
+ * Like IHK's commands it prints nothing on success except what a query
+ * asks for, in the same format the matching command takes, so that
+ * `lwkboot release cpu $(lwkboot query cpu)` works.
+ *
+ * This file: the options before the command, the dispatch, --help and
+ * the messages; the commands live in the other files of tools/ (cmd.h).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd.h"
+
+const char *prog = "lwkboot";
+int os_index;
+int os_given;		/* -o was given: query/release address the instance */
+int allow_broadcast;	/* --allow-ipi-broadcast: boot without no_ipi_broadcast=1 */
+
+/*
+ * The --help text, line by line, each with the commands it documents:
+ * 'lwkboot --help' prints it all, 'lwkboot COMMAND --help' the lines that
+ * name COMMAND ("*": every command) under their section headings (cmds
+ * NULL; an empty one ends a section).
+ */
+static const struct help_line {
+	const char *cmds;	/* command names separated by spaces */
+	const char *text;
+} help_lines[] = {
+	{ "*", "usage: lwkboot [-o N] [--allow-ipi-broadcast] COMMAND [ARGS]\n" },
+	{ NULL, "\nResources (the reserved pool, /dev/mcd0):\n" },
+	{ "reserve", "  reserve cpu LIST       take CPUs offline for LWKs (IHK CPU list: 1-3,5)\n" },
+	{ "query", "  query cpu              print the reserved CPUs\n" },
+	{ "release", "  release cpu LIST|all   give CPUs back to Linux\n" },
+	{ "reserve", "  reserve mem MEMLIST    take memory: SIZE[K|M|G|T][@NODE],... (4 MiB units) or all\n" },
+	{ "query", "  query mem              print the reserved, unassigned chunks (SIZE@NODE,...)\n" },
+	{ "release", "  release mem MEMLIST|all  give memory back to Linux\n" },
+	{ "create", "  create                 create an OS instance and print its index\n" },
+	{ "destroy", "  destroy N              destroy instance N (its CPUs and memory go back to the pool)\n" },
+	{ "list", "  list                   print the instances\n" },
+	{ NULL, "\nInstance N (-o N, default 0; /dev/mcosN):\n" },
+	{ "assign release query", "  assign|release cpu LIST    query cpu\n" },
+	{ "assign release query", "  assign|release mem MEMLIST|all    query mem\n" },
+	{ "set get", "  set ikc_map MAP        IKC map LIST:CPU+LIST:CPU...   get ikc_map\n" },
+	{ "load", "  load FILE              load a co-kernel ELF image\n" },
+	{ "kargs", "  kargs STRING           set the kernel arguments\n" },
+	{ "boot", "  boot                   boot it (status becomes BOOTING, then RUNNING)\n" },
+	{ "status", "  status [-v] [--wait STATE] [--timeout SEC]\n"
+		    "                         print one of INACTIVE BOOTING RUNNING SHUTDOWN PANIC\n"
+		    "                         HUNGUP FREEZING FROZEN, or wait for STATE; -v adds\n"
+		    "                         cores, heartbeat, stray interrupts and NMIs\n" },
+	{ "kmsg", "  kmsg [-f]              print the kernel message buffer (-f: and follow it)\n" },
+	{ "clear_kmsg", "  clear_kmsg             clear it\n" },
+	{ "shutdown", "  shutdown [--force]     ask the LWK to park its cores, then INIT them\n"
+		      "                         (--force: INIT at once)\n" },
+	{ "query_free_mem", "  query_free_mem         print the instance's memory in bytes\n" },
+	{ "ikc-ping", "  ikc-ping [-n COUNT] [-s BYTES]\n"
+		      "                         IKC round trips to the LWK's echo port (7): prints\n"
+		      "                         min/median/max and the number lost; fails on any loss,\n"
+		      "                         reordering or corruption\n" },
+	{ "dump", "  dump [-d 0|24] [-n] [FILE]\n"
+		  "                         write an ELF core file that gdb opens with the\n"
+		  "                         co-kernel's ELF: one thread per LWK core (a RUNNING or\n"
+		  "                         HUNGUP LWK is stopped by NMI for an instant to save\n"
+		  "                         them; -n: no NMI), its memory at the LWK's addresses;\n"
+		  "                         -d 0 all memory of its last boot (default), -d 24 what\n"
+		  "                         its kernel uses; FILE default mcdump.YYYYmmddHHMMSS,\n"
+		  "                         never overwritten (docs/debugging.md)\n" },
+	{ NULL, "\nMonitoring (ihkmond, IHK spec 1.3.2.18):\n" },
+	{ "monitor", "  monitor [-i SEC] [-k 0|1] [-f FACILITY]\n"
+		     "      forward new kmsg lines of every instance to syslog (-k 1, default),\n"
+		     "      report PANIC and HUNGUP (syslog and stderr) through each instance's\n"
+		     "      eventfd; -i sets the hang limit to 2 x SEC (default 600; -1: off).\n"
+		     "      FACILITY: local0..local7 (default local6), user, daemon.\n" },
+	{ NULL, "\nOne shot:\n" },
+	{ "up", "  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-t SEC] [-v] [IMAGE]\n"
+		"      load the module if needed, reserve, create, assign, load, boot and\n"
+		"      wait for RUNNING; on failure undo every step (as mcreboot.sh).\n"
+		"      Defaults: the upper half of the online CPUs, " DEFAULT_MEM ",\n"
+		"      IMAGE " DEFAULT_IMAGE ", 60 s.  -v prints how long each step took.\n" },
+	{ "down", "  down   shut down and destroy every instance, release all CPUs and memory,\n"
+		  "         unload the module (as mcstop+release.sh)\n" },
+	{ NULL, "" },
+	{ "reserve release assign up",
+	  "\nMEMLIST: SIZE[@NODE],... or all.  SIZE is bytes in decimal or 0x hex with\n"
+	  "an optional binary unit K, M, G or T, a non-zero multiple of 4 MiB; NODE is\n"
+	  "a NUMA node (default 0).\n" },
+	{ "up boot", "\nup and boot refuse to run when the kernel command line lacks\n"
+		     "no_ipi_broadcast=1 (Linux's broadcast IPIs would reach the LWK);\n"
+		     "--allow-ipi-broadcast overrides that.\n" },
+	{ "*", "\nEvery command accepts -h/--help.  Exit status 0 on success, 1 on failure,\n"
+	       "2 for bad usage.\n" },
+};
+
+/* Whether cmds (names separated by spaces) names cmd, or is "*". */
+static int documents(const char *cmds, const char *cmd)
+{
+	size_t n = strlen(cmd);
+	const char *p;
+
+	if (!strcmp(cmds, "*"))
+		return 1;
+	for (p = cmds; (p = strstr(p, cmd)); p += n)
+		if ((p == cmds || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return 1;
+	return 0;
+}
+
+int print_help(const char *cmd)
+{
+	const char *section = "";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(help_lines); i++) {
+		const struct help_line *h = &help_lines[i];
+
+		if (!h->cmds && cmd) {
+			section = h->text;
+		} else if (!cmd || documents(h->cmds, cmd)) {
+			fputs(section, stdout);
+			fputs(h->text, stdout);
+			section = "";
+		}
+	}
+	return 0;
+}
+
+void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see '%s --help')\n", prog);
+	exit(2);
+}
+
+int fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(-err));
+	if ((err == -EACCES || err == -EPERM) && locked_down())
+		fprintf(stderr, " (the kernel is locked down: it refuses co-kernels as it refuses kexec)");
+	else if (err == -EACCES || err == -EPERM)
+		fprintf(stderr, " (lwkboot needs root; the module's owner= user may only query and watch)");
+	else if (err == -ENOENT && !lwkb_module_loaded())
+		fprintf(stderr, " (is lwkboot.ko loaded? try 'lwkboot up')");
+	fprintf(stderr, "\n");
+	return 1;
+}
+
+int need(int argc, int n, const char *what)
+{
+	if (argc != n)
+		die_usage("%s: expected %d argument%s, got %d", what, n - 1,
+			  n == 2 ? "" : "s", argc - 1);
+	return 0;
+}
+
+/*
+ * The commands.  A new one is a line here, its handler (cmd.h) and its
+ * lines in help_lines.  nargs: how many arguments follow the name, checked
+ * before the handler runs; -1 when the handler checks them itself.
+ */
+#define ARG_IS_TEXT	1	/* "-h" and "--help" are arguments, not a request for help */
+#define ALLOW_AFTER	2	/* --allow-ipi-broadcast may also follow the name */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	int nargs;
+	unsigned int flags;
+} commands[] = {
+	{ "reserve",		cmd_cpu_mem,		-1, 0 },
+	{ "query",		cmd_cpu_mem,		-1, 0 },
+	{ "release",		cmd_cpu_mem,		-1, 0 },
+	{ "assign",		cmd_cpu_mem,		-1, 0 },
+	{ "create",		cmd_create,		0, 0 },
+	{ "destroy",		cmd_destroy,		1, 0 },
+	{ "list",		cmd_list,		0, 0 },
+	{ "set",		cmd_ikc_map,		-1, 0 },
+	{ "get",		cmd_ikc_map,		-1, 0 },
+	{ "load",		cmd_load,		1, 0 },
+	{ "kargs",		cmd_kargs,		1, ARG_IS_TEXT },
+	{ "boot",		cmd_boot,		0, ALLOW_AFTER },
+	{ "status",		cmd_status,		-1, 0 },
+	{ "kmsg",		cmd_kmsg,		-1, 0 },
+	{ "clear_kmsg",		cmd_clear_kmsg,		0, 0 },
+	{ "shutdown",		cmd_shutdown,		-1, 0 },
+	{ "query_free_mem",	cmd_query_free_mem,	0, 0 },
+	{ "ikc-ping",		cmd_ikc_ping,		-1, 0 },
+	{ "dump",		cmd_dump,		-1, 0 },
+	{ "monitor",		cmd_monitor,		-1, 0 },
+	{ "up",			cmd_up,			-1, ALLOW_AFTER },
+	{ "down",		cmd_down,		0, 0 },
+};
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+/* The options before the command; returns the index of the command's name. */
+static int global_options(int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			print_help(NULL);
+			exit(0);
+		}
+		if (!strcmp(argv[i], "--allow-ipi-broadcast")) {
+			allow_broadcast = 1;
+			i++;
+			continue;
+		}
+		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[i + 1], &end, 10);
+
+			if (!*argv[i + 1] || *end || v < 0 || v >= LWKB_MAX_OS)
+				die_usage("-o: bad OS index '%s' (0-%d)", argv[i + 1], LWKB_MAX_OS - 1);
+			os_index = (int)v;
+			os_given = 1;
+			i += 2;
+			continue;
+		}
+		die_usage("unknown option '%s'", argv[i]);
+	}
+	return i;
+}
+
+/* Takes --allow-ipi-broadcast out of the arguments; returns the new argc. */
+static int take_allow_broadcast(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--allow-ipi-broadcast")) {
+			allow_broadcast = 1;
+			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+			argc--;
+			i--;
+		}
+	return argc;
+}
+
+static int wants_help(const struct command *c, int argc, char **argv)
+{
+	if (c && (c->flags & ARG_IS_TEXT))
+		return 0;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int first = global_options(argc, argv);
+	const struct command *c;
+
+	if (first >= argc)
+		die_usage("no command");
+	argc -= first;
+	argv += first;
+	c = find_command(argv[0]);
+	if (c && (c->flags & ALLOW_AFTER))
+		argc = take_allow_broadcast(argc, argv);
+	if (wants_help(c, argc, argv))
+		return print_help(c ? c->name : NULL);
+	if (!c)
+		die_usage("unknown command '%s'", argv[0]);
+	if (c->nargs >= 0)
+		need(argc, c->nargs + 1, c->name);
+	return c->run(argc, argv);
+}

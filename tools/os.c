@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The commands on an instance (/dev/mcosN, -o N): IKC map, load, kernel
+ * arguments, boot, status, kmsg, shutdown, its memory.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "lwkb_elf.h"
+#include "lwkboot/boot_info.h"
+#include "cmd.h"
+
+/* A status word as a name; a negative errno or unknown value as "?". */
+const char *status_str(int st)
+{
+	const char *n = st >= 0 ? lwkb_status_name((lwkb_u32)st) : NULL;
+
+	return n ? n : "?";
+}
+
+int status_of(int os)
+{
+	return lwkb_os_ctl(os, LWKB_OS_STATUS, NULL);
+}
+
+/* status -v: the status, then "key value" lines from the status page. */
+static int print_status_info(int os)
+{
+	struct lwkb_os_info i;
+	int ret = lwkb_os_ctl(os, LWKB_OS_STATUS_INFO, &i);
+
+	if (ret)
+		return fail(ret, "status of OS %d", os);
+	printf("%s\n", status_str((int)i.status));
+	printf("cores %u\ncores_up %u\ncores_parked %u\nheartbeat %llu\n", i.nr_cores,
+	       i.cores_up, i.cores_parked, (unsigned long long)i.heartbeat);
+	printf("stray_irqs %llu\nstray_vector 0x%x\nnmis %u\n",
+	       (unsigned long long)i.stray_irqs, i.stray_vector, i.nmis);
+	if (i.panic_vector != 0xffffffff)
+		printf("panic_core %u\npanic_vector %u\n", i.panic_core, i.panic_vector);
+	return 0;
+}
+
+static int parse_state(const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < LWKB_STATUS_NR; i++)
+		if (!strcmp(s, lwkb_status_name(i)))
+			return (int)i;
+	return -1;
+}
+
+double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Waits for state; 0, or 1 with a message on timeout or a fatal state. */
+int wait_state(int os, int want, double timeout)
+{
+	double end = now() + timeout;
+	int st;
+
+	for (;;) {
+		st = status_of(os);
+		if (st < 0)
+			return fail(st, "status of OS %d", os);
+		if (st == want)
+			return 0;
+		if (want == LWKB_STATUS_RUNNING &&
+		    (st == LWKB_STATUS_PANIC || st == LWKB_STATUS_INACTIVE))
+			return fail(0, "OS %d is %s, not RUNNING (see 'lwkboot -o %d kmsg')",
+				    os, status_str(st), os);
+		if (now() > end)
+			return fail(0, "OS %d is still %s after %.0f s, not %s", os,
+				    status_str(st), timeout, status_str(want));
+		usleep(1000);	/* 1 ms: fine enough for the boot-latency figures */
+	}
+}
+
+static int read_file(const char *path, void **buf, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	long n;
+
+	if (!f)
+		return -errno;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return -EIO;
+	}
+	*buf = malloc(n ? n : 1);
+	if (!*buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	if (fread(*buf, 1, n, f) != (size_t)n) {
+		free(*buf);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+}
+
+int do_load(int os, const char *path)
+{
+	struct lwkb_buf b;
+	void *img = NULL;
+	size_t len = 0;
+	char err[200];
+	struct lwkb_elf_info ei;
+	int ret = read_file(path, &img, &len);
+
+	if (ret)
+		return fail(ret, "load: cannot read '%s'", path);
+	/* Same checks as the module, here to say exactly what is wrong. */
+	if (lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err))) {
+		free(img);
+		return fail(0, "load: '%s' is not a valid co-kernel image: %s", path, err);
+	}
+	b.addr = (uintptr_t)img;
+	b.len = len;
+	ret = lwkb_os_ctl(os, LWKB_OS_LOAD, &b);
+	free(img);
+	if (ret == -EINVAL)
+		return fail(ret, "load '%s' into OS %d: the image does not fit in its memory (or none is assigned)",
+			    path, os);
+	if (ret)
+		return fail(ret, "load '%s' into OS %d", path, os);
+	return 0;
+}
+
+int do_kargs(int os, const char *s)
+{
+	struct lwkb_buf b = { .addr = (uintptr_t)s, .len = strlen(s) };
+	int ret;
+
+	if (b.len >= LWKB_KARGS_SIZE)
+		return fail(0, "kargs: %zu bytes, at most %d", (size_t)b.len, LWKB_KARGS_SIZE - 1);
+	ret = lwkb_os_ctl(os, LWKB_OS_KARGS, &b);
+	return ret ? fail(ret, "kargs for OS %d", os) : 0;
+}
+
+static int do_kmsg(int os, int follow)
+{
+	static char buf[1 << 17];
+	unsigned long long pos = 0, lost = 0;
+	int n;
+
+	do {
+		while ((n = lwkb_read_kmsg(os, &pos, buf, sizeof(buf), &lost)) > 0) {
+			fwrite(buf, 1, n, stdout);
+			fflush(stdout);
+		}
+		if (n < 0)	/* the instance went away while following: done */
+			return follow && pos ? 0 : fail(n, "kmsg of OS %d", os);
+		if (follow)
+			usleep(100000);
+	} while (follow);
+	if (lost)
+		fprintf(stderr, "%s: %llu bytes of kmsg were overwritten before they were read\n",
+			prog, lost);
+	return 0;
+}
+
+/* set ikc_map MAP, get ikc_map */
+int cmd_ikc_map(int argc, char **argv)
+{
+	struct lwkb_ikc_map map;
+	char err[160], buf[8192];
+	int set = !strcmp(argv[0], "set"), ret;
+
+	if (argc < 2 || strcmp(argv[1], "ikc_map"))
+		die_usage("%s: only 'ikc_map' can be %s", argv[0], set ? "set" : "read");
+	if (set) {
+		need(argc, 3, "set ikc_map");
+		if (lwkb_ikcmap_parse(argv[2], &map, err, sizeof(err)))
+			die_usage("set ikc_map: bad map '%s': %s", argv[2], err);
+		ret = lwkb_os_ctl(os_index, LWKB_OS_SET_IKC_MAP, &map);
+		return ret ? fail(ret, "set ikc_map %s for OS %d", argv[2], os_index) : 0;
+	}
+	need(argc, 2, "get ikc_map");
+	ret = lwkb_os_ctl(os_index, LWKB_OS_GET_IKC_MAP, &map);
+	if (ret)
+		return fail(ret, "get ikc_map of OS %d", os_index);
+	lwkb_ikcmap_format(&map, buf, sizeof(buf));
+	printf("%s\n", buf);
+	return 0;
+}
+
+int cmd_load(int argc, char **argv)
+{
+	(void)argc;
+	return do_load(os_index, argv[1]);
+}
+
+int cmd_kargs(int argc, char **argv)
+{
+	(void)argc;
+	return do_kargs(os_index, argv[1]);
+}
+
+int cmd_boot(int argc, char **argv)
+{
+	int ret;
+
+	(void)argc;
+	(void)argv;
+	if (check_ipi_broadcast("boot"))
+		return 1;
+	ret = lwkb_os_ctl(os_index, LWKB_OS_BOOT, NULL);
+	if (ret == -EBUSY)
+		return fail(ret, "boot OS %d: it is already booted, or another booted instance uses its trampoline page (see dmesg)",
+			    os_index);
+	if (ret == -EINVAL)
+		return fail(ret, "boot OS %d: not ready: no image loaded, or no CPU or memory assigned (see dmesg)",
+			    os_index);
+	return ret ? fail(ret, "boot OS %d (see dmesg)", os_index) : 0;
+}
+
+/* status [-v] [--wait STATE] [--timeout SEC] */
+int cmd_status(int argc, char **argv)
+{
+	int want = -1, verbose_status = 0, ret;
+	double timeout = 60;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-v")) {
+			verbose_status = 1;
+		} else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
+			want = parse_state(argv[++i]);
+			if (want < 0)
+				die_usage("status: unknown state '%s'", argv[i]);
+		} else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+			timeout = atof(argv[++i]);
+			if (timeout <= 0)
+				die_usage("status: bad timeout '%s'", argv[i]);
+		} else {
+			die_usage("status: unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (want >= 0)
+		return wait_state(os_index, want, timeout);
+	if (verbose_status)
+		return print_status_info(os_index);
+	ret = status_of(os_index);
+	if (ret < 0)
+		return fail(ret, "status of OS %d", os_index);
+	printf("%s\n", status_str(ret));
+	return 0;
+}
+
+/* kmsg [-f] */
+int cmd_kmsg(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "-f"))
+		return do_kmsg(os_index, 1);
+	need(argc, 1, "kmsg");
+	return do_kmsg(os_index, 0);
+}
+
+int cmd_clear_kmsg(int argc, char **argv)
+{
+	int ret = lwkb_os_ctl(os_index, LWKB_OS_CLEAR_KMSG, NULL);
+
+	(void)argc;
+	(void)argv;
+	return ret ? fail(ret, "clear_kmsg of OS %d", os_index) : 0;
+}
+
+/* shutdown [--force] */
+int cmd_shutdown(int argc, char **argv)
+{
+	lwkb_u32 flags = 0;
+	int ret;
+
+	if (argc == 2 && !strcmp(argv[1], "--force"))
+		flags = LWKB_SHUTDOWN_FORCE;
+	else
+		need(argc, 1, "shutdown");
+	ret = lwkb_os_ctl(os_index, LWKB_OS_SHUTDOWN, &flags);
+	if (ret == -EINVAL)
+		return fail(ret, "shutdown OS %d: it is not booted", os_index);
+	return ret ? fail(ret, "shutdown OS %d", os_index) : 0;
+}
+
+int cmd_query_free_mem(int argc, char **argv)
+{
+	unsigned long long v;
+	int ret = lwkb_os_ctl(os_index, LWKB_OS_QUERY_FREE_MEM, &v);
+
+	(void)argc;
+	(void)argv;
+	if (ret)
+		return fail(ret, "query_free_mem of OS %d", os_index);
+	printf("%llu\n", v);
+	return 0;
+}
