@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+/*
+ * This core's local APIC: the mode the host chose (xAPIC or x2APIC), its
+ * local interrupts masked, software-enabled with the spurious vector, and
+ * the EOI every handled interrupt owes it.  Registers go through loader/'s
+ * lwkb_apic_read/write, which pick MMIO or MSRs by mode.
+ */
+#include "internal.h"
+
+#define APIC_EOI	0x0b0
+#define APIC_SVR	0x0f0
+#define APIC_LVT_TIMER	0x320
+#define APIC_LVT_LINT0	0x350
+#define APIC_LVT_LINT1	0x360
+#define APIC_LVT_ERROR	0x370
+#define LVT_MASKED	(1u << 16)
+
+struct lwkb_apic lwk_apic;
+
+/*
+ * Put this core's local APIC in the mode the host chose, software-enable
+ * it (SVR bit 8, spurious vector 0xff) and mask its local interrupts: the
+ * LWK runs with interrupts off and wants no surprises later.
+ */
+void lwk_apic_init(void)
+{
+	lwk_apic.x2apic = 0;
+	lwk_apic.mmio = phys_to_virt(lwk_bi->apic_phys);
+	if (lwk_bi->apic_mode == LWKB_APIC_X2APIC &&
+	    lwkb_apic_enable_x2apic(&lwk_apic))
+		lwk_panic("the host uses x2APIC but this CPU has none");
+	lwk_apic_write(APIC_LVT_TIMER, LVT_MASKED);
+	lwk_apic_write(APIC_LVT_LINT0, LVT_MASKED);
+	lwk_apic_write(APIC_LVT_LINT1, LVT_MASKED);
+	lwk_apic_write(APIC_LVT_ERROR, LVT_MASKED);
+	lwk_apic_write(APIC_SVR, 0x100 | LWK_SPURIOUS_VECTOR);
+	lwk_printk("lwk: %s, APIC id %u\n", lwk_apic.x2apic ? "x2APIC" : "xAPIC",
+		   lwkb_apic_self_id(&lwk_apic));
+}
+
+/* Further cores: the same, in the mode core 0 found. */
+void lwk_apic_init_ap(void)
+{
+	if (lwk_apic.x2apic)
+		lwkb_apic_enable_x2apic(&lwk_apic);
+	lwk_apic_write(APIC_LVT_LINT0, LVT_MASKED);
+	lwk_apic_write(APIC_LVT_LINT1, LVT_MASKED);
+	lwk_apic_write(APIC_LVT_ERROR, LVT_MASKED);
+	lwk_apic_write(APIC_SVR, 0x100 | LWK_SPURIOUS_VECTOR);
+}
+
+void lwk_apic_eoi(void)
+{
+	lwk_apic_write(APIC_EOI, 0);
+}
