@@ -13,6 +13,7 @@
 #include "lwkboot/trampoline.h"
 #include "lwkboot/kmsg.h"
 #include "lwkboot/status.h"
+#include "lwkboot/x86.h"
 
 typedef __SIZE_TYPE__ lwkb_size_t;
 typedef __builtin_va_list lwkb_va_list;
@@ -83,14 +84,7 @@ int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
 		  lwkb_u64 mem_size, struct lwkb_elf_info *info, char *err,
 		  lwkb_size_t errlen);
 
-/* ---- 4-level page tables (pgtable.c) ---- */
-#define LWKB_PTE_P	(1ULL << 0)
-#define LWKB_PTE_W	(1ULL << 1)
-#define LWKB_PTE_PWT	(1ULL << 3)
-#define LWKB_PTE_PCD	(1ULL << 4)
-#define LWKB_PTE_PS	(1ULL << 7)
-#define LWKB_PTE_NX	(1ULL << 63)
-#define LWKB_PTE_ADDR	0x000ffffffffff000ULL
+/* ---- 4-level page tables (pgtable.c; entry bits LWKB_PTE_* in x86.h) ---- */
 
 struct lwkb_pt {
 	lwkb_u64 root;		/* physical address of the PML4 */

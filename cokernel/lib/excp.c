@@ -6,7 +6,7 @@
  */
 #include "internal.h"
 
-static const char *const exc_names[32] = {
+static const char *const exc_names[LWKB_NR_EXCEPTIONS] = {
 	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint",
 	"#OF overflow", "#BR bound range", "#UD invalid opcode",
 	"#NM device not available", "#DF double fault", "coprocessor overrun",
@@ -57,7 +57,7 @@ void lwk_exception(struct lwk_regs *r)
 		lwk_halt();
 	}
 	lwk_printk("EXCEPTION %s (vector %llu, error 0x%llx) on core %d\n",
-		   exc_names[r->vector & 31], (unsigned long long)r->vector,
+		   exc_names[r->vector % LWKB_NR_EXCEPTIONS], (unsigned long long)r->vector,
 		   (unsigned long long)r->error, core);
 	dump_regs(r);
 	if (lwk_st) {

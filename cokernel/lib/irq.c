@@ -18,8 +18,8 @@ struct idt_gate {
 	lwkb_u32 zero;
 };
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-extern const lwkb_u64 isr_table[32];
-extern const lwkb_u64 stray_table[256 - 32];
+extern const lwkb_u64 isr_table[LWKB_NR_EXCEPTIONS];
+extern const lwkb_u64 stray_table[256 - LWKB_NR_EXCEPTIONS];
 
 void isr_timer(void);
 void isr_spurious(void);
@@ -31,7 +31,7 @@ static void set_idt_gate(int v, lwkb_u64 handler, int ist)
 	idt[v].off0 = (lwkb_u16)handler;
 	idt[v].sel = LWK_SEL_CODE;
 	idt[v].ist = (lwkb_u8)ist;
-	idt[v].type = 0x8e;	/* present, DPL 0, 64-bit interrupt gate */
+	idt[v].type = LWKB_GATE_INTR64;
 	idt[v].off1 = (lwkb_u16)(handler >> 16);
 	idt[v].off2 = (lwkb_u32)(handler >> 32);
 	idt[v].zero = 0;
@@ -48,12 +48,13 @@ void lwk_idt_init(void)
 
 	/* NMI, #DF and #MC on their own stack (IST1): they may come when the
 	 * current stack is the problem.  The NMI is counted and ignored. */
-	for (v = 0; v < 32; v++)
-		set_idt_gate(v, isr_table[v], (v == 8 || v == 18) ? 1 : 0);
-	set_idt_gate(2, (lwkb_u64)(__UINTPTR_TYPE__)isr_nmi, 1);
+	for (v = 0; v < LWKB_NR_EXCEPTIONS; v++)
+		set_idt_gate(v, isr_table[v],
+			     (v == LWKB_VEC_DF || v == LWKB_VEC_MC) ? 1 : 0);
+	set_idt_gate(LWKB_VEC_NMI, (lwkb_u64)(__UINTPTR_TYPE__)isr_nmi, 1);
 	/* Every vector present: what the host sends by mistake is counted. */
-	for (v = 32; v < 256; v++)
-		set_idt_gate(v, stray_table[v - 32], 0);
+	for (v = LWKB_NR_EXCEPTIONS; v < 256; v++)
+		set_idt_gate(v, stray_table[v - LWKB_NR_EXCEPTIONS], 0);
 	lwk_set_irq_gate(LWK_TIMER_VECTOR, isr_timer);
 	lwk_set_irq_gate(LWK_SPURIOUS_VECTOR, isr_spurious);
 	lwk_set_irq_gate(LWKB_IKC_VECTOR, isr_ikc);
@@ -79,7 +80,7 @@ void lwk_stray_irq(lwkb_u64 vector)
 {
 	struct lwk_cpu *c = lwk_cpu_self();
 
-	if (vector == 2) {
+	if (vector == LWKB_VEC_NMI) {
 		if (c)
 			c->nmis++;
 		if (lwk_st)

@@ -7,20 +7,13 @@
  */
 #include "internal.h"
 
-#define APIC_EOI	0x0b0
-#define APIC_SVR	0x0f0
-#define APIC_LVT_TIMER	0x320
-#define APIC_LVT_LINT0	0x350
-#define APIC_LVT_LINT1	0x360
-#define APIC_LVT_ERROR	0x370
-#define LVT_MASKED	(1u << 16)
-
 struct lwkb_apic lwk_apic;
 
 /*
  * Put this core's local APIC in the mode the host chose, software-enable
- * it (SVR bit 8, spurious vector 0xff) and mask its local interrupts: the
- * LWK runs with interrupts off and wants no surprises later.
+ * it with the spurious vector 0xff (SDM vol. 3A, 10.9 "Spurious
+ * Interrupt") and mask its local interrupts (10.5.1 "Local Vector
+ * Table"): the LWK runs with interrupts off and wants no surprises later.
  */
 void lwk_apic_init(void)
 {
@@ -29,11 +22,11 @@ void lwk_apic_init(void)
 	if (lwk_bi->apic_mode == LWKB_APIC_X2APIC &&
 	    lwkb_apic_enable_x2apic(&lwk_apic))
 		lwk_panic("the host uses x2APIC but this CPU has none");
-	lwk_apic_write(APIC_LVT_TIMER, LVT_MASKED);
-	lwk_apic_write(APIC_LVT_LINT0, LVT_MASKED);
-	lwk_apic_write(APIC_LVT_LINT1, LVT_MASKED);
-	lwk_apic_write(APIC_LVT_ERROR, LVT_MASKED);
-	lwk_apic_write(APIC_SVR, 0x100 | LWK_SPURIOUS_VECTOR);
+	lwk_apic_write(LWKB_APIC_REG_LVT_TIMER, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_LVT_LINT0, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_LVT_LINT1, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_LVT_ERROR, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_SVR, LWKB_APIC_SVR_ENABLE | LWK_SPURIOUS_VECTOR);
 	lwk_printk("lwk: %s, APIC id %u\n", lwk_apic.x2apic ? "x2APIC" : "xAPIC",
 		   lwkb_apic_self_id(&lwk_apic));
 }
@@ -43,13 +36,14 @@ void lwk_apic_init_ap(void)
 {
 	if (lwk_apic.x2apic)
 		lwkb_apic_enable_x2apic(&lwk_apic);
-	lwk_apic_write(APIC_LVT_LINT0, LVT_MASKED);
-	lwk_apic_write(APIC_LVT_LINT1, LVT_MASKED);
-	lwk_apic_write(APIC_LVT_ERROR, LVT_MASKED);
-	lwk_apic_write(APIC_SVR, 0x100 | LWK_SPURIOUS_VECTOR);
+	lwk_apic_write(LWKB_APIC_REG_LVT_LINT0, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_LVT_LINT1, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_LVT_ERROR, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_SVR, LWKB_APIC_SVR_ENABLE | LWK_SPURIOUS_VECTOR);
 }
 
+/* Every fixed interrupt but the spurious one (10.8.5). */
 void lwk_apic_eoi(void)
 {
-	lwk_apic_write(APIC_EOI, 0);
+	lwk_apic_write(LWKB_APIC_REG_EOI, 0);
 }

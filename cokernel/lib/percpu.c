@@ -7,23 +7,21 @@
 #include "internal.h"
 #include "lwkb_cpu.h"
 
-#define MSR_GS_BASE	0xc0000101
-
 /*
  * GDT: null, 64-bit code, data, then one 16-byte TSS descriptor per core
  * (a TSS descriptor is marked busy by LTR, so cores cannot share one).
  */
 static lwkb_u64 gdt[3 + 2 * LWKB_MAX_CORES] __attribute__((aligned(16))) = {
 	0,
-	0x00af9b000000ffffULL,	/* 0x08: 64-bit code, DPL 0 */
-	0x00cf93000000ffffULL,	/* 0x10: data */
+	LWKB_DESC_CODE64,	/* LWK_SEL_CODE */
+	LWKB_DESC_DATA,		/* LWK_SEL_DATA */
 };
 
 struct lwk_cpu *lwk_cpu_self(void)
 {
 	struct lwk_cpu *c;
 
-	if (!lwkb_rdmsr(MSR_GS_BASE))
+	if (!lwkb_rdmsr(LWKB_MSR_GS_BASE))
 		return (struct lwk_cpu *)0;
 	__asm__ volatile("mov %%gs:0, %0" : "=r"(c));
 	return c;
@@ -36,14 +34,18 @@ int lwk_this_core(void)
 	return c ? c->lwk_id : -1;
 }
 
-/* 64-bit TSS descriptor (SDM vol. 3A, "TSS Descriptor in 64-bit mode"). */
+/*
+ * 64-bit TSS descriptor, 16 bytes (SDM vol. 3A, 7.2.3 "TSS Descriptor in
+ * 64-bit mode"): limit 15:0, base 23:0, access byte, base 31:24, then
+ * base 63:32 in the second word.
+ */
 static void set_tss_desc(int lwk_id, struct tss64 *tss)
 {
 	lwkb_u64 base = (lwkb_u64)(__UINTPTR_TYPE__)tss;
 	lwkb_u64 *d = &gdt[3 + 2 * lwk_id];
 
 	d[0] = (sizeof(struct tss64) - 1) | ((base & 0xffffff) << 16) |
-	       (0x89ULL << 40) | (((base >> 24) & 0xff) << 56);
+	       ((lwkb_u64)LWKB_DESC_TSS64 << 40) | (((base >> 24) & 0xff) << 56);
 	d[1] = base >> 32;
 }
 
@@ -67,5 +69,5 @@ void lwk_cpu_setup(int lwk_id)
 			 : : "r"((lwkb_u64)LWK_SEL_DATA));
 	__asm__ volatile("ltr %w0" : : "r"((lwkb_u16)LWK_SEL_TSS(lwk_id)));
 	lwk_idt_load();
-	lwkb_wrmsr(MSR_GS_BASE, (lwkb_u64)(__UINTPTR_TYPE__)c);
+	lwkb_wrmsr(LWKB_MSR_GS_BASE, (lwkb_u64)(__UINTPTR_TYPE__)c);
 }

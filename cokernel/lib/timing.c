@@ -7,12 +7,7 @@
 #include "internal.h"
 #include "lwkb_cpu.h"
 
-#define APIC_LVT_TIMER	0x320
-#define APIC_TMR_INIT	0x380
-#define APIC_TMR_CUR	0x390
-#define APIC_TMR_DIV	0x3e0
-#define LVT_MASKED	(1u << 16)
-#define LVT_PERIODIC	(1u << 17)
+#define TMR_FULL	0xffffffffu	/* the largest initial count: 32 bits */
 
 lwkb_u64 lwk_ticks;
 static lwkb_u32 timer_count;	/* LAPIC timer counts per tick, measured once */
@@ -47,17 +42,18 @@ lwkb_u64 lwk_us_since(lwkb_u64 tsc0)
 }
 
 /*
- * Periodic LAPIC timer at LWK_TICK_MS (SDM vol. 3A, "APIC Timer"): divide by
- * 1, counts per tick measured once against the TSC the host calibrated.
+ * Periodic LAPIC timer at LWK_TICK_MS (SDM vol. 3A, 10.5.4 "APIC Timer"):
+ * divide by 1, counts per tick measured once against the TSC the host
+ * calibrated.
  */
 void lwk_timer_calibrate(void)
 {
-	lwk_apic_write(APIC_TMR_DIV, 0xb);	/* divide by 1 */
-	lwk_apic_write(APIC_LVT_TIMER, LVT_MASKED);
-	lwk_apic_write(APIC_TMR_INIT, 0xffffffff);
+	lwk_apic_write(LWKB_APIC_REG_TMR_DIV, LWKB_APIC_TMR_DIV_1);
+	lwk_apic_write(LWKB_APIC_REG_LVT_TIMER, LWKB_APIC_LVT_MASKED);
+	lwk_apic_write(LWKB_APIC_REG_TMR_INIT, TMR_FULL);
 	lwk_udelay(LWK_TICK_MS * 1000);
-	timer_count = 0xffffffff - lwk_apic_read(APIC_TMR_CUR);
-	lwk_apic_write(APIC_TMR_INIT, 0);
+	timer_count = TMR_FULL - lwk_apic_read(LWKB_APIC_REG_TMR_CUR);
+	lwk_apic_write(LWKB_APIC_REG_TMR_INIT, 0);
 	if (!timer_count)
 		timer_count = 1000000;
 	lwk_printk("lwk: LAPIC timer: %u counts per %d ms tick\n", timer_count,
@@ -66,9 +62,10 @@ void lwk_timer_calibrate(void)
 
 void lwk_timer_start(void)
 {
-	lwk_apic_write(APIC_TMR_DIV, 0xb);	/* divide by 1 */
-	lwk_apic_write(APIC_LVT_TIMER, LWK_TIMER_VECTOR | LVT_PERIODIC);
-	lwk_apic_write(APIC_TMR_INIT, timer_count);
+	lwk_apic_write(LWKB_APIC_REG_TMR_DIV, LWKB_APIC_TMR_DIV_1);
+	lwk_apic_write(LWKB_APIC_REG_LVT_TIMER,
+		       LWK_TIMER_VECTOR | LWKB_APIC_LVT_TIMER_PERIODIC);
+	lwk_apic_write(LWKB_APIC_REG_TMR_INIT, timer_count);
 }
 
 /* Park: interrupts off, timer stopped, halted; INIT can take us. */
@@ -76,7 +73,7 @@ static void park(int id)
 {
 	struct lwk_cpu *c = lwk_cpu_self();
 
-	lwk_apic_write(APIC_TMR_INIT, 0);
+	lwk_apic_write(LWKB_APIC_REG_TMR_INIT, 0);
 	lwk_printk("lwk: core %d parked: %llu stray interrupts (last vector 0x%x), %u NMIs\n",
 		   id, (unsigned long long)c->strays, c->stray_vector, c->nmis);
 	__atomic_fetch_add(&lwk_st->cores_parked, 1, __ATOMIC_ACQ_REL);
