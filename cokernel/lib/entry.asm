@@ -6,6 +6,17 @@
 ; 64-bit mode, paging on with the temporary tables, interrupts off,
 ; rdi = boot_info physical address, rsi = image physical base, rdx = the
 ; core's trampoline slot, rsp = top of the core's own boot stack.
+;
+; asm-offsets.inc is generated from cokernel/lib/asm-offsets.c: the layout
+; of struct lwk_regs (internal.h) and the exception vectors of
+; include/lwkboot/x86.h.
+
+%include "asm-offsets.inc"
+
+; The stub pushes error code and vector; the CPU's frame lies just above.
+%if REGS_ERROR != REGS_VECTOR + 8 || REGS_RIP != REGS_ERROR + 8
+%error "struct lwk_regs: vector, error and the CPU's frame must follow each other"
+%endif
 
 	bits 64
 	section .text.entry
@@ -33,14 +44,13 @@ lwk_reload_cs:
 	push	rax
 	o64 retf
 
-; Exception stubs: vectors with an error code get it from the CPU (SDM
-; vol. 3A, "Exception and Interrupt Reference"); the others push 0, so
-; every frame has the same shape for lwk_exception(struct lwk_regs *).
+; Exception stubs: vectors in LWKB_EXC_ERRCODE get an error code from the
+; CPU (SDM vol. 3A, 6.13 "Error Code"); the others push 0, so every frame
+; has the same shape for lwk_exception(struct lwk_regs *).
 %macro STUB 1
 global isr_%1
 isr_%1:
-%if (%1 = 8) || (%1 >= 10 && %1 <= 14) || (%1 = 17) || (%1 = 21) || (%1 = 29) || (%1 = 30)
-%else
+%if ((LWKB_EXC_ERRCODE >> %1) & 1) = 0
 	push	0
 %endif
 	push	%1
@@ -48,27 +58,30 @@ isr_%1:
 %endmacro
 
 %assign v 0
-%rep 32
+%rep LWKB_NR_EXCEPTIONS
 	STUB v
 %assign v v + 1
 %endrep
 
+; The general registers go below the vector, each where struct lwk_regs
+; has it.
 isr_common:
-	push	rax
-	push	rbx
-	push	rcx
-	push	rdx
-	push	rsi
-	push	rdi
-	push	rbp
-	push	r8
-	push	r9
-	push	r10
-	push	r11
-	push	r12
-	push	r13
-	push	r14
-	push	r15
+	sub	rsp, REGS_VECTOR
+	mov	[rsp + REGS_RAX], rax
+	mov	[rsp + REGS_RBX], rbx
+	mov	[rsp + REGS_RCX], rcx
+	mov	[rsp + REGS_RDX], rdx
+	mov	[rsp + REGS_RSI], rsi
+	mov	[rsp + REGS_RDI], rdi
+	mov	[rsp + REGS_RBP], rbp
+	mov	[rsp + REGS_R8], r8
+	mov	[rsp + REGS_R9], r9
+	mov	[rsp + REGS_R10], r10
+	mov	[rsp + REGS_R11], r11
+	mov	[rsp + REGS_R12], r12
+	mov	[rsp + REGS_R13], r13
+	mov	[rsp + REGS_R14], r14
+	mov	[rsp + REGS_R15], r15
 	mov	rdi, rsp		; struct lwk_regs *
 	and	rsp, -16
 	call	lwk_exception		; does not return
@@ -82,6 +95,7 @@ isr_common:
 ; aligns rsp to 16 before its 5-word frame (64-bit mode); 9 more pushes
 ; leave it 8 off, which is what a call expects.
 ; The 9 registers the C ABI lets a callee clobber (System V AMD64 ABI).
+SCRATCH_BYTES	equ 9 * 8
 %macro SAVE_SCRATCH 0
 	push	rax
 	push	rcx
@@ -142,18 +156,18 @@ isr_stray_%1:
 
 global isr_nmi
 isr_nmi:
-	push	2
+	push	LWKB_VEC_NMI
 	jmp	stray_common
 
-%assign v 32
-%rep 224
+%assign v LWKB_NR_EXCEPTIONS
+%rep 256 - LWKB_NR_EXCEPTIONS
 	STRAY v
 %assign v v + 1
 %endrep
 
 stray_common:
 	SAVE_SCRATCH
-	mov	rdi, [rsp + 9 * 8]	; the vector
+	mov	rdi, [rsp + SCRATCH_BYTES]	; the vector
 	sub	rsp, 8
 	cld
 	call	lwk_stray_irq
@@ -166,14 +180,14 @@ stray_common:
 global isr_table
 isr_table:
 %assign v 0
-%rep 32
+%rep LWKB_NR_EXCEPTIONS
 	dq	isr_%[v]
 %assign v v + 1
 %endrep
 global stray_table
-stray_table:				; vectors 32-255
-%assign v 32
-%rep 224
+stray_table:				; vectors LWKB_NR_EXCEPTIONS to 255
+%assign v LWKB_NR_EXCEPTIONS
+%rep 256 - LWKB_NR_EXCEPTIONS
 	dq	isr_stray_%[v]
 %assign v v + 1
 %endrep
