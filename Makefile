@@ -53,10 +53,22 @@ deps:
 deps-build:
 	@scripts/install-deps efi
 
-# ---- trampoline ----
-$(BUILD)/trampoline/trampoline.elf: trampoline/trampoline.asm trampoline/layout.inc
+# ---- constants for NASM from the C headers (include/lwkboot/asm-offsets.h) ----
+# $(call asm_offsets,CFLAGS): compile an asm-offsets.c to assembly only and
+# turn its markers into "NAME equ VALUE" lines.
+define asm_offsets
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf -Itrampoline/ $< -o $(BUILD)/trampoline/trampoline.o
+	$(CC) $(1) -S $< -o $(@:.inc=.s)
+	scripts/asm-offsets $(@:.inc=.s) $< > $@.tmp && mv $@.tmp $@
+endef
+
+# ---- trampoline ----
+$(BUILD)/gen/trampoline/asm-offsets.inc: trampoline/asm-offsets.c $(wildcard include/lwkboot/*.h) \
+		scripts/asm-offsets
+	$(call asm_offsets,$(FREESTANDING) -Iinclude)
+$(BUILD)/trampoline/trampoline.elf: trampoline/trampoline.asm $(BUILD)/gen/trampoline/asm-offsets.inc
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -I$(BUILD)/gen/trampoline/ $< -o $(BUILD)/trampoline/trampoline.o
 	ld -m elf_x86_64 -Ttext=0 -e tramp_start -o $@ $(BUILD)/trampoline/trampoline.o
 $(BUILD)/trampoline/trampoline.bin: $(BUILD)/trampoline/trampoline.elf
 	objcopy -O binary -j .text $< $@
@@ -73,7 +85,8 @@ $(BUILD)/gen/tramp_syms.h: $(BUILD)/trampoline/trampoline.elf
 # a dump's stacks with them (lwkboot dump, docs/debugging.md).
 COK_CFLAGS := $(FREESTANDING) -mcmodel=kernel -fno-asynchronous-unwind-tables \
 	-Icokernel -Iloader -Iinclude
-COK_SRCS := $(wildcard cokernel/lib/*.c) $(wildcard cokernel/demo/*.c)
+COK_SRCS := $(filter-out cokernel/lib/asm-offsets.c,$(wildcard cokernel/lib/*.c)) \
+	$(wildcard cokernel/demo/*.c)
 COK_OBJS := $(patsubst %.c,$(BUILD)/cok/%.o,$(COK_SRCS) $(LOADER_SRCS)) \
 	$(BUILD)/cok/gen/tramp_blob.o $(BUILD)/cok/cokernel/lib/entry.o
 $(BUILD)/cok/%.o: %.c $(INCLUDES) $(wildcard cokernel/*.h cokernel/lib/*.h)
@@ -82,9 +95,12 @@ $(BUILD)/cok/%.o: %.c $(INCLUDES) $(wildcard cokernel/*.h cokernel/lib/*.h)
 $(BUILD)/cok/gen/tramp_blob.o: $(BUILD)/gen/tramp_blob.c
 	@mkdir -p $(dir $@)
 	$(CC) $(COK_CFLAGS) -c $< -o $@
-$(BUILD)/cok/cokernel/lib/entry.o: cokernel/lib/entry.asm
+$(BUILD)/gen/cokernel/asm-offsets.inc: cokernel/lib/asm-offsets.c $(INCLUDES) \
+		$(wildcard cokernel/*.h cokernel/lib/*.h) scripts/asm-offsets
+	$(call asm_offsets,$(COK_CFLAGS))
+$(BUILD)/cok/cokernel/lib/entry.o: cokernel/lib/entry.asm $(BUILD)/gen/cokernel/asm-offsets.inc
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf $< -o $@
+	$(NASM) -f elf64 -g -F dwarf -I$(BUILD)/gen/cokernel/ $< -o $@
 $(BUILD)/cokernel/cokernel.elf: $(COK_OBJS) cokernel/cokernel.ld
 	@mkdir -p $(dir $@)
 	ld -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack \
@@ -172,11 +188,13 @@ $(BUILD)/tests/lwkb-stress: tests/stress/lwkb-stress.c $(INCLUDES)
 # ---- host unit tests (loader/ compiled for the host, with sanitizers) ----
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Iloader -Iinclude -I$(BUILD)/gen
+# test_tramp.c reads the generated NASM constants to see that it checks each.
+UNIT_DEFS := -DTRAMP_ASM_OFFSETS_INC='"$(abspath $(BUILD))/gen/trampoline/asm-offsets.inc"'
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 $(BUILD)/host/unit-tests: $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c \
 		$(BUILD)/gen/tramp_syms.h $(INCLUDES) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(HOST_CFLAGS) -o $@ $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c -lpthread
+	$(CC) $(HOST_CFLAGS) $(UNIT_DEFS) -o $@ $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c -lpthread
 
 unit: deps-build $(BUILD)/host/unit-tests
 	$(BUILD)/host/unit-tests

@@ -339,11 +339,13 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	/* APIC mode. */
 	apic.mmio = (volatile lwkb_u32 *)(__UINTPTR_TYPE__)apic_phys;
 	if (!cfg.apic_mode)
-		cfg.apic_mode = (lwkb_rdmsr(0x1b) & (1 << 10)) ? LWKB_APIC_X2APIC : LWKB_APIC_XAPIC;
+		cfg.apic_mode = (lwkb_rdmsr(LWKB_MSR_APIC_BASE) & LWKB_APIC_BASE_EXTD) ?
+				 LWKB_APIC_X2APIC : LWKB_APIC_XAPIC;
 	if (cfg.apic_mode == LWKB_APIC_X2APIC && !lwkb_cpu_has_x2apic())
 		fail("apic=x2apic, but CPUID reports no x2APIC on this CPU");
 	for (i = 0; i < asked; i++)
-		if (cfg.apic_mode == LWKB_APIC_XAPIC && cpus[sel[i]].apic_id > 254)
+		if (cfg.apic_mode == LWKB_APIC_XAPIC &&
+		    cpus[sel[i]].apic_id >= LWKB_XAPIC_DEST_BROADCAST)
 			fail("xAPIC cannot address APIC ids above 254: use apic=x2apic");
 
 	/* TSC frequency, against the firmware's Stall(). */

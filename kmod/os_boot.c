@@ -54,16 +54,23 @@ static void k_log(void *ctx, const char *msg)
 }
 
 /* ---- helpers ---- */
+/* This CPU's local APIC registers (the base field of IA32_APIC_BASE). */
+static u64 apic_phys(void)
+{
+	u64 apic_base;
+
+	rdmsrl(MSR_IA32_APICBASE, apic_base);
+	return apic_base & LWKB_APIC_BASE_ADDR;
+}
+
 static u64 ident_end(void)
 {
-	u64 end = 0, apic_base;
+	u64 end = 0;
 	int nid;
 
 	for_each_online_node(nid)
 		end = max_t(u64, end, PFN_PHYS(node_end_pfn(nid)));
-	rdmsrl(MSR_IA32_APICBASE, apic_base);
-	apic_base &= 0xfffff000ULL;
-	return max_t(u64, end, apic_base + PAGE_SIZE);
+	return max_t(u64, end, apic_phys() + PAGE_SIZE);
 }
 
 /* LWK NUMA id of Linux node nid, adding it to boot_info if new. */
@@ -304,9 +311,6 @@ static int clear_lwk_memory(struct lwkb_os *os)
 static void fill_prepare(struct lwkb_os *os, struct lwkb_chunk *img, u64 ident,
 			 void *tramp_virt, phys_addr_t tramp, struct lwkb_prepare *prep)
 {
-	u64 apic_base;
-
-	rdmsrl(MSR_IA32_APICBASE, apic_base);
 	prep->mem_phys = img->start;
 	prep->mem_size = img->size;
 	prep->mem_virt = phys_to_virt(img->start);
@@ -321,7 +325,7 @@ static void fill_prepare(struct lwkb_os *os, struct lwkb_chunk *img, u64 ident,
 	prep->allow_1g = boot_cpu_has(X86_FEATURE_GBPAGES);
 	prep->nx = boot_cpu_has(X86_FEATURE_NX);
 	prep->apic_mode = x2apic_mode ? LWKB_APIC_X2APIC : LWKB_APIC_XAPIC;
-	prep->apic_phys = apic_base & 0xfffff000ULL;
+	prep->apic_phys = apic_phys();
 	prep->tsc_khz = tsc_khz;
 	prep->kmsg_phys = page_to_phys(os->kmsg_page);
 	prep->kmsg_size = LWKB_KMSG_AREA;

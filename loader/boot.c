@@ -11,9 +11,6 @@
 #include "lwkb_loader.h"
 
 #define DEFAULT_STACK	(16 * 1024)
-#define CR4_PAE		(1u << 5)
-#define EFER_LME	(1u << 8)
-#define EFER_NXE	(1u << 11)
 
 lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id)
 {
@@ -118,8 +115,8 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 
 	tp.page_phys = p->tramp_phys;
 	tp.cr3 = t.cr3;
-	tp.cr4 = CR4_PAE;
-	tp.efer_set = EFER_LME | (p->nx ? EFER_NXE : 0);
+	tp.cr4 = LWKB_CR4_PAE;
+	tp.efer_set = LWKB_EFER_LME | (p->nx ? LWKB_EFER_NXE : 0);
 	tp.entry = ei.entry;
 	tp.arg0 = p->mem_phys + bi_off;
 	tp.arg1 = p->mem_phys;

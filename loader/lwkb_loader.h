@@ -15,6 +15,7 @@
 #include "lwkboot/status.h"
 #include "lwkb_parse.h"	/* lists, sizes, numbers, bits; lwkb_err */
 #include "lwkb_elf.h"	/* ELF64 validation and loading */
+#include "lwkboot/x86.h"
 
 typedef __builtin_va_list lwkb_va_list;
 
@@ -50,15 +51,7 @@ struct lwkb_platform {
 void lwkb_logf(const struct lwkb_platform *pf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* ---- 4-level page tables (pgtable.c) ---- */
-#define LWKB_PTE_P	(1ULL << 0)
-#define LWKB_PTE_W	(1ULL << 1)
-#define LWKB_PTE_PWT	(1ULL << 3)
-#define LWKB_PTE_PCD	(1ULL << 4)
-#define LWKB_PTE_PS	(1ULL << 7)
-#define LWKB_PTE_NX	(1ULL << 63)
-#define LWKB_PTE_ADDR	0x000ffffffffff000ULL
-
+/* ---- 4-level page tables (pgtable.c; entry bits in lwkboot/x86.h) ---- */
 struct lwkb_pt {
 	lwkb_u64 root;		/* physical address of the PML4 */
 	/* Returns the physical address of a zeroed page, or 0. */

@@ -3,7 +3,9 @@
 ; lwkboot trampoline: real mode -> protected mode -> long mode -> LWK entry.
 ;
 ; One 4 KiB page, installed by loader/ at any page below 1 MiB and started
-; by a STARTUP IPI.  Layout and data block: include/lwkboot/trampoline.h.
+; by a STARTUP IPI.  Layout and data block: include/lwkboot/trampoline.h;
+; its offsets and the x86 bits (include/lwkboot/x86.h) come from C through
+; asm-offsets.inc, generated at build time from trampoline/asm-offsets.c.
 ; Assembled at origin 0; the loader adds the page's physical address to the
 ; three patched fields (GDTR base, the two far pointers).  Everything else is
 ; addressed relative to CS (real mode) or to EBX = page base (32/64-bit).
@@ -16,7 +18,11 @@
 ; EBX = linear base of the page.  No stack is used until the 64-bit stub
 ; loads the slot's stack, so any number of cores may run this at once.
 
-%include "layout.inc"
+%include "asm-offsets.inc"
+
+%if (1 << SLOT_SHIFT) != SLOT_SIZE
+%error "a slot's size is not a power of two"
+%endif
 
 	bits 16
 	section .text
@@ -33,21 +39,21 @@ tramp_start:
 	; Our APIC id.  CPUID leaf 0Bh gives the 32-bit x2APIC id in EDX
 	; (valid if EBX[15:0] != 0); older CPUs only have the 8-bit initial
 	; APIC id in CPUID.01h:EBX[31:24] (SDM vol. 2A, CPUID).
-	xor	eax, eax
+	xor	eax, eax		; LWKB_CPUID_MAX
 	cpuid
-	cmp	eax, 0x0b
+	cmp	eax, LWKB_CPUID_TOPOLOGY
 	jb	.leaf1
-	mov	eax, 0x0b
+	mov	eax, LWKB_CPUID_TOPOLOGY
 	xor	ecx, ecx
 	cpuid
-	test	bx, bx
+	test	bx, bx			; LWKB_CPUID_0B_EBX_CPUS: 0 if invalid
 	jz	.leaf1
 	mov	esi, edx
 	jmp	.have_id
 .leaf1:
-	mov	eax, 1
+	mov	eax, LWKB_CPUID_FEATURES
 	cpuid
-	shr	ebx, 24
+	shr	ebx, LWKB_CPUID_01_EBX_APIC_ID_SHIFT
 	mov	esi, ebx
 .have_id:
 	mov	ax, cs			; CPUID clobbered EBX: recompute the base
@@ -57,11 +63,11 @@ tramp_start:
 global tramp_find_slot
 tramp_find_slot:
 	mov	ecx, [TD_NR_SLOTS]
-	cmp	ecx, MAX_SLOTS
+	cmp	ecx, LWKB_TRAMP_MAX_SLOTS
 	jbe	.count_ok
-	mov	ecx, MAX_SLOTS
+	mov	ecx, LWKB_TRAMP_MAX_SLOTS
 .count_ok:
-	mov	di, SLOTS_OFF
+	mov	di, LWKB_TRAMP_SLOTS_OFF
 .next:
 	jecxz	.no_slot
 	cmp	[di + SLOT_APIC_ID], esi
@@ -76,7 +82,7 @@ tramp_find_slot:
 	jmp	.park16
 
 .found:
-	mov	dword [di + SLOT_STAGE], STAGE_REAL
+	mov	dword [di + SLOT_STAGE], LWKB_STAGE_REAL
 	movzx	edi, di
 	add	edi, ebx		; EDI = linear address of our slot
 
@@ -87,20 +93,20 @@ tramp_find_slot:
 
 	; Write CR0 whole: PE | ET | NE, which also clears CD and NW (an INIT
 	; leaves them as they were; a SIPI after RESET has them set).
-	mov	eax, CR0_PE | CR0_ET | CR0_NE
+	mov	eax, LWKB_CR0_PE | LWKB_CR0_ET | LWKB_CR0_NE
 	mov	cr0, eax
-	jmp	dword far [TD_FAR32]	; to tramp_pm32 in CS32
+	jmp	dword far [TD_FAR32]	; to tramp_pm32 in LWKB_TRAMP_CS32
 
 	bits 32
 global tramp_pm32
 tramp_pm32:
-	mov	ax, DS_SEL
+	mov	ax, LWKB_TRAMP_DS
 	mov	ds, ax
 	mov	es, ax
 	mov	ss, ax
 	mov	fs, ax
 	mov	gs, ax
-	mov	dword [edi + SLOT_STAGE], STAGE_PROT
+	mov	dword [edi + SLOT_STAGE], LWKB_STAGE_PROT
 
 	; Long mode (SDM vol. 3A, "Initializing IA-32e Mode"): CR4.PAE, CR3,
 	; EFER.LME (and NXE, so entries with XD set are legal), then CR0.PG.
@@ -108,20 +114,20 @@ tramp_pm32:
 	mov	cr4, eax
 	mov	eax, [ebx + TD_CR3]	; 32-bit CR3: why the table is below 4 GiB
 	mov	cr3, eax
-	mov	ecx, MSR_EFER
+	mov	ecx, LWKB_MSR_EFER
 	rdmsr
 	or	eax, [ebx + TD_EFER_SET]
 	wrmsr
 global tramp_paging_on
 tramp_paging_on:
-	mov	eax, CR0_PG | CR0_PE | CR0_ET | CR0_NE
+	mov	eax, LWKB_CR0_PG | LWKB_CR0_PE | LWKB_CR0_ET | LWKB_CR0_NE
 	mov	cr0, eax		; now IA-32e compatibility mode, EFER.LMA = 1
-	jmp	far [ebx + TD_FAR64]	; to tramp_lm64 in CS64
+	jmp	far [ebx + TD_FAR64]	; to tramp_lm64 in LWKB_TRAMP_CS64
 
 	bits 64
 global tramp_lm64
 tramp_lm64:
-	mov	ax, DS_SEL
+	mov	ax, LWKB_TRAMP_DS
 	mov	ds, ax
 	mov	es, ax
 	mov	ss, ax
@@ -130,17 +136,17 @@ tramp_lm64:
 	mov	gs, ax
 	mov	ebx, ebx		; upper halves are undefined across the
 	mov	edi, edi		; mode switch: zero-extend explicitly
-	mov	dword [rdi + SLOT_STAGE], STAGE_LONG
+	mov	dword [rdi + SLOT_STAGE], LWKB_STAGE_LONG
 
 	mov	rsp, [rdi + SLOT_STACK_TOP]
-	lea	rdx, [rbx + SLOTS_OFF]
+	lea	rdx, [rbx + LWKB_TRAMP_SLOTS_OFF]
 	mov	rax, rdi
 	sub	rax, rdx
-	shr	rax, 4			; slot index
+	shr	rax, SLOT_SHIFT		; slot index
 	mov	rdx, rax		; rdx = slot index (3rd argument)
 	mov	rax, [rbx + TD_ENTRY]
 	mov	rsi, [rbx + TD_ARG1]	; physical base of the image
-	mov	dword [rdi + SLOT_STAGE], STAGE_JUMPED
+	mov	dword [rdi + SLOT_STAGE], LWKB_STAGE_JUMPED
 	mov	rdi, [rbx + TD_ARG0]	; physical address of boot_info
 	push	0			; fake return address: (rsp + 8) % 16 == 0
 	xor	ebp, ebp
@@ -150,46 +156,45 @@ tramp_jump_entry:
 
 global tramp_code_end
 tramp_code_end:
-%if tramp_code_end - tramp_start > DATA_OFF
+%if tramp_code_end - tramp_start > LWKB_TRAMP_DATA_OFF
 %error "trampoline code overlaps the data block"
 %endif
 
-	times DATA_OFF - ($ - $$) db 0xcc
+	times LWKB_TRAMP_DATA_OFF - ($ - $$) db 0xcc
+
+; AT TD_x: pad with zeros up to field x of the data block.  A field written
+; past its place makes the count negative, which NASM refuses.
+%macro AT 1
+	times (%1) - ($ - $$) db 0
+%endmacro
 
 ; struct lwkb_tramp_data (include/lwkboot/trampoline.h), with what the
-; loader does not patch already filled in.
+; loader does not patch already filled in; every field not named is 0.
 global tramp_data
 tramp_data:
-	dq	TRAMP_MAGIC		; magic
-	dd	TRAMP_VERSION		; version
-	dd	0			; nr_slots
-	dd	0			; page_phys
-	dd	0			; cr3
-	dd	0			; cr4
-	dd	0			; efer_set
-	dq	0			; entry
-	dq	0			; arg0
-	dq	0			; arg1
-	dd	0			; stray
-	dd	tramp_code_end - tramp_start	; code_size
-	dw	0, 0, 0			; gdtr_pad
-	dw	GDT_SIZE - 1		; gdtr_limit
-	dd	tramp_gdt - tramp_start	; gdtr_base (+ page_phys)
-	dd	tramp_pm32 - tramp_start, CS32_SEL	; far32 (+ page_phys)
-	dd	tramp_lm64 - tramp_start, CS64_SEL	; far64 (+ page_phys)
-	dw	0, 0, 0			; idtr_pad
-	dw	0			; idtr_limit
-	dd	0			; idtr_base
+	AT TD_MAGIC
+	dq	LWKB_TRAMP_MAGIC
+	AT TD_VERSION
+	dd	LWKB_TRAMP_VERSION
+	AT TD_CODE_SIZE
+	dd	tramp_code_end - tramp_start
+	AT TD_GDTR_LIMIT
+	dw	TD_GDT_SIZE - 1
+	AT TD_GDTR_BASE
+	dd	tramp_gdt - tramp_start	; (+ page_phys)
+	AT TD_FAR32			; offset, then selector (+ page_phys)
+	dd	tramp_pm32 - tramp_start, LWKB_TRAMP_CS32
+	AT TD_FAR64
+	dd	tramp_lm64 - tramp_start, LWKB_TRAMP_CS64
+	AT TD_GDT			; idtr_limit 0 before it
 tramp_gdt:
 	; The accessed bit is preset so the CPU never writes the GDT.
 	dq	0			; null
-	dq	0x00cf9b000000ffff	; 0x08: 32-bit code, base 0, 4 GiB
-	dq	0x00cf93000000ffff	; 0x10: data, base 0, 4 GiB
-	dq	0x00af9b000000ffff	; 0x18: 64-bit code (L = 1, D = 0)
+	dq	LWKB_DESC_CODE32	; LWKB_TRAMP_CS32: 32-bit code, base 0, 4 GiB
+	dq	LWKB_DESC_DATA		; LWKB_TRAMP_DS: data, base 0, 4 GiB
+	dq	LWKB_DESC_CODE64	; LWKB_TRAMP_CS64: 64-bit code (L = 1, D = 0)
+	AT LWKB_TRAMP_DATA_OFF + TD_SIZE
 tramp_data_end:
-%if tramp_data_end - tramp_data > SLOTS_OFF - DATA_OFF
+%if tramp_data_end - tramp_data > LWKB_TRAMP_SLOTS_OFF - LWKB_TRAMP_DATA_OFF
 %error "data block overlaps the slots"
-%endif
-%if tramp_data_end - tramp_data != TD_SIZE
-%error "data block size differs from struct lwkb_tramp_data"
 %endif

@@ -12,8 +12,6 @@
 #include "internal.h"
 #include "lwkb_cpu.h"
 
-#define MSR_FS_BASE	0xc0000100	/* SDM vol. 4, "IA32_FS_BASE" */
-#define MSR_GS_BASE	0xc0000101	/* IA32_GS_BASE */
 
 /* This core's save area, or NULL (before set-up, or a host that gave none). */
 static struct lwkb_core_dump *my_area(void)
@@ -37,8 +35,8 @@ static void save_system(struct lwkb_regs *d)
 	__asm__ volatile("mov %%es, %0" : "=r"(v)); d->es = v & 0xffff;
 	__asm__ volatile("mov %%fs, %0" : "=r"(v)); d->fs = v & 0xffff;
 	__asm__ volatile("mov %%gs, %0" : "=r"(v)); d->gs = v & 0xffff;
-	d->fs_base = lwkb_rdmsr(MSR_FS_BASE);
-	d->gs_base = lwkb_rdmsr(MSR_GS_BASE);
+	d->fs_base = lwkb_rdmsr(LWKB_MSR_FS_BASE);
+	d->gs_base = lwkb_rdmsr(LWKB_MSR_GS_BASE);
 	__asm__ volatile("mov %%cr0, %0" : "=r"(d->cr0));
 	__asm__ volatile("mov %%cr2, %0" : "=r"(d->cr2));
 	__asm__ volatile("mov %%cr3, %0" : "=r"(d->cr3));

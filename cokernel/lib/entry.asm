@@ -6,6 +6,17 @@
 ; 64-bit mode, paging on with the temporary tables, interrupts off,
 ; rdi = boot_info physical address, rsi = image physical base, rdx = the
 ; core's trampoline slot, rsp = top of the core's own boot stack.
+;
+; asm-offsets.inc is generated from cokernel/lib/asm-offsets.c: the layout
+; of struct lwk_regs (internal.h) and the exception vectors of
+; include/lwkboot/x86.h.
+
+%include "asm-offsets.inc"
+
+; The stub pushes error code and vector; the CPU's frame lies just above.
+%if REGS_ERROR != REGS_VECTOR + 8 || REGS_RIP != REGS_ERROR + 8
+%error "struct lwk_regs: vector, error and the CPU's frame must follow each other"
+%endif
 
 	bits 64
 	section .text.entry
@@ -33,14 +44,13 @@ lwk_reload_cs:
 	push	rax
 	o64 retf
 
-; Exception stubs: vectors with an error code get it from the CPU (SDM
-; vol. 3A, "Exception and Interrupt Reference"); the others push 0, so
-; every frame has the same shape for lwk_exception(struct lwk_regs *).
+; Exception stubs: vectors in LWKB_EXC_ERRCODE get an error code from the
+; CPU (SDM vol. 3A, 6.13 "Error Code"); the others push 0, so every frame
+; has the same shape for lwk_exception(struct lwk_regs *).
 %macro STUB 1
 global isr_%1
 isr_%1:
-%if (%1 = 8) || (%1 >= 10 && %1 <= 14) || (%1 = 17) || (%1 = 21) || (%1 = 29) || (%1 = 30)
-%else
+%if ((LWKB_EXC_ERRCODE >> %1) & 1) = 0
 	push	0
 %endif
 	push	%1
@@ -48,50 +58,52 @@ isr_%1:
 %endmacro
 
 %assign v 0
-%rep 32
+%rep LWKB_NR_EXCEPTIONS
 	STUB v
 %assign v v + 1
 %endrep
 
-; Every general register, in the order struct lwk_regs reads them back
-; (cokernel/lib/internal.h: r15 at the lowest address).
-%macro PUSH_ALL 0
-	push	rax
-	push	rbx
-	push	rcx
-	push	rdx
-	push	rsi
-	push	rdi
-	push	rbp
-	push	r8
-	push	r9
-	push	r10
-	push	r11
-	push	r12
-	push	r13
-	push	r14
-	push	r15
+; The general registers go below the vector, each where struct lwk_regs
+; has it; RESTORE_ALL takes them back.
+%macro SAVE_ALL 0
+	sub	rsp, REGS_VECTOR
+	mov	[rsp + REGS_RAX], rax
+	mov	[rsp + REGS_RBX], rbx
+	mov	[rsp + REGS_RCX], rcx
+	mov	[rsp + REGS_RDX], rdx
+	mov	[rsp + REGS_RSI], rsi
+	mov	[rsp + REGS_RDI], rdi
+	mov	[rsp + REGS_RBP], rbp
+	mov	[rsp + REGS_R8], r8
+	mov	[rsp + REGS_R9], r9
+	mov	[rsp + REGS_R10], r10
+	mov	[rsp + REGS_R11], r11
+	mov	[rsp + REGS_R12], r12
+	mov	[rsp + REGS_R13], r13
+	mov	[rsp + REGS_R14], r14
+	mov	[rsp + REGS_R15], r15
 %endmacro
-%macro POP_ALL 0
-	pop	r15
-	pop	r14
-	pop	r13
-	pop	r12
-	pop	r11
-	pop	r10
-	pop	r9
-	pop	r8
-	pop	rbp
-	pop	rdi
-	pop	rsi
-	pop	rdx
-	pop	rcx
-	pop	rbx
-	pop	rax
+%macro RESTORE_ALL 0
+	mov	rax, [rsp + REGS_RAX]
+	mov	rbx, [rsp + REGS_RBX]
+	mov	rcx, [rsp + REGS_RCX]
+	mov	rdx, [rsp + REGS_RDX]
+	mov	rsi, [rsp + REGS_RSI]
+	mov	rdi, [rsp + REGS_RDI]
+	mov	rbp, [rsp + REGS_RBP]
+	mov	r8, [rsp + REGS_R8]
+	mov	r9, [rsp + REGS_R9]
+	mov	r10, [rsp + REGS_R10]
+	mov	r11, [rsp + REGS_R11]
+	mov	r12, [rsp + REGS_R12]
+	mov	r13, [rsp + REGS_R13]
+	mov	r14, [rsp + REGS_R14]
+	mov	r15, [rsp + REGS_R15]
+	add	rsp, REGS_VECTOR
 %endmacro
 
 isr_common:
-	PUSH_ALL
+	SAVE_ALL
 	mov	rdi, rsp		; struct lwk_regs *
 	and	rsp, -16
 	call	lwk_exception		; does not return
@@ -105,6 +117,7 @@ isr_common:
 ; aligns rsp to 16 before its 5-word frame (64-bit mode); 9 more pushes
 ; leave it 8 off, which is what a call expects.
 ; The 9 registers the C ABI lets a callee clobber (System V AMD64 ABI).
+SCRATCH_BYTES	equ 9 * 8
 %macro SAVE_SCRATCH 0
 	push	rax
 	push	rcx
@@ -148,7 +161,8 @@ global isr_spurious
 isr_spurious:
 	iretq
 
-; Every other vector from 32 to 255: interrupts the LWK did not ask for.  A host that sends IPIs with the all-but-self shorthand (Linux
+; Every other vector from 32 to 255, and the NMI: interrupts the LWK did not
+; ask for.  A host that sends IPIs with the all-but-self shorthand (Linux
 ; does once every present CPU has booted, arch/x86/kernel/apic/ipi.c) reaches
 ; the LWK's cores too; without a present gate such a vector would be a #GP
 ; (SDM vol. 3A, "Interrupt Descriptor Table").  Each stub pushes its vector
@@ -162,16 +176,15 @@ isr_stray_%1:
 	jmp	stray_common
 %endmacro
 
-
-%assign v 32
-%rep 224
+%assign v LWKB_NR_EXCEPTIONS
+%rep 256 - LWKB_NR_EXCEPTIONS
 	STRAY v
 %assign v v + 1
 %endrep
 
 stray_common:
 	SAVE_SCRATCH
-	mov	rdi, [rsp + 9 * 8]	; the vector
+	mov	rdi, [rsp + SCRATCH_BYTES]	; the vector
 	sub	rsp, 8
 	cld
 	call	lwk_stray_irq
@@ -180,36 +193,37 @@ stray_common:
 	add	rsp, 8			; the vector
 	iretq
 
-; The NMI (IST 1, its own stack): a whole struct lwk_regs frame, so that
-; lwk_nmi() can save what the core was doing when the host asks for a
-; register snapshot (lwkboot dump); then back to it.  An NMI needs no EOI
-; (SDM vol. 3A, "Handling an NMI").  Stack: the CPU aligns rsp to 16 and
-; pushes 5 words; error, vector and 15 registers make 22 words: aligned.
+; The NMI (IST 2, its own stack): a whole struct lwk_regs frame, so that
+; lwk_nmi() (dump.c) can save what the core was doing when a dump asks for
+; a snapshot; then back to it.  An NMI needs no EOI (SDM vol. 3A, "NMI
+; Interrupt Handling").  Stack: the CPU aligns rsp to 16 and pushes 5
+; words; with the error code, the vector and 15 registers that makes 22
+; words, so rsp is aligned for the call.
 	extern lwk_nmi
 global isr_nmi
 isr_nmi:
 	push	0			; error code
-	push	2			; vector
-	PUSH_ALL
+	push	LWKB_VEC_NMI
+	SAVE_ALL
 	mov	rdi, rsp		; struct lwk_regs *
 	cld
 	call	lwk_nmi
-	POP_ALL
-	add	rsp, 16			; vector, error code
+	RESTORE_ALL
+	add	rsp, 16			; the vector and the error code
 	iretq
 
 	section .rodata
 global isr_table
 isr_table:
 %assign v 0
-%rep 32
+%rep LWKB_NR_EXCEPTIONS
 	dq	isr_%[v]
 %assign v v + 1
 %endrep
 global stray_table
-stray_table:				; vectors 32-255
-%assign v 32
-%rep 224
+stray_table:				; vectors LWKB_NR_EXCEPTIONS to 255
+%assign v LWKB_NR_EXCEPTIONS
+%rep 256 - LWKB_NR_EXCEPTIONS
 	dq	isr_stray_%[v]
 %assign v v + 1
 %endrep

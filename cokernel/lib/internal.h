@@ -38,35 +38,77 @@ struct lwk_cpu {
 	lwkb_u8 nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));	/* NMI */
 };
 
-extern struct lwkb_boot_info *lwk_bi;
-extern struct lwkb_kmsg *lwk_kmsg;
-extern struct lwkb_status_page *lwk_st;
-extern lwkb_u64 lwk_cr3;		/* the library's own page table */
-extern struct lwkb_apic lwk_apic;
+/* GDT selectors (percpu.c): code, data, then one TSS per core. */
+#define LWK_SEL_CODE		0x08
+#define LWK_SEL_DATA		0x10
+#define LWK_SEL_TSS(i)		(0x18 + 16 * (i))
+
+/* lgdt/lidt operand. */
+struct lwk_desc_ptr {
+	lwkb_u16 limit;
+	lwkb_u64 base;
+} __attribute__((packed));
 
 #define LWK_TIMER_VECTOR	0x20
 #define LWK_SPURIOUS_VECTOR	0xff
 #define LWK_TICK_MS		10
 
-void lwk_cpu_setup(int lwk_id);	/* GDT, TSS, IDT, GS base on this core */
-void lwk_set_irq_gate(int vector, void (*handler)(void));
-void lwk_timer_start(void);	/* this core's LAPIC timer, periodic */
-void lwk_apic_eoi(void);
-struct lwk_cpu *lwk_cpu_self(void);	/* this core's data, NULL before set-up */
-extern lwkb_u64 lwk_ticks;		/* core 0's timer ticks since start */
-void lwk_ikc_init(void);		/* core 0, before RUNNING */
-void lwk_ikc_poll(void);		/* core 0: serve every ring */
-void lwk_reload_cs(lwkb_u64 sel);	/* entry.asm */
-void lwk_smp_init(void);		/* core 0: APIC mode, timer calibration */
-void lwk_smp_init_ap(void);		/* further cores */
-lwkb_u64 lwk_alloc_page(void);		/* zeroed, physical = identity virtual */
-lwkb_u64 lwk_alloc_pages(lwkb_u64 n);	/* contiguous, zeroed */
+/* status.c: what the host handed over, set by lwk_start() first. */
+extern struct lwkb_boot_info *lwk_bi;
+extern struct lwkb_kmsg *lwk_kmsg;
+extern struct lwkb_status_page *lwk_st;
+
+/* setup.c */
 void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot);
+
 /* dump.c: register saves for lwkboot dump */
 void lwk_dump_ready(void);		/* this core's NMI gate is in place */
 void lwk_dump_exception(const struct lwk_regs *r);
 void lwk_dump_panic(void);
 void lwk_dump_siblings(void);		/* NMI the other cores to save their state */
+
+/* mem.c */
+extern lwkb_u64 lwk_cr3;		/* the library's own page table */
+void lwk_mem_init(lwkb_u64 image_phys);	/* core 0: the allocator's range */
+lwkb_u64 lwk_alloc_page(void);		/* zeroed, physical = identity virtual */
+lwkb_u64 lwk_alloc_pages(lwkb_u64 n);	/* contiguous, zeroed */
+void lwk_paging_init(void);		/* core 0: build and load lwk_cr3 */
+void lwk_load_cr3(void);		/* further cores: load lwk_cr3 */
+
+/* percpu.c */
+void lwk_cpu_setup(int lwk_id);	/* GDT, TSS, IDT, GS base on this core */
+struct lwk_cpu *lwk_cpu_self(void);	/* this core's data, NULL before set-up */
+void lwk_reload_cs(lwkb_u64 sel);	/* entry.asm */
+
+/* irq.c */
+void lwk_idt_init(void);		/* core 0: every gate */
+void lwk_idt_load(void);		/* this core */
+void lwk_set_irq_gate(int vector, void (*handler)(void));
+
+/* lapic.c */
+extern struct lwkb_apic lwk_apic;
+void lwk_apic_init(void);		/* core 0: the host's APIC mode, LVTs masked */
+void lwk_apic_init_ap(void);		/* further cores */
+void lwk_apic_eoi(void);
+
+static inline lwkb_u32 lwk_apic_read(lwkb_u32 reg)
+{
+	return lwkb_apic_read(&lwk_apic, reg);
+}
+
+static inline void lwk_apic_write(lwkb_u32 reg, lwkb_u32 v)
+{
+	lwkb_apic_write(&lwk_apic, reg, v);
+}
+
+/* timing.c */
+extern lwkb_u64 lwk_ticks;		/* core 0's timer ticks since start */
+void lwk_timer_calibrate(void);	/* core 0, once */
+void lwk_timer_start(void);	/* this core's LAPIC timer, periodic */
+
+/* ikc.c */
+void lwk_ikc_init(void);		/* core 0, before RUNNING */
+void lwk_ikc_poll(void);		/* core 0: serve every ring */
 
 static inline void *phys_to_virt(lwkb_u64 p)
 {

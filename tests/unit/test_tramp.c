@@ -3,10 +3,15 @@
  * The trampoline page (loader/tramp.c, trampoline/trampoline.asm).
  *
  * What these tests prove:
- *  - trampoline/layout.inc (seen through build/gen/tramp_syms.h) and
- *    include/lwkboot/trampoline.h describe the same layout: every TD_*,
- *    SLOT_* and shared constant equals the C offsetof; a runtime scan of
- *    layout.inc makes sure no constant is left unchecked;
+ *  - the constants trampoline.asm assembles with, generated from the C
+ *    headers (trampoline/asm-offsets.c -> build/gen/trampoline/
+ *    asm-offsets.inc) and seen here through the symbols NASM left in
+ *    trampoline.elf (build/gen/tramp_syms.h), are what include/lwkboot/
+ *    trampoline.h and x86.h say: every TD_* and SLOT_* is the offsetof of
+ *    the field its name says, every LWKB_* the C macro.  The layout can no
+ *    longer drift apart by hand; this checks the generator, the NASM
+ *    include and that asm-offsets.c names the right fields.  A scan of the
+ *    generated file makes sure no constant is left unchecked;
  *  - the blob: fits before the slots, its code ends before the data block,
  *    its data block carries magic, version, code size, unrelocated far
  *    pointers and a GDT whose descriptors are what the selectors promise;
@@ -19,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lwkb_loader.h"
 #include "tramp_syms.h"
@@ -28,77 +32,50 @@
 #define TD(field)	(LWKB_TRAMP_DATA_OFF + offsetof(struct lwkb_tramp_data, field))
 #define SL(field)	offsetof(struct lwkb_tramp_slot, field)
 
-/* Names of layout.inc checked below; tramp_layout_inc_complete uses it. */
-static const char *const checked_names[] = {
-	"DATA_OFF", "SLOTS_OFF", "SLOT_SIZE", "MAX_SLOTS", "TRAMP_MAGIC",
-	"TRAMP_VERSION", "TD_NR_SLOTS", "TD_CR3", "TD_CR4", "TD_EFER_SET",
-	"TD_ENTRY", "TD_ARG0", "TD_ARG1", "TD_STRAY", "TD_GDTR_LIMIT",
-	"TD_FAR32", "TD_FAR64", "TD_IDTR_LIMIT", "TD_GDT", "TD_SIZE",
-	"GDT_SIZE", "SLOT_APIC_ID", "SLOT_STAGE", "SLOT_STACK_TOP",
-	"STAGE_REAL", "STAGE_PROT", "STAGE_LONG", "STAGE_JUMPED",
-	"CS32_SEL", "DS_SEL", "CS64_SEL",
-	/* optional fields, checked when layout.inc defines them */
-	"TD_MAGIC", "TD_VERSION", "TD_PAGE_PHYS", "TD_CODE_SIZE",
-	"TD_GDTR_BASE", "TD_IDTR_BASE",
-	/* CPU architecture constants, not part of the shared layout */
-	"CR0_PE", "CR0_ET", "CR0_NE", "CR0_PG", "MSR_EFER",
+/* One constant of the generated include: its name and the value it must have. */
+struct asm_const {
+	const char *name;
+	unsigned long long nasm;	/* as NASM assembled it (tramp_syms.h) */
+	unsigned long long c;		/* what the C headers say */
+};
+#define SAME(m)		{ #m, TRAMP_SYM_##m, m }
+#define FIELD(n, f)	{ #n, TRAMP_SYM_##n, TD(f) }
+
+static const struct asm_const asm_consts[] = {
+	SAME(LWKB_TRAMP_DATA_OFF), SAME(LWKB_TRAMP_SLOTS_OFF),
+	SAME(LWKB_TRAMP_MAX_SLOTS), SAME(LWKB_TRAMP_MAGIC),
+	SAME(LWKB_TRAMP_VERSION), SAME(LWKB_TRAMP_CS32), SAME(LWKB_TRAMP_DS),
+	SAME(LWKB_TRAMP_CS64),
+	FIELD(TD_MAGIC, magic), FIELD(TD_VERSION, version),
+	FIELD(TD_NR_SLOTS, nr_slots), FIELD(TD_PAGE_PHYS, page_phys),
+	FIELD(TD_CR3, cr3), FIELD(TD_CR4, cr4), FIELD(TD_EFER_SET, efer_set),
+	FIELD(TD_ENTRY, entry), FIELD(TD_ARG0, arg0), FIELD(TD_ARG1, arg1),
+	FIELD(TD_STRAY, stray), FIELD(TD_CODE_SIZE, code_size),
+	FIELD(TD_GDTR_LIMIT, gdtr_limit), FIELD(TD_GDTR_BASE, gdtr_base),
+	FIELD(TD_FAR32, far32), FIELD(TD_FAR64, far64),
+	FIELD(TD_IDTR_LIMIT, idtr_limit), FIELD(TD_IDTR_BASE, idtr_base),
+	FIELD(TD_GDT, gdt),
+	{ "TD_SIZE", TRAMP_SYM_TD_SIZE, sizeof(struct lwkb_tramp_data) },
+	{ "TD_GDT_SIZE", TRAMP_SYM_TD_GDT_SIZE, sizeof(((struct lwkb_tramp_data *)0)->gdt) },
+	{ "SLOT_APIC_ID", TRAMP_SYM_SLOT_APIC_ID, SL(apic_id) },
+	{ "SLOT_STAGE", TRAMP_SYM_SLOT_STAGE, SL(stage) },
+	{ "SLOT_STACK_TOP", TRAMP_SYM_SLOT_STACK_TOP, SL(stack_top) },
+	{ "SLOT_SIZE", TRAMP_SYM_SLOT_SIZE, sizeof(struct lwkb_tramp_slot) },
+	{ "SLOT_SHIFT", TRAMP_SYM_SLOT_SHIFT, 4 },	/* 16-byte slots */
+	SAME(LWKB_STAGE_REAL), SAME(LWKB_STAGE_PROT), SAME(LWKB_STAGE_LONG),
+	SAME(LWKB_STAGE_JUMPED),
+	SAME(LWKB_CPUID_MAX), SAME(LWKB_CPUID_FEATURES),
+	SAME(LWKB_CPUID_01_EBX_APIC_ID_SHIFT), SAME(LWKB_CPUID_TOPOLOGY),
+	SAME(LWKB_CR0_PE), SAME(LWKB_CR0_ET), SAME(LWKB_CR0_NE), SAME(LWKB_CR0_PG),
+	SAME(LWKB_MSR_EFER), SAME(LWKB_DESC_CODE32), SAME(LWKB_DESC_DATA),
+	SAME(LWKB_DESC_CODE64),
 };
 
 static void tramp_layout_matches_header(void)
 {
-	CHECK_EQ(TRAMP_SYM_DATA_OFF, LWKB_TRAMP_DATA_OFF);
-	CHECK_EQ(TRAMP_SYM_SLOTS_OFF, LWKB_TRAMP_SLOTS_OFF);
-	CHECK_EQ(TRAMP_SYM_SLOT_SIZE, sizeof(struct lwkb_tramp_slot));
-	CHECK_EQ(TRAMP_SYM_MAX_SLOTS, LWKB_TRAMP_MAX_SLOTS);
-	CHECK_EQ(TRAMP_SYM_TRAMP_MAGIC, LWKB_TRAMP_MAGIC);
-	CHECK_EQ(TRAMP_SYM_TRAMP_VERSION, LWKB_TRAMP_VERSION);
-
-	CHECK_EQ(TRAMP_SYM_TD_NR_SLOTS, TD(nr_slots));
-	CHECK_EQ(TRAMP_SYM_TD_CR3, TD(cr3));
-	CHECK_EQ(TRAMP_SYM_TD_CR4, TD(cr4));
-	CHECK_EQ(TRAMP_SYM_TD_EFER_SET, TD(efer_set));
-	CHECK_EQ(TRAMP_SYM_TD_ENTRY, TD(entry));
-	CHECK_EQ(TRAMP_SYM_TD_ARG0, TD(arg0));
-	CHECK_EQ(TRAMP_SYM_TD_ARG1, TD(arg1));
-	CHECK_EQ(TRAMP_SYM_TD_STRAY, TD(stray));
-	CHECK_EQ(TRAMP_SYM_TD_GDTR_LIMIT, TD(gdtr_limit));
-	CHECK_EQ(TRAMP_SYM_TD_FAR32, TD(far32));
-	CHECK_EQ(TRAMP_SYM_TD_FAR64, TD(far64));
-	CHECK_EQ(TRAMP_SYM_TD_IDTR_LIMIT, TD(idtr_limit));
-	CHECK_EQ(TRAMP_SYM_TD_GDT, TD(gdt));
-	CHECK_EQ(TRAMP_SYM_TD_SIZE, sizeof(struct lwkb_tramp_data));
-	CHECK_EQ(TRAMP_SYM_GDT_SIZE, sizeof(((struct lwkb_tramp_data *)0)->gdt));
-#ifdef TRAMP_SYM_TD_MAGIC
-	CHECK_EQ(TRAMP_SYM_TD_MAGIC, TD(magic));
-#endif
-#ifdef TRAMP_SYM_TD_VERSION
-	CHECK_EQ(TRAMP_SYM_TD_VERSION, TD(version));
-#endif
-#ifdef TRAMP_SYM_TD_PAGE_PHYS
-	CHECK_EQ(TRAMP_SYM_TD_PAGE_PHYS, TD(page_phys));
-#endif
-#ifdef TRAMP_SYM_TD_CODE_SIZE
-	CHECK_EQ(TRAMP_SYM_TD_CODE_SIZE, TD(code_size));
-#endif
-#ifdef TRAMP_SYM_TD_GDTR_BASE
-	CHECK_EQ(TRAMP_SYM_TD_GDTR_BASE, TD(gdtr_base));
-#endif
-#ifdef TRAMP_SYM_TD_IDTR_BASE
-	CHECK_EQ(TRAMP_SYM_TD_IDTR_BASE, TD(idtr_base));
-#endif
-
-	CHECK_EQ(TRAMP_SYM_SLOT_APIC_ID, SL(apic_id));
-	CHECK_EQ(TRAMP_SYM_SLOT_STAGE, SL(stage));
-	CHECK_EQ(TRAMP_SYM_SLOT_STACK_TOP, SL(stack_top));
-
-	CHECK_EQ(TRAMP_SYM_STAGE_REAL, LWKB_STAGE_REAL);
-	CHECK_EQ(TRAMP_SYM_STAGE_PROT, LWKB_STAGE_PROT);
-	CHECK_EQ(TRAMP_SYM_STAGE_LONG, LWKB_STAGE_LONG);
-	CHECK_EQ(TRAMP_SYM_STAGE_JUMPED, LWKB_STAGE_JUMPED);
-	CHECK_EQ(TRAMP_SYM_CS32_SEL, LWKB_TRAMP_CS32);
-	CHECK_EQ(TRAMP_SYM_DS_SEL, LWKB_TRAMP_DS);
-	CHECK_EQ(TRAMP_SYM_CS64_SEL, LWKB_TRAMP_CS64);
-
+	for (size_t i = 0; i < sizeof(asm_consts) / sizeof(asm_consts[0]); i++)
+		CHECK(asm_consts[i].nasm == asm_consts[i].c, "%s: NASM 0x%llx, C 0x%llx",
+		      asm_consts[i].name, asm_consts[i].nasm, asm_consts[i].c);
 	/* The slots fill the page exactly. */
 	CHECK_EQ(LWKB_TRAMP_SLOTS_OFF + LWKB_TRAMP_MAX_SLOTS *
 		 sizeof(struct lwkb_tramp_slot), LWKB_TRAMP_SIZE);
@@ -107,53 +84,19 @@ static void tramp_layout_matches_header(void)
 }
 
 /*
- * Opens trampoline/layout.inc: relative to this source file's path (make
- * compiles from the repository root), else in the current directory or
- * in one of the four directories above the test binary.
+ * Every "NAME equ" of the generated asm-offsets.inc must be in asm_consts,
+ * so a constant added to trampoline/asm-offsets.c cannot escape the checks
+ * above.  The Makefile passes the file's path (TRAMP_ASM_OFFSETS_INC).
  */
-static FILE *open_layout_inc(char *path, size_t len)
+static void tramp_asm_offsets_complete(void)
 {
-	static const char tail[] = "tests/unit/test_tramp.c";
-	const char *file = __FILE__;
-	size_t n = strlen(file), t = strlen(tail);
-	char exe[512];
-	ssize_t m;
-	FILE *f;
-
-	if (n >= t && strcmp(&file[n - t], tail) == 0) {
-		snprintf(path, len, "%.*strampoline/layout.inc", (int)(n - t), file);
-		if ((f = fopen(path, "r")))
-			return f;
-	}
-	m = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (m <= 0)
-		return NULL;
-	exe[m] = '\0';
-	for (int up = 0; up < 4; up++) {
-		char *slash = strrchr(exe, '/');
-
-		if (!slash)
-			break;
-		*slash = '\0';
-		snprintf(path, len, "%s/trampoline/layout.inc", exe);
-		if ((f = fopen(path, "r")))
-			return f;
-	}
-	return NULL;
-}
-
-/*
- * Every "NAME equ" of trampoline/layout.inc must be in checked_names, so
- * a field added to the assembly side cannot escape the checks above.
- */
-static void tramp_layout_inc_complete(void)
-{
-	char path[600], line[256], name[64], word[4];
-	FILE *f = open_layout_inc(path, sizeof(path));
+	char line[512], name[64], word[4];
+	FILE *f = fopen(TRAMP_ASM_OFFSETS_INC, "r");
 	int found = 0;
 
 	if (!f) {
-		printf("  (note: trampoline/layout.inc not found, completeness not checked)\n");
+		printf("  (note: %s not found, completeness not checked)\n",
+		       TRAMP_ASM_OFFSETS_INC);
 		return;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -163,12 +106,14 @@ static void tramp_layout_inc_complete(void)
 		    strcmp(word, "equ") != 0)
 			continue;
 		found++;
-		for (size_t i = 0; i < sizeof(checked_names) / sizeof(checked_names[0]); i++)
-			known |= strcmp(name, checked_names[i]) == 0;
-		CHECK(known, "layout.inc defines %s, which no test checks", name);
+		for (size_t i = 0; i < sizeof(asm_consts) / sizeof(asm_consts[0]); i++)
+			known |= strcmp(name, asm_consts[i].name) == 0;
+		CHECK(known, "asm-offsets.inc defines %s, which no test checks", name);
 	}
 	fclose(f);
-	CHECK(found >= 25, "only %d constants found in %s", found, path);
+	CHECK(found == (int)(sizeof(asm_consts) / sizeof(asm_consts[0])),
+	      "%d constants in %s, %zu checked", found, TRAMP_ASM_OFFSETS_INC,
+	      sizeof(asm_consts) / sizeof(asm_consts[0]));
 }
 
 static struct lwkb_tramp_data blob_data(void)
@@ -412,7 +357,7 @@ static void tramp_stage_names(void)
 
 UNIT_SUITE(tramp,
 	UNIT_TEST(tramp_layout_matches_header),
-	UNIT_TEST(tramp_layout_inc_complete),
+	UNIT_TEST(tramp_asm_offsets_complete),
 	UNIT_TEST(tramp_blob),
 	UNIT_TEST(tramp_install_relocates),
 	UNIT_TEST(tramp_install_refuses),
