@@ -101,9 +101,38 @@ static int run(const char *const argv[])
 	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
 }
 
+/* udev makes /dev/mcd0 soon after the module loads. */
+static int wait_for_device(void)
+{
+	int i;
+
+	for (i = 0; i < 100 && !lwkb_module_loaded(); i++)
+		usleep(10000);
+	return lwkb_module_loaded() ? 0 : fail(0, "up: /dev/mcd0 did not appear");
+}
+
+/* Whether depmod knows lwkboot.ko for this kernel (a package or DKMS installed it). */
+static int modprobe_knows(const char *release)
+{
+	char path[512], line[1024];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/lib/modules/%s/modules.dep", release);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "/lwkboot.ko") && strchr(line, ':');
+	fclose(f);
+	return found;
+}
+
 /*
- * insmod, with the "lwkboot.NAME=VALUE" parameters of the kernel command
- * line, as modprobe passes them (insmod alone would not).
+ * modprobe when the module is installed (it applies /etc/modprobe.d and the
+ * lwkboot.* parameters of the kernel command line); otherwise insmod of
+ * LWKBOOT_MODULE or /lib/modules/RELEASE/extra/lwkboot.ko with those
+ * command-line parameters, as modprobe would pass them.
  */
 int load_module(void)
 {
@@ -115,6 +144,13 @@ int load_module(void)
 	int i, n = 0;
 
 	uname(&u);
+	if (!env && modprobe_knows(u.release)) {
+		const char *mp[] = { "modprobe", "lwkboot", NULL };
+
+		if (run(mp))
+			return fail(0, "up: modprobe lwkboot failed (see dmesg)");
+		return wait_for_device();
+	}
 	if (env)
 		snprintf(path, sizeof(path), "%s", env);
 	else
@@ -130,9 +166,7 @@ int load_module(void)
 	argv[n] = NULL;
 	if (run(argv))
 		return fail(0, "up: insmod %s failed (see dmesg)", path);
-	for (i = 0; i < 100 && !lwkb_module_loaded(); i++)
-		usleep(10000);
-	return lwkb_module_loaded() ? 0 : fail(0, "up: /dev/mcd0 did not appear");
+	return wait_for_device();
 }
 
 int unload_module(void)
