@@ -14,7 +14,10 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <stdarg.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include "cmd.h"
 
@@ -128,7 +131,49 @@ static void forget(struct watched *w)
 	w->pos = 0;
 }
 
-/* New kmsg to syslog, whole lines; a partial one waits for its end. */
+static int log_facility = LOG_LOCAL6;
+
+/*
+ * One line about instance os (-1: none) at priority prio.  Under systemd
+ * (JOURNAL_STREAM set: the service's output goes to the journal) it goes
+ * to the journal in its native datagram protocol (systemd's
+ * sd_journal_send(3) speaks the same; "KEY=value" lines, docs:
+ * systemd.journal-fields(7)) with the instance in LWKB_OS=, so
+ * `journalctl LWKB_OS=0` selects one instance; elsewhere to syslog.
+ * Journald forwards to syslog as configured.
+ */
+static void __attribute__((format(printf, 3, 4))) mon_log(int prio, int os, const char *fmt, ...)
+{
+	static const struct sockaddr_un addr = {
+		.sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket",
+	};
+	static int fd = -2;
+	char msg[1200], dgram[1400];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	for (char *c = msg; *c; c++)
+		if (*c == '\n')
+			*c = ' ';	/* one field, one line */
+	if (fd == -2)
+		fd = getenv("JOURNAL_STREAM") ? socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
+	if (fd >= 0) {
+		n = snprintf(dgram, sizeof(dgram),
+			     "MESSAGE=%s\nPRIORITY=%d\nSYSLOG_FACILITY=%d\nSYSLOG_IDENTIFIER=lwkboot\n",
+			     msg, prio, log_facility >> 3);
+		if (os >= 0 && n > 0 && n < (int)sizeof(dgram))
+			n += snprintf(dgram + n, sizeof(dgram) - n, "LWKB_OS=%d\n", os);
+		if (n > 0 && n < (int)sizeof(dgram) &&
+		    sendto(fd, dgram, n, 0, (const struct sockaddr *)&addr, sizeof(addr)) == n)
+			return;
+	}
+	syslog(prio, "%s", msg);
+}
+
+/* New kmsg to the log, whole lines; a partial one waits for its end. */
 static void forward_kmsg(struct watched *w, int os)
 {
 	static char buf[1 << 17];
@@ -136,11 +181,11 @@ static void forward_kmsg(struct watched *w, int os)
 	int n = lwkb_read_kmsg(os, &pos, buf, sizeof(buf), &lost);
 
 	if (lost)
-		syslog(LOG_WARNING, "OS %d: %llu bytes of kmsg lost", os, lost);
+		mon_log(LOG_WARNING, os, "OS %d: %llu bytes of kmsg lost", os, lost);
 	for (int k = 0; k < n; k++) {
 		if (buf[k] == '\n' || w->len == sizeof(w->line) - 1) {
 			w->line[w->len] = '\0';
-			syslog(LOG_INFO, "OS %d: %s", os, w->line);
+			mon_log(LOG_INFO, os, "OS %d: %s", os, w->line);
 			w->len = 0;
 		}
 		if (buf[k] != '\n')
@@ -171,7 +216,7 @@ static void report_events(struct monitor *m)
 		if (!(pfd[k].revents & POLLIN) || read(pfd[k].fd, &v, sizeof(v)) != sizeof(v))
 			continue;
 		st = status_of(idx[k]);
-		syslog(LOG_ERR, "OS %d: %s", idx[k], status_str(st));
+		mon_log(LOG_ERR, idx[k], "OS %d: %s", idx[k], status_str(st));
 		fprintf(stderr, "%s: monitor: OS %d is %s\n", prog, idx[k], status_str(st));
 	}
 }
@@ -216,6 +261,7 @@ int cmd_monitor(int argc, char **argv)
 	if (set_hang_limit(m.interval))
 		return 1;
 	openlog("lwkboot", LOG_PID, m.facility);
+	log_facility = m.facility;
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	for (i = 0; i < LWKB_MAX_OS; i++) {
@@ -223,11 +269,11 @@ int cmd_monitor(int argc, char **argv)
 		m.w[i].pos = 0;
 		m.w[i].len = 0;
 	}
-	syslog(LOG_INFO, "monitor started (interval %ld s, kmsg %s)", m.interval,
-	       m.redirect ? "forwarded" : "not forwarded");
+	mon_log(LOG_INFO, -1, "monitor started (interval %ld s, kmsg %s)", m.interval,
+		m.redirect ? "forwarded" : "not forwarded");
 	while (!monitor_stop && !monitor_round(&m))
 		;
-	syslog(LOG_INFO, "monitor stopped");
+	mon_log(LOG_INFO, -1, "monitor stopped");
 	for (i = 0; i < LWKB_MAX_OS; i++)
 		forget(&m.w[i]);
 	return 0;
