@@ -15,7 +15,7 @@
 #include "lwkb_parse.h"
 #include "liblwkboot.h"
 
-#define DEFAULT_IMAGE	"/usr/share/lwkboot/cokernel.elf"
+#define DEFAULT_IMAGE	"/usr/lib/lwkboot/cokernel.elf"
 #define DEFAULT_MEM	"64M@0"
 #define MAX_ENTS	256	/* memory list entries a command handles */
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -72,6 +72,7 @@ int cmd_shutdown(int argc, char **argv);
 int cmd_query_free_mem(int argc, char **argv);
 int cmd_ikc_ping(int argc, char **argv);		/* ikcping.c */
 int cmd_dump(int argc, char **argv);		/* dump.c */
+int cmd_grub_line(int argc, char **argv);	/* grubline.c */
 int cmd_monitor(int argc, char **argv);		/* monitor.c */
 int cmd_up(int argc, char **argv);		/* updown.c */
 int cmd_down(int argc, char **argv);

@@ -79,6 +79,11 @@ static const struct help_line {
 		     "      report PANIC and HUNGUP (syslog and stderr) through each instance's\n"
 		     "      eventfd; -i sets the hang limit to 2 x SEC (default 600; -1: off).\n"
 		     "      FACILITY: local0..local7 (default local6), user, daemon.\n" },
+	{ NULL, "\nInstalling (README, Real hardware):\n" },
+	{ "grub-line", "  grub-line [-p PAGES]   print the kernel command line (memmap= for a free\n"
+		       "                         RAM range below 0xA0000 in the firmware's memory map,\n"
+		       "                         no_ipi_broadcast=1), its /etc/default/grub form and the\n"
+		       "                         modprobe.d options; PAGES: trampoline pages (16)\n" },
 	{ NULL, "\nOne shot:\n" },
 	{ "up", "  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-t SEC] [-v] [IMAGE]\n"
 		"      load the module if needed, reserve, create, assign, load, boot and\n"
@@ -204,6 +209,7 @@ static const struct command {
 	{ "query_free_mem",	cmd_query_free_mem,	0, 0 },
 	{ "ikc-ping",		cmd_ikc_ping,		-1, 0 },
 	{ "dump",		cmd_dump,		-1, 0 },
+	{ "grub-line",		cmd_grub_line,		-1, 0 },
 	{ "monitor",		cmd_monitor,		-1, 0 },
 	{ "up",			cmd_up,			-1, ALLOW_AFTER },
 	{ "down",		cmd_down,		0, 0 },
