@@ -13,6 +13,7 @@
 #                   (STRESS_SECONDS, default 600; KSERIES; STRESS_SEED replays;
 #                   STRESS_ONLY/STRESS_EXCLUDE: comma-separated operations)
 #   make install    install the command, demo, module and monitor unit (DESTDIR, PREFIX)
+#   make deb        Debian packages lwkboot and lwkboot-dkms in build/deb/
 #   make debug-kernel  build the debug kernel once (KASAN, lockdep, UBSAN, kmemleak;
 #                   then cached); make kmod KSERIES=debug, qemu/linux-vm --kernel debug
 #   make clean
@@ -170,9 +171,12 @@ debug-kernel:
 # (with lwkb_err and what they use of lib.c) and the ELF check.
 TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
 	loader/parse.c loader/format.c loader/lib.c loader/elf.c
+# Static by default: it also runs alone in the Linux VM's initramfs (the
+# Debian package links it dynamically: TOOL_LDFLAGS=).
+TOOL_LDFLAGS ?= -static
 $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)
+	$(CC) -std=c11 -O2 -g $(WARN) $(TOOL_LDFLAGS) -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)
 $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
@@ -267,13 +271,43 @@ KRUN := $(shell uname -r)
 .PHONY: install
 install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf
 	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
-	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/share/lwkboot/cokernel.elf
+	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/lib/lwkboot/cokernel.elf
 	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/
 	@if [ -f $(BUILD)/kmod/$(KRUN)/lwkboot.ko ]; then \
 		install -D -m 0644 $(BUILD)/kmod/$(KRUN)/lwkboot.ko $(DESTDIR)/lib/modules/$(KRUN)/extra/lwkboot.ko; \
 	else echo "install: no lwkboot.ko built for the running kernel $(KRUN): make kmod KDIR=/lib/modules/$(KRUN)/build"; fi
+
+# ---- what the Debian packages install (debian/rules; make deb) ----
+VERSION ?= $(shell sed -n '1s/^lwkboot (\([^-)]*\).*/\1/p' debian/changelog)
+.PHONY: user install-user dkms-src deb
+# The command and the demo co-kernel: no module, no EFI host.
+user: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf $(BUILD)/gen/tramp_blob.c
+install-user: user
+	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
+	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/lib/lwkboot/cokernel.elf
+	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/
+# The module's source for DKMS, and its modprobe.d file.
+dkms-src: $(BUILD)/gen/tramp_blob.c
+	@test -n "$(VERSION)" || { echo "dkms-src: no VERSION (debian/changelog)"; exit 1; }
+	d=$(DESTDIR)/usr/src/lwkboot-$(VERSION); \
+	install -d $$d/kmod $$d/loader $$d/include/lwkboot $$d/gen; \
+	install -m 0644 $(KMOD_SRCS) $$d/kmod/; \
+	install -m 0644 $(LOADER_SRCS) $(LOADER_HDRS) $$d/loader/; \
+	install -m 0644 include/lwkboot/*.h $$d/include/lwkboot/; \
+	install -m 0644 $(BUILD)/gen/tramp_blob.c $$d/gen/; \
+	install -m 0644 kmod/dkms/Makefile $$d/Makefile
+	install -D -m 0644 kmod/dkms/lwkboot.conf $(DESTDIR)/etc/modprobe.d/lwkboot.conf
+# build/deb/lwkboot_*.deb and lwkboot-dkms_*.deb, built in a copy of the tree.
+deb:
+	@scripts/install-deps deb
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	tar --exclude=./$(BUILD) --exclude=./.git -cf - . | tar -xf - -C $(BUILD)/deb/src
+	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	@ls $(BUILD)/deb/*.deb
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,7 @@
 # LWK that must survive it.  tests/linux/broadcast-test runs it and checks
 # the console log around the final `reboot -f`.
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
-img=/usr/share/lwkboot/cokernel.elf
+img=/usr/lib/lwkboot/cokernel.elf
 dummy=/lib/modules/$(uname -r)/extra/dummy.ko
 . /root/lib.sh		# note, check, refuse, same, done_test
 ncpu=$(grep -c ^processor /proc/cpuinfo)

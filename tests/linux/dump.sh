@@ -8,7 +8,7 @@
 # them with gdb.  Ends with "N passed, N failed".
 . /root/lib.sh
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
-img=/usr/share/lwkboot/cokernel.elf
+img=/usr/lib/lwkboot/cokernel.elf
 heartbeat() { lwkboot -o 0 status -v | sed -n 's/^heartbeat //p'; }
 elf_type() { od -A n -t x1 -j 16 -N 2 "$1" | tr -d ' '; }	# 0400 = ET_CORE
 

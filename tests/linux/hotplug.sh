@@ -9,7 +9,7 @@
 # Oops, and a CPU added back is Linux's again.  Ends with "N passed, N failed".
 . /root/lib.sh
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
-img=/usr/share/lwkboot/cokernel.elf
+img=/usr/lib/lwkboot/cokernel.elf
 online() { cat /sys/devices/system/cpu/online; }
 present() { cat /sys/devices/system/cpu/present; }
 H=4	# the hot-pluggable CPU

@@ -6,7 +6,7 @@
 # Linux would broadcast IPIs (it boots with no_ipi_broadcast=1 here).
 . /root/lib.sh		# note, check, refuse, same, done_test, memfree, near
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
-img=/usr/share/lwkboot/cokernel.elf
+img=/usr/lib/lwkboot/cokernel.elf
 online() { cat /sys/devices/system/cpu/online; }
 state() {	# what "changes nothing" compares
 	echo "online=$(online) reserved=$(lwkboot query cpu 2>&1) mem=$(lwkboot query mem 2>&1) os=$(lwkboot list 2>&1 | tr '\n' ' ')"

@@ -2722,7 +2722,7 @@ static void usage(FILE *f)
 		"  -p N        worker processes (default 4, at most %d)\n"
 		"  -t SECONDS  run time (default 60)\n"
 		"  -s SEED     replay a run (the seed is printed at the start)\n"
-		"  -i IMAGE    the good co-kernel (default /usr/share/lwkboot/cokernel.elf)\n"
+		"  -i IMAGE    the good co-kernel (default /usr/lib/lwkboot/cokernel.elf)\n"
 		"  -k KO       lwkboot.ko: try unloads, reload with " MODULE_PARAMS "\n"
 		"  -O OPS      run only these operations (comma-separated names)\n"
 		"  -X OPS      never run these operations\n"
@@ -2774,7 +2774,7 @@ static void parse_args(int argc, char **argv)
 
 	cfg.procs = 4;
 	cfg.seconds = 60;
-	cfg.image = "/usr/share/lwkboot/cokernel.elf";
+	cfg.image = "/usr/lib/lwkboot/cokernel.elf";
 	while ((c = getopt_long(argc, argv, "p:t:s:i:k:O:X:Bh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p': cfg.procs = parse_u64(optarg, "-p"); break;

@@ -14,7 +14,7 @@
 #   lwkb.stress_exclude=OPS never run these, e.g. to get past a known bug
 . /root/lib.sh		# note, check, same, done_test, memfree, near
 ko=/lib/modules/$(uname -r)/extra/lwkboot.ko
-img=/usr/share/lwkboot/cokernel.elf
+img=/usr/lib/lwkboot/cokernel.elf
 held=/sys/module/lwkboot/parameters/pages_held
 
 arg() {	# arg NAME DEFAULT: lwkb.NAME=VALUE from the kernel command line

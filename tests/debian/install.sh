@@ -1,0 +1,87 @@
+#!/bin/sh
+# Runs in the Debian VM (qemu/debian-vm, systemd as PID 1) as an admin
+# would: the two packages from /tmp/debs installed with apt, DKMS building
+# the module for the running kernel, modprobe with the options of
+# /etc/modprobe.d/lwkboot.conf, the monitor as a systemd service, an LWK up,
+# a PANIC seen in the journal, down, and apt purge leaving nothing behind.
+# tests/debian/debian-test prepends tests/linux/lib.sh (check, refuse, same,
+# done_test).  Ends with "N passed, N failed".
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+rel=$(uname -r)
+ncpu=$(nproc)
+A=$((ncpu - 2)) B=$((ncpu - 1))
+files_before=/tmp/files-before
+# What the file system holds besides the volatile trees, to compare after purge.
+snapshot() {
+	find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp \
+		-o -path /var/log -o -path /var/cache -o -path /var/lib/apt -o -path /var/lib/dpkg \
+		-o -path /var/lib/systemd -o -path /root \) -prune -o -print 2>/dev/null | sort
+}
+snapshot > $files_before
+
+check "apt install" apt-get install -y --no-download /tmp/debs/lwkboot_*.deb /tmp/debs/lwkboot-dkms_*.deb
+grep -q 'Setting up lwkboot-dkms' /tmp/out || note "apt did not set up lwkboot-dkms: $(tail -5 /tmp/out)"
+lwkboot grub-line > /tmp/grub 2>&1 || note "grub-line failed: $(cat /tmp/grub)"
+grep -qx 'memmap=64K$0x[0-9a-f]* no_ipi_broadcast=1' /tmp/grub || note "grub-line: no kernel command line: $(cat /tmp/grub)"
+grep -qx 'options lwkboot tramp_addr=0x[0-9a-f]* tramp_pages=16' /tmp/grub || note "grub-line: no modprobe.d line"
+same "dkms status" "installed" "$(dkms status lwkboot -k "$rel" 2>&1 | sed -n 's/.*: //p')"
+modpath=$(modinfo -n lwkboot 2>/dev/null)
+case $modpath in
+/lib/modules/$rel/updates/dkms/lwkboot.ko*) ;;
+*) note "modinfo finds no DKMS-built lwkboot.ko for $rel: '$modpath'" ;;
+esac
+same "the command" "/usr/sbin/lwkboot" "$(command -v lwkboot)"
+done_test dkms_builds_the_module
+
+# The admin sets the options once, in the conffile the package installed.
+sed -i 's/^#options lwkboot /options lwkboot /' /etc/modprobe.d/lwkboot.conf
+check "modprobe" modprobe lwkboot
+same "tramp_addr from modprobe.d" 458752 "$(cat /sys/module/lwkboot/parameters/tramp_addr 2>&1)"
+same "tramp_pages from modprobe.d" 16 "$(cat /sys/module/lwkboot/parameters/tramp_pages 2>&1)"
+check "rmmod" rmmod lwkboot
+done_test modprobe_with_modprobe_d
+
+check "enable the monitor" systemctl enable --now lwkboot-monitor
+check "up (modprobes the module)" lwkboot up -c $A-$B -m 64M@0
+same "status" RUNNING "$(lwkboot -o 0 status)"
+sleep 3
+same "monitor active" active "$(systemctl is-active lwkboot-monitor)"
+journalctl -u lwkboot-monitor --no-pager > /tmp/j 2>&1
+grep -q 'OS 0: demo: all 2 cores up, RUNNING' /tmp/j || note "the journal lacks the LWK's kmsg: $(tail -3 /tmp/j)"
+done_test up_with_the_monitor
+
+check "shutdown" lwkboot -o 0 shutdown
+check "kargs" lwkboot -o 0 kargs demo.panic_after_ms=300
+check "boot" lwkboot -o 0 boot
+check "PANIC" lwkboot -o 0 status --wait PANIC --timeout 30
+i=0
+while [ $i -lt 20 ] && ! journalctl -u lwkboot-monitor --no-pager | grep -q 'OS 0: PANIC'; do
+	sleep 1; i=$((i + 1))
+done
+journalctl -u lwkboot-monitor --no-pager > /tmp/j 2>&1
+grep -q 'OS 0: PANIC' /tmp/j || note "the journal does not show the PANIC: $(tail -3 /tmp/j)"
+journalctl LWKB_OS=0 PRIORITY=3 --no-pager > /tmp/j0 2>&1
+grep -q 'OS 0: PANIC' /tmp/j0 || note "no PANIC entry with LWKB_OS=0 and priority err: $(tail -3 /tmp/j0)"
+systemctl status lwkboot-monitor --no-pager > /tmp/s 2>&1
+grep -q 'PANIC' /tmp/s || note "systemctl status does not show the PANIC"
+done_test panic_in_the_journal
+
+check "down" lwkboot down
+grep -q '^lwkboot ' /proc/modules && note "the module is still loaded after down"
+same "CPUs back" "0-$B" "$(cat /sys/devices/system/cpu/online)"
+done_test down
+
+check "stop the monitor" systemctl disable --now lwkboot-monitor
+check "apt purge" apt-get purge -y lwkboot lwkboot-dkms
+[ -n "$(find /lib/modules -name 'lwkboot.ko*' 2>/dev/null)" ] && note "a module is left: $(find /lib/modules -name 'lwkboot.ko*')"
+[ -e /etc/modprobe.d/lwkboot.conf ] && note "/etc/modprobe.d/lwkboot.conf is left"
+[ -e /lib/systemd/system/lwkboot-monitor.service ] && note "the unit file is left"
+systemctl cat lwkboot-monitor > /dev/null 2>&1 && note "systemd still knows lwkboot-monitor"
+dkms status lwkboot 2>/dev/null | grep -q . && note "dkms still lists lwkboot: $(dkms status lwkboot)"
+snapshot > /tmp/files-after
+left=$(comm -13 $files_before /tmp/files-after)
+[ -z "$left" ] || note "files left behind that dpkg does not track: $(echo "$left" | head -10)"
+done_test purge_leaves_nothing
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
