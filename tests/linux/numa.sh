@@ -1,0 +1,37 @@
+#!/bin/sh
+# Two NUMA nodes (qemu/linux-vm --smp 6 --numa 2: CPUs 0-2 on node 0, 3-5 on
+# node 1, distance 17): an LWK with a core and memory on each node sees
+# each core's and chunk's node and the host's distance (kmsg of the demo),
+# and gives everything back.  Ends with "N passed, N failed".
+. /root/lib.sh
+img=/usr/lib/lwkboot/cokernel.elf
+if [ "$(cat /sys/devices/system/node/online 2>/dev/null)" != 0-1 ] ||
+   [ "$(cat /sys/devices/system/node/node1/cpulist)" != 3-5 ]; then
+	echo "FAIL setup: want 2 NUMA nodes, CPUs 3-5 on node 1: run with qemu/linux-vm --smp 6 --numa 2"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+same "node 1's distances" "17 10" "$(cat /sys/devices/system/node/node1/distance)"
+# CPU 5's APIC id (the ids of socket 1 start at a power of two), read
+# while it is online.
+apic5=$(awk '/^processor/ { p = $3 } /^apicid/ && p == 5 { print $3 }' /proc/cpuinfo)
+mem0=$(memfree)
+check "up on both nodes" lwkboot up -c 2,5 -m 32M@0,32M@1 $img
+same "status" RUNNING "$(lwkboot -o 0 status)"
+q=$(lwkboot -o 0 query mem)
+case $q in *@0*@1*|*@1*@0*) ;; *) note "the instance's memory is not on both nodes: $q" ;; esac
+lwkboot -o 0 kmsg > /tmp/kmsg
+grep -qE '^demo: memory chunk [01]: .* 32 MiB, NUMA 0$' /tmp/kmsg || note "kmsg: no 32 MiB chunk on NUMA 0"
+grep -qE '^demo: memory chunk [01]: .* 32 MiB, NUMA 1$' /tmp/kmsg || note "kmsg: no 32 MiB chunk on NUMA 1"
+grep -qxF "demo: core 1 up (cpu 5, APIC id $apic5, NUMA 1)" /tmp/kmsg || note "kmsg: core 1 is not on NUMA 1"
+grep -qxF 'demo: NUMA node 1: distance to 0 = 17' /tmp/kmsg || note "kmsg: node 1's distance is not the host's 17"
+grep -qxF 'demo: NUMA node 0: distance to 0 = 10' /tmp/kmsg || note "kmsg: node 0's distance to itself is not 10"
+[ -z "$problems" ] || note "kmsg: $(grep -E 'NUMA|chunk' /tmp/kmsg | tr '\n' '|')"
+done_test numa_cores_chunks_distances
+
+check "down" lwkboot down
+same "CPUs back" 0-5 "$(cat /sys/devices/system/cpu/online)"
+near "free memory" "$mem0" "$(memfree)"
+done_test numa_nothing_lost
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
