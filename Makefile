@@ -29,6 +29,9 @@ STRESS_ONLY ?=
 STRESS_EXCLUDE ?=
 
 WARN := -Wall -Wextra -Werror
+# The version `lwkboot --version` and the man pages print: the VERSION file,
+# the one place it is written (a packager may pass LWKB_VERSION=...).
+LWKB_VERSION ?= $(shell cat VERSION)
 LOADER_SRCS := $(wildcard loader/*.c)
 # loader/'s headers: lwkb_loader.h for ring 0 and firmware, the narrow
 # lwkb_parse.h and lwkb_elf.h (which it includes) for user space too.
@@ -170,9 +173,10 @@ debug-kernel:
 # (with lwkb_err and what they use of lib.c) and the ELF check.
 TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
 	loader/parse.c loader/format.c loader/lib.c loader/elf.c
-$(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
+$(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES) VERSION
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)
+	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -Iloader -Itools \
+		-DLWKB_VERSION='"$(LWKB_VERSION)"' -o $@ $(TOOL_SRCS)
 $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<

@@ -19,6 +19,10 @@
 #include <string.h>
 #include "cmd.h"
 
+#ifndef LWKB_VERSION
+#error "LWKB_VERSION: the Makefile passes the VERSION file's contents"
+#endif
+
 const char *prog = "lwkboot";
 int os_index;
 int os_given;		/* -o was given: query/release address the instance */
@@ -34,7 +38,8 @@ static const struct help_line {
 	const char *cmds;	/* command names separated by spaces */
 	const char *text;
 } help_lines[] = {
-	{ "*", "usage: lwkboot [-o N] [--allow-ipi-broadcast] COMMAND [ARGS]\n" },
+	{ "*", "usage: lwkboot [-o N] [--allow-ipi-broadcast] COMMAND [ARGS]\n"
+	       "       lwkboot --version\n" },
 	{ NULL, "\nResources (the reserved pool, /dev/mcd0):\n" },
 	{ "reserve", "  reserve cpu LIST       take CPUs offline for LWKs (IHK CPU list: 1-3,5)\n" },
 	{ "query", "  query cpu              print the reserved CPUs\n" },
@@ -227,6 +232,10 @@ static int global_options(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			print_help(NULL);
+			exit(0);
+		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("%s %s\n", prog, LWKB_VERSION);
 			exit(0);
 		}
 		if (!strcmp(argv[i], "--allow-ipi-broadcast")) {
