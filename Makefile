@@ -46,7 +46,8 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 .PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
-	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress kmod-all
+	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
+	$(BUILD)/host/json-tests kmod-all
 
 help:
 	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
@@ -184,6 +185,10 @@ $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 $(BUILD)/tests/lwkb-openrace: tests/linux/openrace.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -Iinclude -o $@ $<
+# The JSON checker of the --json tests (tests/tools/jsoncheck.c), in the VM too.
+$(BUILD)/tests/lwkb-jsoncheck: tests/tools/jsoncheck.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
 # The stress and fuzz harness of the module's interface.
 $(BUILD)/tests/lwkb-stress: tests/stress/lwkb-stress.c $(INCLUDES)
 	@mkdir -p $(dir $@)
@@ -199,6 +204,12 @@ $(BUILD)/host/unit-tests: $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c 
 		$(BUILD)/gen/tramp_syms.h $(INCLUDES) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(UNIT_DEFS) -o $@ $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c -lpthread
+
+# tools/json.c's strings against that checker (tests/tools/run runs it).
+$(BUILD)/host/json-tests: tests/tools/json-test.c tests/tools/jsoncheck.c tools/json.c \
+		tools/json.h $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itools -Itests/tools -o $@ tests/tools/json-test.c tools/json.c
 
 unit: deps-build $(BUILD)/host/unit-tests
 	$(BUILD)/host/unit-tests
