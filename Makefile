@@ -12,7 +12,9 @@
 #   make stress     random concurrent use of the module's interface in a VM
 #                   (STRESS_SECONDS, default 600; KSERIES; STRESS_SEED replays;
 #                   STRESS_ONLY/STRESS_EXCLUDE: comma-separated operations)
-#   make install    install the command, demo, module and monitor unit (DESTDIR, PREFIX)
+#   make install    install the command, demo, module, monitor unit and man pages
+#                   (DESTDIR, PREFIX)
+#   make man        the man pages lwkboot(8) and lwkboot.ko(4) in build/man/
 #   make debug-kernel  build the debug kernel once (KASAN, lockdep, UBSAN, kmemleak;
 #                   then cached); make kmod KSERIES=debug, qemu/linux-vm --kernel debug
 #   make clean
@@ -47,10 +49,10 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
 	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
-	$(BUILD)/host/json-tests kmod-all
+	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all
 
 help:
-	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -194,6 +196,21 @@ $(BUILD)/tests/lwkb-stress: tests/stress/lwkb-stress.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -o $@ $<
 
+# ---- man pages: docs/man/*.txt to roff (scripts/gen-man) ----
+# lwkboot(8) takes its options and commands from `lwkboot --help` (the table
+# in tools/main.c), lwkboot.ko(4) its parameters from kmod/'s sources.
+MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
+KMOD_PARAM_SRCS := $(wildcard kmod/*.c)
+.PHONY: man
+man: $(MAN_PAGES)
+$(BUILD)/man/lwkboot.8: docs/man/lwkboot.8.txt scripts/gen-man $(BUILD)/tools/lwkboot VERSION
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/lwkboot --help > $@.help
+	scripts/gen-man --version $(LWKB_VERSION) --help-text $@.help $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/lwkboot.ko.4: docs/man/lwkboot.ko.4.txt scripts/gen-man $(KMOD_PARAM_SRCS) VERSION
+	@mkdir -p $(dir $@)
+	scripts/gen-man --version $(LWKB_VERSION) --params "$(KMOD_PARAM_SRCS)" $< > $@.tmp && mv $@.tmp $@
+
 # ---- host unit tests (loader/ compiled for the host, with sanitizers) ----
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer -Iloader -Iinclude -I$(BUILD)/gen
@@ -275,13 +292,16 @@ bench:
 	bench/linux-bench
 
 # ---- install: the command, the demo co-kernel, the module for the running
-# kernel (if built for it), the monitor's systemd unit, the docs ----
+# kernel (if built for it), the monitor's systemd unit, the man pages, the
+# docs ----
 DESTDIR ?=
 PREFIX ?= /usr
 KRUN := $(shell uname -r)
 .PHONY: install
-install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf
+install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf $(MAN_PAGES)
 	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
+	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
+	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
 	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/share/lwkboot/cokernel.elf
 	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
