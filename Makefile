@@ -12,8 +12,8 @@
 #   make stress     random concurrent use of the module's interface in a VM
 #                   (STRESS_SECONDS, default 600; KSERIES; STRESS_SEED replays;
 #                   STRESS_ONLY/STRESS_EXCLUDE: comma-separated operations)
-#   make install    install the command, demo, module, monitor unit and man pages
-#                   (DESTDIR, PREFIX)
+#   make install    install the command, demo, module, monitor unit, man pages and
+#                   bash completion (DESTDIR, PREFIX)
 #   make man        the man pages lwkboot(8) and lwkboot.ko(4) in build/man/
 #   make debug-kernel  build the debug kernel once (KASAN, lockdep, UBSAN, kmemleak;
 #                   then cached); make kmod KSERIES=debug, qemu/linux-vm --kernel debug
@@ -293,7 +293,7 @@ bench:
 
 # ---- install: the command, the demo co-kernel, the module for the running
 # kernel (if built for it), the monitor's systemd unit, the man pages, the
-# docs ----
+# bash completion, the docs ----
 DESTDIR ?=
 PREFIX ?= /usr
 KRUN := $(shell uname -r)
@@ -302,6 +302,8 @@ install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf $(MAN_PAGES)
 	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
 	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
 	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
+	install -D -m 0644 tools/lwkboot.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lwkboot
 	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/share/lwkboot/cokernel.elf
 	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
