@@ -48,11 +48,12 @@ static const struct help_line {
 } help_lines[] = {
 	{ "*", "usage: lwkboot [-o N] [--json] [--allow-ipi-broadcast] COMMAND [ARGS]\n"
 	       "       lwkboot --version\n" },
-	{ NULL, "\nOptions (before the command; --json may also follow it):\n" },
+	{ NULL, "\nOptions (before the command):\n" },
 	{ "assign release query set get load kargs boot status kmsg clear_kmsg shutdown "
 	  "query_free_mem ikc-ping dump",
 	  "  -o N                   the instance the instance commands address (default 0)\n" },
-	{ JSON_CMDS, "  --json                 print the result as one JSON document (docs/json.md)\n" },
+	{ JSON_CMDS, "  --json                 print the result as one JSON document (docs/json.md);\n"
+		     "                         may also follow the command\n" },
 	{ "up boot", "  --allow-ipi-broadcast  boot even without no_ipi_broadcast=1 (see below)\n" },
 	{ "", "  -V, --version          print the version\n" },
 	{ "", "  -h, --help             this text; COMMAND --help: what concerns COMMAND\n" },
