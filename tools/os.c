@@ -343,12 +343,14 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 	if (want >= 0) {
-		/* --json: the state it reached, as plain status prints it */
+		/* --json: the state reached (with -v: status -v's document) */
 		ret = wait_state(os_index, want, timeout);
-		if (!ret && json_out && !verbose_status)
-			print_status(os_index, want, 0);
 		if (ret || !json_out)
 			return ret;
+		if (!verbose_status) {
+			print_status(os_index, want, 0);
+			return 0;
+		}
 	}
 	if (verbose_status)
 		return print_status_info(os_index);
