@@ -29,19 +29,19 @@ int os_given;		/* -o was given: query/release address the instance */
 int allow_broadcast;	/* --allow-ipi-broadcast: boot without no_ipi_broadcast=1 */
 int json_out;		/* --json: a query prints one JSON document (docs/json.md) */
 
+/* The commands that print their result as JSON with --json (docs/json.md). */
+#define JSON_CMDS "create list query status kmsg get query_free_mem ikc-ping up dump"
+
 /*
  * The --help text, line by line, each with the commands it documents:
  * 'lwkboot --help' prints it all, 'lwkboot COMMAND --help' the lines that
  * name COMMAND ("*": every command, "": none, only the whole text) under
  * their section headings (cmds NULL; an empty one ends a section).
- * scripts/gen-man turns the whole text into the COMMANDS of lwkboot(8):
+ * scripts/gen-man turns the whole text into lwkboot(8)'s OPTIONS AND COMMANDS:
  * a line "  NAME ARGS  description" (two spaces or more before the
  * description, if any on that line) is a command, a more indented line
  * goes on with its description, a heading ends with ':'.
  */
-/* The commands that print their result as JSON with --json (docs/json.md). */
-#define JSON_CMDS "create list query status kmsg get query_free_mem ikc-ping up dump"
-
 static const struct help_line {
 	const char *cmds;	/* command names separated by spaces */
 	const char *text;

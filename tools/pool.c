@@ -54,10 +54,9 @@ static int print_mem(int os)
 {
 	struct lwkb_mem_ent ents[MAX_ENTS];
 	char buf[MAX_ENTS * 32];
+	unsigned long long total = 0;
 	unsigned int nr;
 	int ret = lwkb_query_mem(os, ents, MAX_ENTS, &nr);
-
-	unsigned long long total = 0;
 
 	if (ret)
 		return fail(ret, "query mem");
