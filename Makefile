@@ -12,7 +12,9 @@
 #   make stress     random concurrent use of the module's interface in a VM
 #                   (STRESS_SECONDS, default 600; KSERIES; STRESS_SEED replays;
 #                   STRESS_ONLY/STRESS_EXCLUDE: comma-separated operations)
-#   make install    install the command, demo, module and monitor unit (DESTDIR, PREFIX)
+#   make install    install the command, demo, module, monitor unit, man pages and
+#                   bash completion (DESTDIR, PREFIX)
+#   make man        the man pages lwkboot(8) and lwkboot.ko(4) in build/man/
 #   make deb        Debian packages lwkboot and lwkboot-dkms in build/deb/
 #   make debug-kernel  build the debug kernel once (KASAN, lockdep, UBSAN, kmemleak;
 #                   then cached); make kmod KSERIES=debug, qemu/linux-vm --kernel debug
@@ -30,6 +32,9 @@ STRESS_ONLY ?=
 STRESS_EXCLUDE ?=
 
 WARN := -Wall -Wextra -Werror
+# The version `lwkboot --version` and the man pages print: the VERSION file,
+# the one place it is written (a packager may pass LWKB_VERSION=...).
+LWKB_VERSION ?= $(shell cat VERSION)
 LOADER_SRCS := $(wildcard loader/*.c)
 # loader/'s headers: lwkb_loader.h for ring 0 and firmware, the narrow
 # lwkb_parse.h and lwkb_elf.h (which it includes) for user space too.
@@ -44,10 +49,11 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 .PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
-	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress kmod-all
+	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
+	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all
 
 help:
-	@sed -n '2,20p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -174,9 +180,10 @@ TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
 # Static by default: it also runs alone in the Linux VM's initramfs (the
 # Debian package links it dynamically: TOOL_LDFLAGS=).
 TOOL_LDFLAGS ?= -static
-$(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES)
+$(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES) VERSION
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -g $(WARN) $(TOOL_LDFLAGS) -Iinclude -Iloader -Itools -o $@ $(TOOL_SRCS)
+	$(CC) -std=c11 -O2 -g $(WARN) $(TOOL_LDFLAGS) -Iinclude -Iloader -Itools \
+		-DLWKB_VERSION='"$(LWKB_VERSION)"' -o $@ $(TOOL_SRCS)
 $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
@@ -184,10 +191,29 @@ $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 $(BUILD)/tests/lwkb-openrace: tests/linux/openrace.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -Iinclude -o $@ $<
+# The JSON checker of the --json tests (tests/tools/jsoncheck.c), in the VM too.
+$(BUILD)/tests/lwkb-jsoncheck: tests/tools/jsoncheck.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
 # The stress and fuzz harness of the module's interface.
 $(BUILD)/tests/lwkb-stress: tests/stress/lwkb-stress.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) -static -Iinclude -o $@ $<
+
+# ---- man pages: docs/man/*.txt to roff (scripts/gen-man) ----
+# lwkboot(8) takes its options and commands from `lwkboot --help` (the table
+# in tools/main.c), lwkboot.ko(4) its parameters from kmod/'s sources.
+MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
+KMOD_PARAM_SRCS := $(wildcard kmod/*.c)
+.PHONY: man
+man: $(MAN_PAGES)
+$(BUILD)/man/lwkboot.8: docs/man/lwkboot.8.txt scripts/gen-man $(BUILD)/tools/lwkboot VERSION
+	@mkdir -p $(dir $@)
+	$(BUILD)/tools/lwkboot --help > $@.help
+	scripts/gen-man --version $(LWKB_VERSION) --help-text $@.help $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/man/lwkboot.ko.4: docs/man/lwkboot.ko.4.txt scripts/gen-man $(KMOD_PARAM_SRCS) VERSION
+	@mkdir -p $(dir $@)
+	scripts/gen-man --version $(LWKB_VERSION) --params "$(KMOD_PARAM_SRCS)" $< > $@.tmp && mv $@.tmp $@
 
 # ---- host unit tests (loader/ compiled for the host, with sanitizers) ----
 HOST_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=address,undefined \
@@ -199,6 +225,12 @@ $(BUILD)/host/unit-tests: $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c 
 		$(BUILD)/gen/tramp_syms.h $(INCLUDES) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(HOST_CFLAGS) $(UNIT_DEFS) -o $@ $(UNIT_SRCS) $(LOADER_SRCS) $(BUILD)/gen/tramp_blob.c -lpthread
+
+# tools/json.c's strings against that checker (tests/tools/run runs it).
+$(BUILD)/host/json-tests: tests/tools/json-test.c tests/tools/jsoncheck.c tools/json.c \
+		tools/json.h $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) $(HOST_CFLAGS) -Itools -Itests/tools -o $@ tests/tools/json-test.c tools/json.c
 
 unit: deps-build $(BUILD)/host/unit-tests
 	$(BUILD)/host/unit-tests
@@ -264,13 +296,18 @@ bench:
 	bench/linux-bench
 
 # ---- install: the command, the demo co-kernel, the module for the running
-# kernel (if built for it), the monitor's systemd unit, the docs ----
+# kernel (if built for it), the monitor's systemd unit, the man pages, the
+# bash completion, the docs ----
 DESTDIR ?=
 PREFIX ?= /usr
 KRUN := $(shell uname -r)
 .PHONY: install
-install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf
+install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf $(MAN_PAGES)
 	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
+	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
+	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
+	install -D -m 0644 tools/lwkboot.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lwkboot
 	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/lib/lwkboot/cokernel.elf
 	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
@@ -280,20 +317,22 @@ install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf
 	else echo "install: no lwkboot.ko built for the running kernel $(KRUN): make kmod KDIR=/lib/modules/$(KRUN)/build"; fi
 
 # ---- what the Debian packages install (debian/rules; make deb) ----
-VERSION ?= $(shell sed -n '1s/^lwkboot (\([^-)]*\).*/\1/p' debian/changelog)
 .PHONY: user install-user dkms-src deb
 # The command and the demo co-kernel: no module, no EFI host.
 user: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf $(BUILD)/gen/tramp_blob.c
-install-user: user
+install-user: user $(MAN_PAGES)
 	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
+	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
+	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
+	install -D -m 0644 tools/lwkboot.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lwkboot
 	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/lib/lwkboot/cokernel.elf
 	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
 	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/
 # The module's source for DKMS, and its modprobe.d file.
 dkms-src: $(BUILD)/gen/tramp_blob.c
-	@test -n "$(VERSION)" || { echo "dkms-src: no VERSION (debian/changelog)"; exit 1; }
-	d=$(DESTDIR)/usr/src/lwkboot-$(VERSION); \
+	d=$(DESTDIR)/usr/src/lwkboot-$(LWKB_VERSION); \
 	install -d $$d/kmod $$d/loader $$d/include/lwkboot $$d/gen; \
 	install -m 0644 $(KMOD_SRCS) $$d/kmod/; \
 	install -m 0644 $(LOADER_SRCS) $(LOADER_HDRS) $$d/loader/; \

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include "lwkb_parse.h"
 #include "liblwkboot.h"
+#include "json.h"
 
 #define DEFAULT_IMAGE	"/usr/lib/lwkboot/cokernel.elf"
 #define DEFAULT_MEM	"64M@0"
@@ -25,6 +26,7 @@ extern const char *prog;
 extern int os_index;		/* -o N, default 0 */
 extern int os_given;		/* -o was given: query/release address the instance */
 extern int allow_broadcast;	/* --allow-ipi-broadcast: boot without no_ipi_broadcast=1 */
+extern int json_out;		/* --json: a query prints one JSON document (docs/json.md) */
 
 /* main.c: messages. */
 /* --help: everything (cmd NULL) or what concerns cmd, on stdout; returns 0. */

@@ -577,7 +577,13 @@ int cmd_dump(int argc, char **argv)
 	rc = lwkb_dump(os_index, level, nmi, path, &saved);
 	if (rc)
 		return 1;	/* lwkb_dump said why */
-	printf("%s\n", path);
+	if (json_out) {
+		printf("{\"instance\":%d,\"file\":", os_index);
+		json_cstring(stdout, path);
+		printf(",\"level\":%d,\"cores_with_registers\":%d}\n", level, saved);
+	} else {
+		printf("%s\n", path);
+	}
 	fprintf(stderr, "lwkboot: dump: wrote %s (level %d, registers of %d core%s)\n",
 		path, level, saved, saved == 1 ? "" : "s");
 	return 0;

@@ -69,10 +69,18 @@ int cmd_ikc_ping(int argc, char **argv)
 			    got, p.count - p.lost);
 	}
 	qsort(rtt, got, sizeof(*rtt), cmp_u64);
-	printf("ikc-ping: %u messages of %u bytes on channel %u: rtt min %.1f us, median %.1f us, max %.1f us; lost %u, out of order %u, corrupt %u\n",
-	       p.count, p.size, p.channel, got ? rtt[0] / 1e3 : 0.0,
-	       got ? rtt[got / 2] / 1e3 : 0.0, got ? rtt[got - 1] / 1e3 : 0.0,
-	       p.lost, p.misordered, p.corrupt);
+	if (json_out)
+		printf("{\"instance\":%d,\"messages\":%u,\"size\":%u,\"channel\":%u,"
+		       "\"answered\":%u,\"rtt_min_ns\":%llu,\"rtt_median_ns\":%llu,"
+		       "\"rtt_max_ns\":%llu,\"lost\":%u,\"out_of_order\":%u,\"corrupt\":%u}\n",
+		       os_index, p.count, p.size, p.channel, got, got ? rtt[0] : 0,
+		       got ? rtt[got / 2] : 0, got ? rtt[got - 1] : 0, p.lost, p.misordered,
+		       p.corrupt);
+	else
+		printf("ikc-ping: %u messages of %u bytes on channel %u: rtt min %.1f us, median %.1f us, max %.1f us; lost %u, out of order %u, corrupt %u\n",
+		       p.count, p.size, p.channel, got ? rtt[0] / 1e3 : 0.0,
+		       got ? rtt[got / 2] / 1e3 : 0.0, got ? rtt[got - 1] / 1e3 : 0.0,
+		       p.lost, p.misordered, p.corrupt);
 	free(rtt);
 	return p.lost || p.misordered || p.corrupt ? 1 : 0;
 }

@@ -157,23 +157,29 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 	return rc;
 }
 
+int lwkb_ikcmap_sources(const struct lwkb_ikc_map *m, int d, lwkb_u64 *bits)
+{
+	int c, any = 0;
+
+	memset(bits, 0, LWKB_MAX_CPUS / 8);
+	for (c = 0; c < LWKB_MAX_CPUS; c++)
+		if (m->dst[c] == d) {
+			lwkb_set_bit(bits, c);
+			any = 1;
+		}
+	return any;
+}
+
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len)
 {
 	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
 	size_t n = 0;
-	int d, c, any;
+	int d;
 
 	if (len)
 		buf[0] = '\0';
 	for (d = 0; d < LWKB_MAX_CPUS; d++) {
-		memset(bits, 0, sizeof(bits));
-		any = 0;
-		for (c = 0; c < LWKB_MAX_CPUS; c++)
-			if (m->dst[c] == d) {
-				lwkb_set_bit(bits, c);
-				any = 1;
-			}
-		if (!any || n >= len)
+		if (!lwkb_ikcmap_sources(m, d, bits) || n >= len)
 			continue;
 		if (n)
 			n += snprintf(buf + n, len - n, "+");

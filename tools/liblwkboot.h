@@ -27,6 +27,8 @@ void lwkb_memlist_format(const struct lwkb_mem_ent *ents, unsigned int nr,
 /* IKC map, IHK spec 1.3.2.4: LIST:CPU+LIST:CPU... */
 int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t errlen);
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len);
+/* The CPUs whose target is Linux CPU d, as bits (LWKB_MAX_CPUS); 0 if none. */
+int lwkb_ikcmap_sources(const struct lwkb_ikc_map *m, int d, lwkb_u64 *bits);
 int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
 		   unsigned int *nr);
 /*

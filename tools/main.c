@@ -19,22 +19,44 @@
 #include <string.h>
 #include "cmd.h"
 
+#ifndef LWKB_VERSION
+#error "LWKB_VERSION: the Makefile passes the VERSION file's contents"
+#endif
+
 const char *prog = "lwkboot";
 int os_index;
 int os_given;		/* -o was given: query/release address the instance */
 int allow_broadcast;	/* --allow-ipi-broadcast: boot without no_ipi_broadcast=1 */
+int json_out;		/* --json: a query prints one JSON document (docs/json.md) */
+
+/* The commands that print their result as JSON with --json (docs/json.md). */
+#define JSON_CMDS "create list query status kmsg get query_free_mem ikc-ping up dump"
 
 /*
  * The --help text, line by line, each with the commands it documents:
  * 'lwkboot --help' prints it all, 'lwkboot COMMAND --help' the lines that
- * name COMMAND ("*": every command) under their section headings (cmds
- * NULL; an empty one ends a section).
+ * name COMMAND ("*": every command, "": none, only the whole text) under
+ * their section headings (cmds NULL; an empty one ends a section).
+ * scripts/gen-man turns the whole text into lwkboot(8)'s OPTIONS AND COMMANDS:
+ * a line "  NAME ARGS  description" (two spaces or more before the
+ * description, if any on that line) is a command, a more indented line
+ * goes on with its description, a heading ends with ':'.
  */
 static const struct help_line {
 	const char *cmds;	/* command names separated by spaces */
 	const char *text;
 } help_lines[] = {
-	{ "*", "usage: lwkboot [-o N] [--allow-ipi-broadcast] COMMAND [ARGS]\n" },
+	{ "*", "usage: lwkboot [-o N] [--json] [--allow-ipi-broadcast] COMMAND [ARGS]\n"
+	       "       lwkboot --version\n" },
+	{ NULL, "\nOptions (before the command):\n" },
+	{ "assign release query set get load kargs boot status kmsg clear_kmsg shutdown "
+	  "query_free_mem ikc-ping dump",
+	  "  -o N                   the instance the instance commands address (default 0)\n" },
+	{ JSON_CMDS, "  --json                 print the result as one JSON document (docs/json.md);\n"
+		     "                         may also follow the command\n" },
+	{ "up boot", "  --allow-ipi-broadcast  boot even without no_ipi_broadcast=1 (see below)\n" },
+	{ "", "  -V, --version          print the version\n" },
+	{ "", "  -h, --help             this text; COMMAND --help: what concerns COMMAND\n" },
 	{ NULL, "\nResources (the reserved pool, /dev/mcd0):\n" },
 	{ "reserve", "  reserve cpu LIST       take CPUs offline for LWKs (IHK CPU list: 1-3,5)\n" },
 	{ "query", "  query cpu              print the reserved CPUs\n" },
@@ -46,9 +68,13 @@ static const struct help_line {
 	{ "destroy", "  destroy N              destroy instance N (its CPUs and memory go back to the pool)\n" },
 	{ "list", "  list                   print the instances\n" },
 	{ NULL, "\nInstance N (-o N, default 0; /dev/mcosN):\n" },
-	{ "assign release query", "  assign|release cpu LIST    query cpu\n" },
-	{ "assign release query", "  assign|release mem MEMLIST|all    query mem\n" },
-	{ "set get", "  set ikc_map MAP        IKC map LIST:CPU+LIST:CPU...   get ikc_map\n" },
+	{ "assign", "  assign cpu LIST        move reserved CPUs to the instance\n" },
+	{ "assign", "  assign mem MEMLIST|all  move reserved memory to the instance\n" },
+	{ "query", "  query cpu|mem          with -o N: print the instance's CPUs or memory\n" },
+	{ "release", "  release cpu|mem LIST|all  with -o N: move them back to the pool\n" },
+	{ "set", "  set ikc_map MAP        set the IKC map LIST:CPU+LIST:CPU... (the LWK cores\n"
+		 "                         of each LIST signal that Linux CPU; docs/ikc.md)\n" },
+	{ "get", "  get ikc_map            print the IKC map\n" },
 	{ "load", "  load FILE              load a co-kernel ELF image\n" },
 	{ "kargs", "  kargs STRING           set the kernel arguments\n" },
 	{ "boot", "  boot                   boot it (status becomes BOOTING, then RUNNING)\n" },
@@ -182,8 +208,9 @@ int need(int argc, int n, const char *what)
  * lines in help_lines.  nargs: how many arguments follow the name, checked
  * before the handler runs; -1 when the handler checks them itself.
  */
-#define ARG_IS_TEXT	1	/* "-h" and "--help" are arguments, not a request for help */
+#define ARG_IS_TEXT	1	/* "-h", "--help", "--json" are arguments, not options */
 #define ALLOW_AFTER	2	/* --allow-ipi-broadcast may also follow the name */
+#define NO_JSON		4	/* prints text that has no JSON form: --json is refused */
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -210,7 +237,7 @@ static const struct command {
 	{ "ikc-ping",		cmd_ikc_ping,		-1, 0 },
 	{ "dump",		cmd_dump,		-1, 0 },
 	{ "grub-line",		cmd_grub_line,		-1, 0 },
-	{ "monitor",		cmd_monitor,		-1, 0 },
+	{ "monitor",		cmd_monitor,		-1, NO_JSON },
 	{ "up",			cmd_up,			-1, ALLOW_AFTER },
 	{ "down",		cmd_down,		0, 0 },
 };
@@ -235,8 +262,17 @@ static int global_options(int argc, char **argv)
 			print_help(NULL);
 			exit(0);
 		}
+		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("%s %s\n", prog, LWKB_VERSION);
+			exit(0);
+		}
 		if (!strcmp(argv[i], "--allow-ipi-broadcast")) {
 			allow_broadcast = 1;
+			i++;
+			continue;
+		}
+		if (!strcmp(argv[i], "--json")) {
+			json_out = 1;
 			i++;
 			continue;
 		}
@@ -256,12 +292,12 @@ static int global_options(int argc, char **argv)
 	return i;
 }
 
-/* Takes --allow-ipi-broadcast out of the arguments; returns the new argc. */
-static int take_allow_broadcast(int argc, char **argv)
+/* Takes flag out of the arguments, setting *given; returns the new argc. */
+static int take_flag(int argc, char **argv, const char *flag, int *given)
 {
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--allow-ipi-broadcast")) {
-			allow_broadcast = 1;
+		if (!strcmp(argv[i], flag)) {
+			*given = 1;
 			memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
 			argc--;
 			i--;
@@ -290,11 +326,15 @@ int main(int argc, char **argv)
 	argv += first;
 	c = find_command(argv[0]);
 	if (c && (c->flags & ALLOW_AFTER))
-		argc = take_allow_broadcast(argc, argv);
+		argc = take_flag(argc, argv, "--allow-ipi-broadcast", &allow_broadcast);
+	if (c && !(c->flags & ARG_IS_TEXT))
+		argc = take_flag(argc, argv, "--json", &json_out);
 	if (wants_help(c, argc, argv))
 		return print_help(c ? c->name : NULL);
 	if (!c)
 		die_usage("unknown command '%s'", argv[0]);
+	if (json_out && (c->flags & NO_JSON))
+		die_usage("%s: no JSON form (docs/json.md)", c->name);
 	if (c->nargs >= 0)
 		need(argc, c->nargs + 1, c->name);
 	return c->run(argc, argv);

@@ -28,6 +28,15 @@ int status_of(int os)
 	return lwkb_os_ctl(os, LWKB_OS_STATUS, NULL);
 }
 
+/* status: the state's name, or {"instance":N,"status":NAME} (then more). */
+static void print_status(int os, int st, int more)
+{
+	if (json_out)
+		printf("{\"instance\":%d,\"status\":\"%s\"%s", os, status_str(st), more ? "" : "}\n");
+	else
+		printf("%s\n", status_str(st));
+}
+
 /* status -v: the status, then "key value" lines from the status page. */
 static int print_status_info(int os)
 {
@@ -36,7 +45,19 @@ static int print_status_info(int os)
 
 	if (ret)
 		return fail(ret, "status of OS %d", os);
-	printf("%s\n", status_str((int)i.status));
+	print_status(os, (int)i.status, 1);
+	if (json_out) {
+		printf(",\"cores\":%u,\"cores_up\":%u,\"cores_parked\":%u,\"heartbeat\":%llu,"
+		       "\"stray_irqs\":%llu,\"stray_vector\":%u,\"nmis\":%u,", i.nr_cores,
+		       i.cores_up, i.cores_parked, (unsigned long long)i.heartbeat,
+		       (unsigned long long)i.stray_irqs, i.stray_vector, i.nmis);
+		if (i.panic_vector != 0xffffffff)
+			printf("\"panic_core\":%u,\"panic_vector\":%u}\n", i.panic_core,
+			       i.panic_vector);
+		else
+			printf("\"panic_core\":null,\"panic_vector\":null}\n");
+		return 0;
+	}
 	printf("cores %u\ncores_up %u\ncores_parked %u\nheartbeat %llu\n", i.nr_cores,
 	       i.cores_up, i.cores_parked, (unsigned long long)i.heartbeat);
 	printf("stray_irqs %llu\nstray_vector 0x%x\nnmis %u\n",
@@ -152,6 +173,14 @@ int do_kargs(int os, const char *s)
 	return ret ? fail(ret, "kargs for OS %d", os) : 0;
 }
 
+/* What kmsg says after reading when the LWK overwrote unread bytes. */
+static void warn_lost(unsigned long long lost)
+{
+	if (lost)
+		fprintf(stderr, "%s: %llu bytes of kmsg were overwritten before they were read\n",
+			prog, lost);
+}
+
 static int do_kmsg(int os, int follow)
 {
 	static char buf[1 << 17];
@@ -168,10 +197,70 @@ static int do_kmsg(int os, int follow)
 		if (follow)
 			usleep(100000);
 	} while (follow);
-	if (lost)
-		fprintf(stderr, "%s: %llu bytes of kmsg were overwritten before they were read\n",
-			prog, lost);
+	warn_lost(lost);
 	return 0;
+}
+
+/*
+ * kmsg --json: all of it read first, then one document
+ * {"instance":N,"lines":[...],"lost_bytes":N}, a line a string without its
+ * newline (the last one may have none).
+ */
+static int do_kmsg_json(int os)
+{
+	static char buf[1 << 17];
+	unsigned long long pos = 0, lost = 0;
+	char *all = NULL, *p;
+	size_t len = 0, i = 0, eol;
+	int n;
+
+	while ((n = lwkb_read_kmsg(os, &pos, buf, sizeof(buf), &lost)) > 0) {
+		p = realloc(all, len + n);
+		if (!p) {
+			free(all);
+			return fail(-ENOMEM, "kmsg of OS %d", os);
+		}
+		all = p;
+		memcpy(all + len, buf, n);
+		len += n;
+	}
+	if (n < 0) {
+		free(all);
+		return fail(n, "kmsg of OS %d", os);
+	}
+	printf("{\"instance\":%d,\"lines\":[", os);
+	while (i < len) {
+		p = memchr(all + i, '\n', len - i);
+		eol = p ? (size_t)(p - all) : len;
+		if (i)
+			putchar(',');
+		json_string(stdout, all + i, eol - i);
+		i = eol + 1;
+	}
+	printf("],\"lost_bytes\":%llu}\n", lost);
+	free(all);
+	warn_lost(lost);
+	return 0;
+}
+
+/* get ikc_map --json: the text form and an entry per target Linux CPU. */
+static void print_ikc_map_json(int os, const struct lwkb_ikc_map *map, const char *text)
+{
+	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
+	const char *sep = "";
+
+	printf("{\"instance\":%d,\"map\":", os);
+	json_cstring(stdout, text);
+	printf(",\"entries\":[");
+	for (int d = 0; d < LWKB_MAX_CPUS; d++) {
+		if (!lwkb_ikcmap_sources(map, d, bits))
+			continue;
+		printf("%s{\"cpus\":", sep);
+		json_bits(stdout, bits, LWKB_MAX_CPUS);
+		printf(",\"target_cpu\":%d}", d);
+		sep = ",";
+	}
+	printf("]}\n");
 }
 
 /* set ikc_map MAP, get ikc_map */
@@ -195,7 +284,10 @@ int cmd_ikc_map(int argc, char **argv)
 	if (ret)
 		return fail(ret, "get ikc_map of OS %d", os_index);
 	lwkb_ikcmap_format(&map, buf, sizeof(buf));
-	printf("%s\n", buf);
+	if (json_out)
+		print_ikc_map_json(os_index, &map, buf);
+	else
+		printf("%s\n", buf);
 	return 0;
 }
 
@@ -250,24 +342,35 @@ int cmd_status(int argc, char **argv)
 			die_usage("status: unexpected argument '%s'", argv[i]);
 		}
 	}
-	if (want >= 0)
-		return wait_state(os_index, want, timeout);
+	if (want >= 0) {
+		/* --json: the state reached (with -v: status -v's document) */
+		ret = wait_state(os_index, want, timeout);
+		if (ret || !json_out)
+			return ret;
+		if (!verbose_status) {
+			print_status(os_index, want, 0);
+			return 0;
+		}
+	}
 	if (verbose_status)
 		return print_status_info(os_index);
 	ret = status_of(os_index);
 	if (ret < 0)
 		return fail(ret, "status of OS %d", os_index);
-	printf("%s\n", status_str(ret));
+	print_status(os_index, ret, 0);
 	return 0;
 }
 
 /* kmsg [-f] */
 int cmd_kmsg(int argc, char **argv)
 {
-	if (argc == 2 && !strcmp(argv[1], "-f"))
+	if (argc == 2 && !strcmp(argv[1], "-f")) {
+		if (json_out)
+			die_usage("kmsg: -f has no JSON form (docs/json.md)");
 		return do_kmsg(os_index, 1);
+	}
 	need(argc, 1, "kmsg");
-	return do_kmsg(os_index, 0);
+	return json_out ? do_kmsg_json(os_index) : do_kmsg(os_index, 0);
 }
 
 int cmd_clear_kmsg(int argc, char **argv)
@@ -304,6 +407,9 @@ int cmd_query_free_mem(int argc, char **argv)
 	(void)argv;
 	if (ret)
 		return fail(ret, "query_free_mem of OS %d", os_index);
-	printf("%llu\n", v);
+	if (json_out)
+		printf("{\"instance\":%d,\"bytes\":%llu}\n", os_index, v);
+	else
+		printf("%llu\n", v);
 	return 0;
 }

@@ -21,12 +21,23 @@ int parse_cpus(const char *s, struct lwkb_cpuset *set)
 	return 0;
 }
 
-static void print_cpus(const struct lwkb_cpuset *set)
+/* The CPUs of the pool (os < 0) or of instance os. */
+static void print_cpus(const struct lwkb_cpuset *set, int os)
 {
 	char buf[4096];
 
 	lwkb_cpulist_format(set->bits, LWKB_MAX_CPUS, buf, sizeof(buf));
-	printf("%s\n", buf);
+	if (!json_out) {
+		printf("%s\n", buf);
+		return;
+	}
+	printf("{\"instance\":");
+	json_index(stdout, os);
+	printf(",\"cpus\":");
+	json_bits(stdout, set->bits, LWKB_MAX_CPUS);
+	printf(",\"list\":");
+	json_cstring(stdout, buf);
+	printf("}\n");
 }
 
 unsigned int parse_mem(const char *s, struct lwkb_mem_ent *ents)
@@ -43,13 +54,29 @@ static int print_mem(int os)
 {
 	struct lwkb_mem_ent ents[MAX_ENTS];
 	char buf[MAX_ENTS * 32];
+	unsigned long long total = 0;
 	unsigned int nr;
 	int ret = lwkb_query_mem(os, ents, MAX_ENTS, &nr);
 
 	if (ret)
 		return fail(ret, "query mem");
 	lwkb_memlist_format(ents, nr, buf, sizeof(buf));
-	printf("%s\n", buf);
+	if (!json_out) {
+		printf("%s\n", buf);
+		return 0;
+	}
+	printf("{\"instance\":");
+	json_index(stdout, os);
+	printf(",\"chunks\":[");
+	for (unsigned int i = 0; i < nr; i++) {
+		printf("%s{\"size\":%llu,\"numa\":%d,\"start\":%llu}", i ? "," : "",
+		       (unsigned long long)ents[i].size, ents[i].numa,
+		       (unsigned long long)ents[i].start);
+		total += ents[i].size;
+	}
+	printf("],\"total\":%llu,\"list\":", total);
+	json_cstring(stdout, buf);
+	printf("}\n");
 	return 0;
 }
 
@@ -111,7 +138,7 @@ static int query(int is_cpu, int on_os)
 	ret = ctl_at(on_os, LWKB_OS_QUERY_CPU, LWKB_QUERY_CPU, &set);
 	if (ret)
 		return fail(ret, "query cpu");
-	print_cpus(&set);
+	print_cpus(&set, on_os ? os_index : -1);
 	return 0;
 }
 
@@ -209,7 +236,7 @@ int cmd_create(int argc, char **argv)
 	(void)argv;
 	if (ret < 0)
 		return fail(ret, "create");
-	printf("%d\n", ret);
+	printf(json_out ? "{\"instance\":%d}\n" : "%d\n", ret);
 	return 0;
 }
 
@@ -241,10 +268,18 @@ int cmd_list(int argc, char **argv)
 	(void)argv;
 	if (ret)
 		return fail(ret, "list");
+	if (json_out)
+		printf("{\"instances\":[");
 	for (unsigned int i = 0; i < ol.nr; i++) {
 		int st = status_of(ol.index[i]);
 
-		printf("%u %s\n", ol.index[i], status_str(st));
+		if (json_out)
+			printf("%s{\"instance\":%u,\"status\":\"%s\"}", i ? "," : "",
+			       ol.index[i], status_str(st));
+		else
+			printf("%u %s\n", ol.index[i], status_str(st));
 	}
+	if (json_out)
+		printf("]}\n");
 	return 0;
 }

@@ -237,7 +237,7 @@ int cmd_up(int argc, char **argv)
 	step_done(&u, "load_module");
 	if (up_reserve(&u) || up_create(&u) || up_start(&u))
 		return up_undo(&u);
-	printf("%d\n", u.os);
+	printf(json_out ? "{\"instance\":%d}\n" : "%d\n", u.os);
 	return 0;
 }
 

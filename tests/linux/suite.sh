@@ -58,6 +58,63 @@ grep -qw lwkb.x2apic=1 /proc/cmdline && [ $mode != x2APIC ] &&
 grep -qxF "lwk: $mode, APIC id $A" /tmp/kmsg || note "the LWK does not use $mode like Linux"
 done_test step_by_step_boot
 
+# ---- --json (docs/json.md): each query as one valid JSON document, read
+# with lwkb-jsoncheck (tests/tools/jsoncheck.c) and compared with the text ----
+jq1() { lwkb-jsoncheck "$@" < /tmp/j 2>&1; }	# jq1 [-t|-n|-k] PATH: a value of /tmp/j
+json() {	# json KEYS ARGS...: lwkboot ARGS into /tmp/j, one valid line with those keys
+	k=$1; shift
+	lwkboot "$@" > /tmp/j 2>/tmp/jerr || note "'lwkboot $*' failed: $(head -c 200 /tmp/jerr)"
+	[ "$(wc -l < /tmp/j)" = 1 ] || note "'lwkboot $*': $(wc -l < /tmp/j) lines, not 1"
+	lwkb-jsoncheck < /tmp/j > /tmp/jerr 2>&1 || note "'lwkboot $*': $(cat /tmp/jerr): $(head -c 200 /tmp/j)"
+	same "'lwkboot $*': keys" "$k" "$(jq1 -k . | tr '\n' ' ')"
+}
+json "instances " --json list
+same "list: instances" "1 0 RUNNING" "$(jq1 -n .instances) $(jq1 '.instances[0].instance') $(jq1 '.instances[0].status')"
+json "instances " list --json
+json "instance status " -o 0 status --json
+same "status" "0 RUNNING" "$(jq1 .instance) $(jq1 .status)"
+json "instance status " -o 0 --json status --wait RUNNING --timeout 5
+same "status --wait" RUNNING "$(jq1 .status)"
+json "instance status cores cores_up cores_parked heartbeat stray_irqs stray_vector nmis panic_core panic_vector " \
+	-o 0 status --wait RUNNING -v --json
+json "instance status cores cores_up cores_parked heartbeat stray_irqs stray_vector nmis panic_core panic_vector " \
+	-o 0 status -v --json
+same "status -v" "2 2 0 number 0 null null" "$(jq1 .cores) $(jq1 .cores_up) $(jq1 .cores_parked) $(jq1 -t .heartbeat) $(jq1 .stray_irqs) $(jq1 -t .panic_core) $(jq1 -t .panic_vector)"
+json "instance cpus list " --json query cpu
+same "query cpu: the pool's" null "$(jq1 -t .instance)"
+same "query cpu: list" "$(lwkboot query cpu)" "$(jq1 .list)"
+json "instance cpus list " -o 0 --json query cpu
+same "-o 0 query cpu" "0 2 $A $B $A-$B" "$(jq1 .instance) $(jq1 -n .cpus) $(jq1 '.cpus[0]') $(jq1 '.cpus[1]') $(jq1 .list)"
+json "instance chunks total list " --json query mem
+same "query mem: the pool is empty" "null 0 0 " "$(jq1 -t .instance) $(jq1 -n .chunks) $(jq1 .total) $(jq1 .list)"
+json "instance chunks total list " -o 0 query mem --json
+same "-o 0 query mem" "0 67108864 0 number" "$(jq1 .instance) $(jq1 .total) $(jq1 '.chunks[0].numa') $(jq1 -t '.chunks[0].start')"
+same "-o 0 query mem: list" "$(lwkboot -o 0 query mem)" "$(jq1 .list)"
+json "instance bytes " -o 0 query_free_mem --json
+same "query_free_mem" 67108864 "$(jq1 .bytes)"
+json "instance map entries " -o 0 --json get ikc_map
+same "get ikc_map" "$A-$B:0 1 0 $A $B" "$(jq1 .map) $(jq1 -n .entries) $(jq1 '.entries[0].target_cpu') $(jq1 '.entries[0].cpus[0]') $(jq1 '.entries[0].cpus[1]')"
+json "instance lines lost_bytes " -o 0 kmsg --json
+lwkboot -o 0 kmsg > /tmp/kt
+n=$(jq1 -n .lines) i=0
+[ "$n" -ge 4 ] || note "kmsg --json: $n lines"
+while [ $i -lt "$n" ]; do
+	same "kmsg line $i" "$(sed -n "$((i + 1))p" /tmp/kt)" "$(jq1 ".lines[$i]")"
+	i=$((i + 1))
+done
+grep -qF '"demo: kargs: step=1 \"quoted words\""' /tmp/j || note "kmsg --json: the quotes: $(head -c 300 /tmp/j)"
+same "kmsg: lost_bytes" 0 "$(jq1 .lost_bytes)"
+json "instance " --json create
+same "create" 1 "$(jq1 .instance)"
+same "destroy --json prints nothing" "" "$(lwkboot --json destroy 1)"
+refuse "kmsg -f --json" "no JSON form" lwkboot -o 0 kmsg -f --json
+refuse "monitor --json" "no JSON form" lwkboot --json monitor
+lwkboot -o 5 --json status > /tmp/j 2>/tmp/jerr
+same "--json: an error's status" 1 "$?"
+same "--json: nothing on stdout after an error" "" "$(cat /tmp/j)"
+grep -q 'status of OS 5' /tmp/jerr || note "--json: the error: $(cat /tmp/jerr)"
+done_test json_queries
+
 refuse "Linux onlines a reserved CPU" "busy|error" sh -c 'echo 1 > /sys/devices/system/cpu/cpu'$A'/online'
 same "CPU $A still offline" "$LIN" "$(online)"
 same "the LWK still runs" RUNNING "$(lwkboot -o 0 status)"
@@ -346,6 +403,27 @@ bad=$(sed 1d /tmp/kmsg | grep -vcE '^(demo|lwk): ')
 check "shutdown" lwkboot -o 0 shutdown
 done_test kmsg_wraps_keeping_newest
 
+# kmsg --json when the LWK writes bytes that are not UTF-8, control
+# characters, quotes and backslashes (here through its kernel arguments):
+# valid JSON all the same, each bad byte U+FFFD, the rest unchanged.
+check "kargs bytes" lwkboot -o 0 kargs "$(printf 'bytes="q\\ \303\251 \377\376 \001 end')"
+check "clear_kmsg" lwkboot -o 0 clear_kmsg
+check "boot" lwkboot -o 0 boot
+check "RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 30
+json "instance lines lost_bytes " -o 0 kmsg --json
+n=$(jq1 -n .lines) i=0 got=""
+while [ $i -lt "$n" ]; do
+	l=$(jq1 ".lines[$i]")
+	case $l in "demo: kargs: "*) got=$l ;; esac
+	i=$((i + 1))
+done
+same "kmsg --json: the kargs line decoded" \
+	"$(printf 'demo: kargs: bytes="q\\ \303\251 \357\277\275\357\277\275 \001 end')" "$got"
+grep -qF '"demo: kargs: bytes=\"q\\ '"$(printf '\303\251')"' \ufffd\ufffd \u0001 end"' /tmp/j ||
+	note "kmsg --json: $(grep -o 'kargs: bytes[^,]*' /tmp/j)"
+check "shutdown" lwkboot -o 0 shutdown
+done_test json_kmsg_any_bytes
+
 check "kargs" lwkboot -o 0 kargs "follow=1"
 check "clear_kmsg" lwkboot -o 0 clear_kmsg
 lwkboot -o 0 kmsg -f > /tmp/follow &
@@ -361,6 +439,9 @@ echo "$out" | grep -qE '^ikc-ping: 10000 messages of 64 bytes on channel [1-7]: 
 	note "ikc-ping: $out"
 out=$(lwkboot -o 0 ikc-ping -n 200 -s 208 2>&1) || note "ikc-ping with full payload: $out"
 refuse "ikc-ping payload too big" "want 0 to 208 bytes" lwkboot -o 0 ikc-ping -s 209
+json "instance messages size channel answered rtt_min_ns rtt_median_ns rtt_max_ns lost out_of_order corrupt " \
+	-o 0 ikc-ping -n 100 --json
+same "ikc-ping --json" "100 100 0 0 0 number" "$(jq1 .messages) $(jq1 .answered) $(jq1 .lost) $(jq1 .out_of_order) $(jq1 .corrupt) $(jq1 -t .rtt_median_ns)"
 check "shutdown --force" lwkboot -o 0 shutdown --force
 dmesg | tail -2 | grep -q 'os0: shut down by INIT .*forced' || note "--force did not skip the graceful request"
 check "down" lwkboot down
