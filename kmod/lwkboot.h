@@ -128,15 +128,16 @@ extern unsigned int hung_ms;
 extern unsigned int shutdown_ms;
 extern bool ikc_doorbell;
 
-/* pool.c: CPUs and memory taken from Linux */
+/* pool_cpu.c: CPUs taken from Linux */
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask);
 void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set);
-struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order);
-void lwkb_free_pages(struct page *pg, unsigned int order);
 int lwkb_cpu_guard(unsigned int cpu);
 int lwkb_cpu_owner(unsigned int cpu);
 int lwkb_reserve_cpus(const struct cpumask *mask);
 int lwkb_release_cpus(const struct cpumask *mask);
+/* pool_mem.c: memory taken from Linux */
+struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order);
+void lwkb_free_pages(struct page *pg, unsigned int order);
 int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr);
 int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
 int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
