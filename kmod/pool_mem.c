@@ -2,11 +2,12 @@
 /*
  * The reserved pool's memory, taken from the buddy allocator.
  *
- * Memory comes in 4 MiB blocks (order 10, the buddy allocator's largest on
- * x86-64, MAX_ORDER on 6.1) allocated on the requested node and merged into
- * chunks where physically adjacent; alloc_contig_range() would give larger
- * runs but is not exported on 6.12.  Every operation validates its whole
- * input before changing anything and undoes its own steps on failure.
+ * Memory comes in units of 4 MiB (LWKB_MEM_UNIT: order 10, the buddy
+ * allocator's largest on x86-64, MAX_ORDER on 6.1) allocated on the
+ * requested node and merged into chunks where physically adjacent;
+ * alloc_contig_range() would give larger runs but is not exported on 6.12.
+ * Every operation validates its whole input before changing anything and
+ * undoes its own steps on failure.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,8 +50,8 @@ void lwkb_free_chunk(struct lwkb_chunk *c)
 {
 	u64 off;
 
-	for (off = 0; off < c->size; off += LWKB_BLOCK_SIZE)
-		lwkb_free_pages(pfn_to_page(PHYS_PFN(c->start + off)), LWKB_BLOCK_ORDER);
+	for (off = 0; off < c->size; off += LWKB_MEM_UNIT)
+		lwkb_free_pages(pfn_to_page(PHYS_PFN(c->start + off)), LWKB_MEM_UNIT_ORDER);
 	list_del(&c->list);
 	kfree(c);
 }
@@ -70,17 +71,32 @@ static u64 linux_reserve(void)
 	return max_t(u64, total / 8, 128ULL << 20);
 }
 
-int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
+/* RAM in 4 MiB units, rounded down. */
+static u64 ram_units(void)
 {
-	unsigned long *pfns;
-	u64 want, nblocks = 0, maxblocks = 0, i, j;
-	LIST_HEAD(new);
-	struct lwkb_chunk *c, *tmp;
-	u32 e;
-	int ret = 0;
+	return (u64)totalram_pages() >> LWKB_MEM_UNIT_ORDER;
+}
 
-	if (!nr)
-		return -EINVAL;
+/* A size in a memory list that is not "all": a non-zero multiple of 4 MiB. */
+static int check_mem_size(u64 size)
+{
+	if (size && !(size % LWKB_MEM_UNIT))
+		return 0;
+	pr_err("size %llu is not a non-zero multiple of 4 MiB\n", size);
+	return -EINVAL;
+}
+
+/*
+ * Checks a reserve request and bounds the units it can take: "all" is at
+ * most all of RAM, and so is the whole request.
+ */
+static int reserve_bound(const struct lwkb_mem_ent *ents, u32 nr, u64 *max_units)
+{
+	u64 units = 0;
+	bool all = false;
+	u32 e;
+	int ret;
+
 	for (e = 0; e < nr; e++) {
 		if (ents[e].numa != LWKB_NUMA_ANY &&
 		    (ents[e].numa < 0 || ents[e].numa >= MAX_NUMNODES ||
@@ -89,93 +105,125 @@ int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
 			return -EINVAL;
 		}
 		if (ents[e].size == LWKB_MEM_ALL) {
-			maxblocks += (u64)totalram_pages() >> LWKB_BLOCK_ORDER;
+			units += ram_units();
+			all = true;
 			continue;
 		}
-		if (!ents[e].size || ents[e].size % LWKB_MEM_UNIT) {
-			pr_err("size %llu is not a non-zero multiple of 4 MiB\n",
-			       ents[e].size);
-			return -EINVAL;
-		}
-		maxblocks += ents[e].size / LWKB_BLOCK_SIZE;
+		ret = check_mem_size(ents[e].size);
+		if (ret)
+			return ret;
+		units += ents[e].size / LWKB_MEM_UNIT;
 	}
-	for (e = 0; e < nr; e++)	/* "all" can only ever mean all of RAM */
-		if (ents[e].size == LWKB_MEM_ALL)
-			maxblocks = min_t(u64, maxblocks,
-					  ((u64)totalram_pages() >> LWKB_BLOCK_ORDER) + 1);
-	if (maxblocks > ((u64)totalram_pages() >> LWKB_BLOCK_ORDER) + 1) {
+	if (all)	/* "all" can only ever mean all of RAM */
+		units = min(units, ram_units() + 1);
+	if (units > ram_units() + 1) {
 		pr_err("asked for more memory than the machine has\n");
 		return -ENOMEM;
 	}
-	pfns = kvmalloc_array(maxblocks ? maxblocks : 1, sizeof(*pfns), GFP_KERNEL);
-	if (!pfns)
-		return -ENOMEM;
+	*max_units = units;
+	return 0;
+}
 
-	for (e = 0; e < nr && !ret; e++) {
-		bool all = ents[e].size == LWKB_MEM_ALL;
-		int nid = ents[e].numa == LWKB_NUMA_ANY ? NUMA_NO_NODE : ents[e].numa;
-		gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
-			    (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE);
+/* The units one reserve call has taken so far: room for max. */
+struct taken_units {
+	unsigned long *pfns;
+	u64 nr, max;
+};
 
-		want = all ? ~0ULL : ents[e].size / LWKB_BLOCK_SIZE;
-		for (i = 0; i < want && nblocks < maxblocks; i++) {
-			struct page *pg;
+/*
+ * Takes the units of one entry: its size, or for "all" as many as can be
+ * had while Linux keeps linux_reserve().  A size that cannot be had fails.
+ */
+static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
+{
+	bool all = ent->size == LWKB_MEM_ALL;
+	int nid = ent->numa == LWKB_NUMA_ANY ? NUMA_NO_NODE : ent->numa;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
+		    (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE);
+	u64 want = all ? ~0ULL : ent->size / LWKB_MEM_UNIT, i;
+	struct page *pg;
 
-			if (fatal_signal_pending(current)) {
-				ret = -EINTR;
-				break;
-			}
-			if (all && (u64)si_mem_available() << PAGE_SHIFT <
-				   linux_reserve() + LWKB_BLOCK_SIZE)
-				break;
-			pg = lwkb_alloc_pages(nid, gfp, LWKB_BLOCK_ORDER);
-			if (!pg) {
-				if (!all) {
-					pr_err("only %llu of %llu MiB could be had on node %d\n",
-					       i * 4, ents[e].size >> 20, ents[e].numa);
-					ret = -ENOMEM;
-				}
-				break;
-			}
-			pfns[nblocks++] = page_to_pfn(pg);
-			cond_resched();
+	for (i = 0; i < want && t->nr < t->max; i++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (all && (u64)si_mem_available() << PAGE_SHIFT <
+			   linux_reserve() + LWKB_MEM_UNIT)
+			return 0;
+		pg = lwkb_alloc_pages(nid, gfp, LWKB_MEM_UNIT_ORDER);
+		if (!pg) {
+			if (all)
+				return 0;
+			pr_err("only %llu of %llu MiB could be had on node %d\n",
+			       i * (LWKB_MEM_UNIT >> 20), ent->size >> 20, ent->numa);
+			return -ENOMEM;
 		}
+		t->pfns[t->nr++] = page_to_pfn(pg);
+		cond_resched();
 	}
-	if (!ret && !nblocks)
-		ret = -ENOMEM;
+	return 0;
+}
 
-	/* Merge physically adjacent blocks of one node into chunks. */
-	sort(pfns, nblocks, sizeof(*pfns), cmp_pfn, NULL);
-	for (i = 0; !ret && i < nblocks; i = j) {
+/* Merges physically adjacent units of one node into chunks, onto list. */
+static int make_chunks(unsigned long *pfns, u64 n, struct list_head *list)
+{
+	struct lwkb_chunk *c;
+	u64 i, j;
+
+	sort(pfns, n, sizeof(*pfns), cmp_pfn, NULL);
+	for (i = 0; i < n; i = j) {
 		int nid = pfn_to_nid(pfns[i]);
 
-		for (j = i + 1; j < nblocks &&
-		     pfns[j] == pfns[j - 1] + (1UL << LWKB_BLOCK_ORDER) &&
+		for (j = i + 1; j < n &&
+		     pfns[j] == pfns[j - 1] + (1UL << LWKB_MEM_UNIT_ORDER) &&
 		     pfn_to_nid(pfns[j]) == nid; j++)
 			;
 		c = kzalloc(sizeof(*c), GFP_KERNEL);
-		if (!c) {
-			ret = -ENOMEM;
-			break;
-		}
+		if (!c)
+			return -ENOMEM;
 		c->start = PFN_PHYS(pfns[i]);
-		c->size = (j - i) * LWKB_BLOCK_SIZE;
+		c->size = (j - i) * LWKB_MEM_UNIT;
 		c->nid = nid;
 		c->os = -1;
-		list_add_tail(&c->list, &new);
+		list_add_tail(&c->list, list);
 	}
+	return 0;
+}
+
+int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
+{
+	struct taken_units t = { };
+	struct lwkb_chunk *c, *tmp;
+	LIST_HEAD(new);
+	u64 i;
+	u32 e;
+	int ret;
+
+	if (!nr)
+		return -EINVAL;
+	ret = reserve_bound(ents, nr, &t.max);
+	if (ret)
+		return ret;
+	t.pfns = kvmalloc_array(t.max ? t.max : 1, sizeof(*t.pfns), GFP_KERNEL);
+	if (!t.pfns)
+		return -ENOMEM;
+	for (e = 0; e < nr && !ret; e++)
+		ret = take_units(&ents[e], &t);
+	if (!ret && !t.nr)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = make_chunks(t.pfns, t.nr, &new);
 	if (ret) {
-		/* Roll back: every block this call took goes back. */
+		/* Roll back: every unit this call took goes back. */
 		list_for_each_entry_safe(c, tmp, &new, list) {
 			list_del(&c->list);
 			kfree(c);
 		}
-		for (i = 0; i < nblocks; i++)
-			lwkb_free_pages(pfn_to_page(pfns[i]), LWKB_BLOCK_ORDER);
+		for (i = 0; i < t.nr; i++)
+			lwkb_free_pages(pfn_to_page(t.pfns[i]), LWKB_MEM_UNIT_ORDER);
 	} else {
 		list_splice_tail(&new, &lwkb_chunks);
 	}
-	kvfree(pfns);
+	kvfree(t.pfns);
 	return ret;
 }
 
@@ -198,12 +246,12 @@ static int split_chunk(struct lwkb_chunk *c, u64 size)
 	return 0;
 }
 
-static struct lwkb_chunk *find_chunk(int owner, int numa, u64 size, bool exact)
+static struct lwkb_chunk *find_chunk(int os_index, int numa, u64 size, bool exact)
 {
 	struct lwkb_chunk *c, *best = NULL;
 
 	list_for_each_entry(c, &lwkb_chunks, list) {
-		if (c->os != owner || (numa != LWKB_NUMA_ANY && c->nid != numa))
+		if (c->os != os_index || (numa != LWKB_NUMA_ANY && c->nid != numa))
 			continue;
 		if (exact ? c->size != size : c->size < size)
 			continue;
@@ -213,7 +261,7 @@ static struct lwkb_chunk *find_chunk(int owner, int numa, u64 size, bool exact)
 	return best;
 }
 
-int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
+int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index)
 {
 	struct lwkb_chunk *c, *tmp, **taken;
 	u32 e, n = 0, room = nr;
@@ -234,7 +282,7 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			list_for_each_entry(c, &lwkb_chunks, list)
 				if (c->os == -1 && (ents[e].numa == LWKB_NUMA_ANY ||
 						    c->nid == ents[e].numa)) {
-					c->os = os;
+					c->os = os_index;
 					taken[n++] = c;
 					any = true;
 				}
@@ -246,12 +294,9 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			}
 			continue;
 		}
-		if (!ents[e].size || ents[e].size % LWKB_MEM_UNIT) {
-			pr_err("size %llu is not a non-zero multiple of 4 MiB\n",
-			       ents[e].size);
-			ret = -EINVAL;
+		ret = check_mem_size(ents[e].size);
+		if (ret)
 			break;
-		}
 		if (ents[e].start) {	/* exactly that chunk (as query printed it) */
 			c = NULL;
 			list_for_each_entry(tmp, &lwkb_chunks, list)
@@ -270,7 +315,7 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 		ret = split_chunk(c, ents[e].size);
 		if (ret)
 			break;
-		c->os = os;
+		c->os = os_index;
 		taken[n++] = c;
 	}
 	if (ret)
@@ -281,20 +326,20 @@ int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 }
 
 /*
- * os == -1: give pool chunks back to Linux; otherwise move an instance's
+ * os_index -1: give pool chunks back to Linux; otherwise move an instance's
  * chunks back to the pool.  nr == 0 means all of them; else each entry
  * names a chunk by size@numa (as query prints them), all checked first.
  */
-int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
+int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index)
 {
 	struct lwkb_chunk *c, *tmp, **found;
 	u32 e;
 
 	if (!nr) {
 		list_for_each_entry_safe(c, tmp, &lwkb_chunks, list) {
-			if (c->os != os)
+			if (c->os != os_index)
 				continue;
-			if (os == -1)
+			if (os_index == -1)
 				lwkb_free_chunk(c);
 			else
 				c->os = -1;
@@ -309,7 +354,7 @@ int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 			u32 k;
 			bool dup = false;
 
-			if (c->os != os || c->size != ents[e].size ||
+			if (c->os != os_index || c->size != ents[e].size ||
 			    (ents[e].numa != LWKB_NUMA_ANY && c->nid != ents[e].numa) ||
 			    (ents[e].start && c->start != ents[e].start))
 				continue;
@@ -322,14 +367,14 @@ int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 		}
 		if (!found[e]) {
 			pr_err("no %s chunk of %llu MiB on node %d\n",
-			       os == -1 ? "reserved" : "assigned", ents[e].size >> 20,
+			       os_index == -1 ? "reserved" : "assigned", ents[e].size >> 20,
 			       ents[e].numa);
 			kfree(found);
 			return -EINVAL;
 		}
 	}
 	for (e = 0; e < nr; e++) {
-		if (os == -1)
+		if (os_index == -1)
 			lwkb_free_chunk(found[e]);
 		else
 			found[e]->os = -1;
@@ -339,11 +384,11 @@ int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os)
 }
 
 /*
- * Fills ents (room of them) with the chunks of instance os (-1: the pool);
+ * Fills ents (room of them) with the chunks of instance os_index (-1: the pool);
  * *total says how many exist.  Physical addresses only for CAP_SYS_ADMIN:
  * the owner= user sees sizes and nodes.
  */
-void lwkb_query_mem(int os, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total)
+void lwkb_query_mem(int os_index, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total)
 {
 	bool addrs = capable(CAP_SYS_ADMIN);
 	struct lwkb_chunk *c;
@@ -351,7 +396,7 @@ void lwkb_query_mem(int os, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *t
 	*nr = 0;
 	*total = 0;
 	list_for_each_entry(c, &lwkb_chunks, list) {
-		if (c->os != os)
+		if (c->os != os_index)
 			continue;
 		if (*nr < room) {
 			memset(&ents[*nr], 0, sizeof(ents[*nr]));
