@@ -27,8 +27,12 @@ void lwkb_memlist_format(const struct lwkb_mem_ent *ents, unsigned int nr,
 /* IKC map, IHK spec 1.3.2.4: LIST:CPU+LIST:CPU... */
 int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t errlen);
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len);
-int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
-		   unsigned int *nr);
+/*
+ * The chunks of instance os (-1: the reserved pool) into ents, at most max;
+ * -E2BIG if there are more.
+ */
+int lwkb_memlist_query(int os, struct lwkb_mem_ent *ents, unsigned int max,
+		       unsigned int *nr);
 /*
  * Up to len bytes of instance os's kmsg from *pos (0: from the last clear)
  * into buf; returns how many, or -errno.  *pos becomes where the next read

@@ -44,7 +44,7 @@ static int print_mem(int os)
 	struct lwkb_mem_ent ents[MAX_ENTS];
 	char buf[MAX_ENTS * 32];
 	unsigned int nr;
-	int ret = lwkb_query_mem(os, ents, MAX_ENTS, &nr);
+	int ret = lwkb_memlist_query(os, ents, MAX_ENTS, &nr);
 
 	if (ret)
 		return fail(ret, "query mem");
