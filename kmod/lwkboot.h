@@ -7,8 +7,8 @@
  * under lwkb_lock is bounded by a capped parameter or ends on a fatal
  * signal.
  */
-#ifndef LWKBOOT_KMOD_H
-#define LWKBOOT_KMOD_H
+#ifndef LWKBOOT_KMOD_LWKBOOT_H
+#define LWKBOOT_KMOD_LWKBOOT_H
 
 #include <linux/types.h>
 #include <linux/log2.h>
@@ -178,4 +178,4 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg);
 int lwkb_os_device_add(struct lwkb_os *os);
 void lwkb_os_device_del(struct lwkb_os *os);
 
-#endif /* LWKBOOT_KMOD_H */
+#endif /* LWKBOOT_KMOD_LWKBOOT_H */

@@ -3,8 +3,8 @@
  * liblwkboot: user-space access to lwkboot.ko (include/lwkboot/ioctl.h).
  * Every function returns 0 (or a count) on success and -errno on failure.
  */
-#ifndef LIBLWKBOOT_H
-#define LIBLWKBOOT_H
+#ifndef LWKBOOT_TOOLS_LIBLWKBOOT_H
+#define LWKBOOT_TOOLS_LIBLWKBOOT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -42,4 +42,4 @@ int lwkb_memlist_query(int os, struct lwkb_mem_ent *ents, unsigned int max,
 int lwkb_read_kmsg(int os, unsigned long long *pos, char *buf, size_t len,
 		   unsigned long long *lost);
 
-#endif /* LIBLWKBOOT_H */
+#endif /* LWKBOOT_TOOLS_LIBLWKBOOT_H */
