@@ -174,7 +174,7 @@ undo:
 	return ret;
 }
 
-/* The instance a CPU is assigned to, or -1. */
+/* The index of the instance a CPU is assigned to, or -1. */
 int lwkb_cpu_owner(unsigned int cpu)
 {
 	int i;
