@@ -152,18 +152,22 @@ KDIR ?= /usr/src/linux-headers-$(KREL)
 # Build directory name: the release (Debian headers are linux-headers-<release>).
 KMOD_REL = $(patsubst linux-headers-%,%,$(notdir $(patsubst %/build,%,$(KDIR))))
 endif
-KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h kmod/Kbuild)
-# loader/ikc.c is linked as ikc.o; the module's own IKC code is kmod/ikc_host.c.
+# Kbuild builds in KMOD_OUT (M=) from the sources where they are (kmod/Kbuild);
+# KMOD_OUT's own Kbuild is one line that includes kmod/Kbuild.  A directory
+# of the old layout (symlinks to the sources) or built against another KDIR
+# is started afresh.
+KMOD_OUT = $(abspath $(BUILD))/kmod/$(KMOD_REL)
 .PHONY: kmod kmod-all debug-kernel
 kmod: $(BUILD)/gen/tramp_blob.c $(if $(filter debug,$(KSERIES)),debug-kernel)
 	@scripts/install-deps linux
-	@d=$(BUILD)/kmod/$(KMOD_REL); \
-	if [ -f $$d/.kdir ] && [ "$$(cat $$d/.kdir)" != "$(KDIR)" ]; then \
+	@d=$(KMOD_OUT); \
+	if [ -L $$d/Kbuild ]; then rm -rf $$d; \
+	elif [ -f $$d/.kdir ] && [ "$$(cat $$d/.kdir)" != "$(KDIR)" ]; then \
 		echo "kmod: $(KMOD_REL) is now built against $(KDIR): starting afresh"; rm -rf $$d; fi; \
 	mkdir -p $$d; echo "$(KDIR)" > $$d/.kdir; \
-	for f in $(KMOD_SRCS) $(LOADER_SRCS) $(LOADER_HDRS) $(BUILD)/gen/tramp_blob.c; do \
-		ln -sf $(CURDIR)/$$f $$d/; done; \
-	$(MAKE) -C $(KDIR) M=$(CURDIR)/$$d LWKB_SRC=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
+	echo 'include $$(LWKB_SRC)/kmod/Kbuild' > $$d/Kbuild; \
+	$(MAKE) -C $(KDIR) M=$$d LWKB_SRC=$(CURDIR) LWKB_GEN=$(abspath $(BUILD)/gen) \
+		W=1 $(if $(C),C=$(C)) modules
 kmod-all:
 	@$(MAKE) --no-print-directory kmod KSERIES=6.1
 	@$(MAKE) --no-print-directory kmod KSERIES=6.12

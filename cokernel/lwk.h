@@ -11,8 +11,8 @@
  * Both run with the library's GDT, IDT and page tables loaded, interrupts
  * off.  Neither returns (the library halts the core if one does).
  */
-#ifndef LWK_H
-#define LWK_H
+#ifndef LWKBOOT_COKERNEL_LWK_H
+#define LWKBOOT_COKERNEL_LWK_H
 
 #include "lwkb_loader.h"
 
@@ -83,4 +83,4 @@ void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot);
 void lwk_main(void);
 void lwk_ap_main(int lwk_id);
 
-#endif /* LWK_H */
+#endif /* LWKBOOT_COKERNEL_LWK_H */

@@ -27,9 +27,37 @@ void host_cfg_defaults(struct host_cfg *cfg)
 	cfg->drop_sipi_cpu = -1;
 }
 
-static int key_is(const char *k, lwkb_size_t kl, const char *want)
+/* One "key=value" line of lwkboot.cfg. */
+struct cfg_line {
+	int nr;				/* from 1, for messages */
+	const char *key;		/* not NUL-terminated */
+	lwkb_size_t kl;
+	char val[CFG_VAL_MAX];		/* NUL-terminated */
+	lwkb_size_t vl;
+	char *err;
+	lwkb_size_t errlen;
+};
+
+/* Writes "lwkboot.cfg line N: " and the message to err; -LWKB_EINVAL. */
+static int bad(const struct cfg_line *l, const char *fmt, ...)
 {
-	return kl == lwkb_strlen(want) && !lwkb_strncmp(k, want, kl);
+	lwkb_va_list ap;
+	int n;
+
+	if (!l->err || !l->errlen)
+		return -LWKB_EINVAL;
+	n = lwkb_snprintf(l->err, l->errlen, "lwkboot.cfg line %d: ", l->nr);
+	if ((lwkb_size_t)n < l->errlen) {
+		__builtin_va_start(ap, fmt);
+		lwkb_vsnprintf(l->err + n, l->errlen - n, fmt, ap);
+		__builtin_va_end(ap);
+	}
+	return -LWKB_EINVAL;
+}
+
+static int key_is(const struct cfg_line *l, const char *want)
+{
+	return l->kl == lwkb_strlen(want) && !lwkb_strncmp(l->key, want, l->kl);
 }
 
 static int num(const char *v, lwkb_size_t vl, lwkb_u32 max, lwkb_u32 *out)
@@ -42,18 +70,74 @@ static int num(const char *v, lwkb_size_t vl, lwkb_u32 max, lwkb_u32 *out)
 	return 0;
 }
 
+/* A number from min to max. */
+static int set_u32(const struct cfg_line *l, lwkb_u32 min, lwkb_u32 max, lwkb_u32 *out)
+{
+	if (num(l->val, l->vl, max, out) || *out < min)
+		return bad(l, "%.*s=%s: want %u to %u", (int)l->kl, l->key, l->val, min, max);
+	return 0;
+}
+
+static int set_key(struct host_cfg *cfg, const struct cfg_line *l)
+{
+	char sub[120];
+	lwkb_u32 cpu;
+
+	if (key_is(l, "cores")) {
+		if (lwkb_cpulist_parse(l->val, cfg->cores, HOST_MAX_CPUS, sub, sizeof(sub)))
+			return bad(l, "cores=%s: %s", l->val, sub);
+		cfg->have_cores = 1;
+	} else if (key_is(l, "mem")) {
+		if (lwkb_parse_size(l->val, &cfg->mem, sub, sizeof(sub)))
+			return bad(l, "mem=%s: %s", l->val, sub);
+		if (cfg->mem == 0 || cfg->mem % (2ULL << 20))
+			return bad(l, "mem=%s is not a non-zero multiple of 2 MiB", l->val);
+	} else if (key_is(l, "kargs")) {
+		lwkb_memcpy(cfg->kargs, l->val, l->vl + 1);
+	} else if (key_is(l, "image")) {
+		if (l->vl == 0 || l->vl >= sizeof(cfg->image))
+			return bad(l, "image path of %u bytes", (unsigned)l->vl);
+		lwkb_memcpy(cfg->image, l->val, l->vl + 1);
+	} else if (key_is(l, "apic")) {
+		if (!lwkb_strncmp(l->val, "xapic", 6))
+			cfg->apic_mode = LWKB_APIC_XAPIC;
+		else if (!lwkb_strncmp(l->val, "x2apic", 7))
+			cfg->apic_mode = LWKB_APIC_X2APIC;
+		else
+			return bad(l, "apic=%s: want xapic or x2apic", l->val);
+	} else if (key_is(l, "init_delay_us")) {
+		return set_u32(l, 0, 1000000, &cfg->init_delay_us);
+	} else if (key_is(l, "wake_timeout_ms")) {
+		return set_u32(l, 1, 600000, &cfg->wake_timeout_ms);
+	} else if (key_is(l, "run_timeout_ms")) {
+		return set_u32(l, 1, 3600000, &cfg->run_timeout_ms);
+	} else if (key_is(l, "tramp")) {
+		if (lwkb_parse_u64(l->val, l->vl, &cfg->tramp) || !cfg->tramp ||
+		    cfg->tramp % 4096 || cfg->tramp >= 0xA0000)
+			return bad(l, "tramp=%s: want a page address below 0xA0000", l->val);
+	} else if (key_is(l, "test_drop_sipi")) {
+		if (num(l->val, l->vl, HOST_MAX_CPUS - 1, &cpu))
+			return bad(l, "test_drop_sipi=%s: want a CPU number", l->val);
+		cfg->drop_sipi_cpu = (int)cpu;
+	} else {
+		return bad(l, "unknown key '%.*s'", (int)l->kl, l->key);
+	}
+	return 0;
+}
+
 int host_cfg_parse(const char *text, lwkb_size_t len, struct host_cfg *cfg,
 		   char *err, lwkb_size_t errlen)
 {
-	lwkb_size_t i = 0;
-	int line = 0;
-	char val[CFG_VAL_MAX], sub[120];
+	struct cfg_line l;	/* not zeroed whole: val is 4 KiB */
+	lwkb_size_t i = 0, s, e, eq;
+	int rc;
 
+	l.nr = 0;
+	l.err = err;
+	l.errlen = errlen;
 	while (i < len) {
-		lwkb_size_t s = i, e, eq, kl, vl;
-		const char *k;
-
-		line++;
+		s = i;
+		l.nr++;
 		while (i < len && text[i] != '\n')
 			i++;
 		e = i++;
@@ -64,81 +148,18 @@ int host_cfg_parse(const char *text, lwkb_size_t len, struct host_cfg *cfg,
 		for (eq = s; eq < e && text[eq] != '='; eq++)
 			;
 		if (eq == e)
-			return lwkb_err(err, errlen, -LWKB_EINVAL,
-					"lwkboot.cfg line %d: no '=' in '%.40s'", line, text + s);
-		k = text + s;
-		kl = eq - s;
-		vl = e - eq - 1;
-		if (vl >= sizeof(val))
-			return lwkb_err(err, errlen, -LWKB_EINVAL,
-					"lwkboot.cfg line %d: value of %u bytes is longer than %u",
-					line, (unsigned)vl, (unsigned)sizeof(val) - 1);
-		lwkb_memcpy(val, text + eq + 1, vl);
-		val[vl] = '\0';
-
-		if (key_is(k, kl, "cores")) {
-			if (lwkb_cpulist_parse(val, cfg->cores, HOST_MAX_CPUS, sub, sizeof(sub)))
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: cores=%s: %s", line, val, sub);
-			cfg->have_cores = 1;
-		} else if (key_is(k, kl, "mem")) {
-			if (lwkb_parse_size(val, &cfg->mem, sub, sizeof(sub)))
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: mem=%s: %s", line, val, sub);
-			if (cfg->mem == 0 || cfg->mem % (2ULL << 20))
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: mem=%s is not a non-zero multiple of 2 MiB",
-						line, val);
-		} else if (key_is(k, kl, "kargs")) {
-			lwkb_memcpy(cfg->kargs, val, vl + 1);
-		} else if (key_is(k, kl, "image")) {
-			if (vl == 0 || vl >= sizeof(cfg->image))
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: image path of %u bytes", line,
-						(unsigned)vl);
-			lwkb_memcpy(cfg->image, val, vl + 1);
-		} else if (key_is(k, kl, "apic")) {
-			if (!lwkb_strncmp(val, "xapic", 6))
-				cfg->apic_mode = LWKB_APIC_XAPIC;
-			else if (!lwkb_strncmp(val, "x2apic", 7))
-				cfg->apic_mode = LWKB_APIC_X2APIC;
-			else
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: apic=%s: want xapic or x2apic",
-						line, val);
-		} else if (key_is(k, kl, "init_delay_us")) {
-			if (num(val, vl, 1000000, &cfg->init_delay_us))
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: init_delay_us=%s: want 0 to 1000000",
-						line, val);
-		} else if (key_is(k, kl, "wake_timeout_ms")) {
-			if (num(val, vl, 600000, &cfg->wake_timeout_ms) || !cfg->wake_timeout_ms)
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: wake_timeout_ms=%s: want 1 to 600000",
-						line, val);
-		} else if (key_is(k, kl, "run_timeout_ms")) {
-			if (num(val, vl, 3600000, &cfg->run_timeout_ms) || !cfg->run_timeout_ms)
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: run_timeout_ms=%s: want 1 to 3600000",
-						line, val);
-		} else if (key_is(k, kl, "tramp")) {
-			if (lwkb_parse_u64(val, vl, &cfg->tramp) || !cfg->tramp ||
-			    cfg->tramp % 4096 || cfg->tramp >= 0xA0000)
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: tramp=%s: want a page address below 0xA0000",
-						line, val);
-		} else if (key_is(k, kl, "test_drop_sipi")) {
-			lwkb_u32 c;
-
-			if (num(val, vl, HOST_MAX_CPUS - 1, &c))
-				return lwkb_err(err, errlen, -LWKB_EINVAL,
-						"lwkboot.cfg line %d: test_drop_sipi=%s: want a CPU number",
-						line, val);
-			cfg->drop_sipi_cpu = (int)c;
-		} else {
-			return lwkb_err(err, errlen, -LWKB_EINVAL,
-					"lwkboot.cfg line %d: unknown key '%.*s'", line, (int)kl, k);
-		}
+			return bad(&l, "no '=' in '%.40s'", text + s);
+		l.key = text + s;
+		l.kl = eq - s;
+		l.vl = e - eq - 1;
+		if (l.vl >= sizeof(l.val))
+			return bad(&l, "value of %u bytes is longer than %u", (unsigned)l.vl,
+				   (unsigned)sizeof(l.val) - 1);
+		lwkb_memcpy(l.val, text + eq + 1, l.vl);
+		l.val[l.vl] = '\0';
+		rc = set_key(cfg, &l);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

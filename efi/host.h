@@ -5,8 +5,8 @@
  * tested under QEMU/OVMF.  config.c and madt.c use no EFI types, so they
  * also build into the host unit tests.
  */
-#ifndef LWKB_EFI_HOST_H
-#define LWKB_EFI_HOST_H
+#ifndef LWKBOOT_EFI_HOST_H
+#define LWKBOOT_EFI_HOST_H
 
 #include "lwkb_loader.h"
 
@@ -47,4 +47,4 @@ int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 		    lwkb_u32 max, lwkb_u32 *nr, lwkb_u64 *apic_phys,
 		    char *err, lwkb_size_t errlen);
 
-#endif /* LWKB_EFI_HOST_H */
+#endif /* LWKBOOT_EFI_HOST_H */

@@ -8,9 +8,8 @@
  * allocate from), so the Linux side polls; docs/ikc.md has the figures.
  * Runs without lwkb_lock, under the instance's ikc_lock (see lwkb_ioctl).
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
 #include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -63,8 +62,9 @@ static void ikc_target(struct ikc_ctx *x)
 			x->bell = true;
 			return;
 		}
-	pr_err_ratelimited("os%d: the LWK names APIC id 0x%x for IKC, not one of its cores: no doorbell\n",
-			   x->os->index, id);
+	dev_err_ratelimited(x->os->dev,
+			    "the LWK names APIC id 0x%x for IKC, not one of its cores: no doorbell\n",
+			    id);
 }
 
 /* Pushes m to the LWK on channel c, waiting while the ring is full. */
@@ -218,8 +218,7 @@ static int ikc_ready(struct lwkb_os *os)
 	    !READ_ONCE(os->ikc_area) ||
 	    READ_ONCE(os->status->status) != LWKB_STATUS_RUNNING ||
 	    !READ_ONCE(os->ikc_area->lwk_ready)) {
-		pr_err_ratelimited("os%d: IKC needs a RUNNING instance that serves IKC\n",
-				   os->index);
+		dev_err_ratelimited(os->dev, "IKC needs a RUNNING instance that serves IKC\n");
 		return -EINVAL;
 	}
 	return 0;
@@ -242,8 +241,7 @@ static long ping_locked(struct ikc_ctx *x, struct lwkb_ikc_ping *p, u64 *rtt)
 	ikc_target(x);
 	c = ikc_connect(x, port);
 	if (c < 0) {
-		pr_err_ratelimited("os%d: IKC connect to port %u failed: %d\n", x->os->index,
-				   port, c);
+		dev_err_ratelimited(x->os->dev, "IKC connect to port %u failed: %d\n", port, c);
 		ret = c;
 		goto out;
 	}
@@ -256,9 +254,9 @@ static long ping_locked(struct ikc_ctx *x, struct lwkb_ikc_ping *p, u64 *rtt)
 			break;
 		}
 		if (READ_ONCE(x->os->status->status) != LWKB_STATUS_RUNNING || run_lost >= 10) {
-			pr_err_ratelimited("os%d: ikc-ping stopped after %u messages (%u lost in a row, status %u)\n",
-					   x->os->index, i, run_lost,
-					   READ_ONCE(x->os->status->status));
+			dev_err_ratelimited(x->os->dev,
+					    "ikc-ping stopped after %u messages (%u lost in a row, status %u)\n",
+					    i, run_lost, READ_ONCE(x->os->status->status));
 			p->lost += p->count - i;
 			break;
 		}

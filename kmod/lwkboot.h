@@ -7,10 +7,11 @@
  * under lwkb_lock is bounded by a capped parameter or ends on a fatal
  * signal.
  */
-#ifndef LWKBOOT_KMOD_H
-#define LWKBOOT_KMOD_H
+#ifndef LWKBOOT_KMOD_LWKBOOT_H
+#define LWKBOOT_KMOD_LWKBOOT_H
 
 #include <linux/types.h>
+#include <linux/log2.h>
 #include <linux/cpumask.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -19,8 +20,9 @@
 #include "lwkb_loader.h"
 #include "lwkboot/ioctl.h"
 
-#define LWKB_BLOCK_ORDER	(22 - PAGE_SHIFT)	/* 4 MiB buddy blocks */
-#define LWKB_BLOCK_SIZE		(1UL << 22)
+/* Memory is taken from Linux in units of LWKB_MEM_UNIT (4 MiB) buddy blocks. */
+#define LWKB_MEM_UNIT_ORDER	(ilog2(LWKB_MEM_UNIT) - PAGE_SHIFT)
+#define LWKB_BLOCK_SIZE		LWKB_MEM_UNIT	/* os_boot.c's name for it */
 #define LWKB_KMSG_ORDER		5			/* 128 KiB ring */
 #define LWKB_KMSG_AREA		(PAGE_SIZE << LWKB_KMSG_ORDER)
 #define LWKB_MAX_IMAGE_SIZE	(64UL << 20)
@@ -65,7 +67,7 @@ struct lwkb_chunk {
 	phys_addr_t start;
 	u64 size;
 	int nid;
-	int os;			/* owning instance, or -1 in the pool */
+	int os;			/* the owning instance's index, or -1 in the pool */
 };
 
 /*
@@ -128,19 +130,20 @@ extern unsigned int hung_ms;
 extern unsigned int shutdown_ms;
 extern bool ikc_doorbell;
 
-/* pool.c: CPUs and memory taken from Linux */
+/* pool_cpu.c: CPUs taken from Linux */
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask);
 void lwkb_mask_to_cpuset(const struct cpumask *mask, struct lwkb_cpuset *set);
-struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order);
-void lwkb_free_pages(struct page *pg, unsigned int order);
 int lwkb_cpu_guard(unsigned int cpu);
 int lwkb_cpu_owner(unsigned int cpu);
 int lwkb_reserve_cpus(const struct cpumask *mask);
 int lwkb_release_cpus(const struct cpumask *mask);
+/* pool_mem.c: memory taken from Linux */
+struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order);
+void lwkb_free_pages(struct page *pg, unsigned int order);
 int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr);
-int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
-int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os);
-void lwkb_query_mem(int os, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total);
+int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index);
+int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index);
+void lwkb_query_mem(int os_index, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total);
 void lwkb_free_chunk(struct lwkb_chunk *c);
 /* dump.c: lwkboot dump */
 long lwkb_os_dump_info(struct lwkb_os *os, struct lwkb_req *r);
@@ -175,4 +178,4 @@ long lwkb_ikc_ping(struct lwkb_os *os, struct lwkb_ikc_ping __user *arg);
 int lwkb_os_device_add(struct lwkb_os *os);
 void lwkb_os_device_del(struct lwkb_os *os);
 
-#endif /* LWKBOOT_KMOD_H */
+#endif /* LWKBOOT_KMOD_LWKBOOT_H */

@@ -377,33 +377,40 @@ static char *lwkb_devnode(struct device *dev, umode_t *mode)
 	return NULL;
 }
 
-static int __init lwkb_init(void)
+/*
+ * The trampoline region, if there is one: page-aligned below 0xA0000, not
+ * System RAM, and mapped once: a memremap() per boot would leave lazily
+ * freed vmap areas and their page tables behind each time.
+ */
+static int __init map_tramp_region(void)
 {
-	int ret;
+	size_t size = (size_t)tramp_pages * PAGE_SIZE;
 
+	if (!tramp_addr)
+		return 0;
 	/* tramp_pages is 1-160 (checked when set); the region must fit too. */
-	if (tramp_addr && (tramp_addr & ~PAGE_MASK || tramp_addr >= 0xA0000 ||
-			   tramp_addr + (unsigned long)tramp_pages * PAGE_SIZE > 0xA0000)) {
+	if (tramp_addr & ~PAGE_MASK || tramp_addr >= 0xA0000 || tramp_addr + size > 0xA0000) {
 		pr_err("tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000\n",
 		       tramp_addr, tramp_pages);
 		return -EINVAL;
 	}
-	if (tramp_addr && region_intersects(tramp_addr, (size_t)tramp_pages * PAGE_SIZE,
-					    IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT) {
+	if (region_intersects(tramp_addr, size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
 		pr_err("tramp_addr=0x%lx is System RAM that Linux may use: reserve it with memmap=%uK$0x%lx\n",
 		       tramp_addr, tramp_pages * 4, tramp_addr);
 		return -EINVAL;
 	}
-	/*
-	 * Map the trampoline region once: a memremap() per boot would leave
-	 * lazily freed vmap areas and their page tables behind each time.
-	 */
-	if (tramp_addr) {
-		tramp_virt_base = memremap(tramp_addr, (size_t)tramp_pages * PAGE_SIZE,
-					   MEMREMAP_WB);
-		if (!tramp_virt_base)
-			return -ENOMEM;
-	}
+	tramp_virt_base = memremap(tramp_addr, size, MEMREMAP_WB);
+	return tramp_virt_base ? 0 : -ENOMEM;
+}
+
+static int __init lwkb_init(void)
+{
+	int ret;
+
+	ret = map_tramp_region();
+	if (ret)
+		return ret;
 	if (!zalloc_cpumask_var(&lwkb_reserved_cpus, GFP_KERNEL)) {
 		ret = -ENOMEM;
 		goto unmap;

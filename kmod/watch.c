@@ -5,8 +5,7 @@
  * beat, and signals PANIC and HUNGUP on the instance's eventfd (IHK spec
  * 1.2.2.13).
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
-
+#include <linux/device.h>
 #include <linux/eventfd.h>
 #include <linux/jiffies.h>
 #include <linux/version.h>
@@ -25,7 +24,7 @@ static void notify(struct lwkb_os *os, u32 st)
 	os->reported = st;
 	if (st != LWKB_STATUS_PANIC && st != LWKB_STATUS_HUNGUP)
 		return;
-	pr_err("os%d: %s\n", os->index, lwkb_status_name(st));
+	dev_err(os->dev, "%s\n", lwkb_status_name(st));
 	if (os->eventfd)
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
 		eventfd_signal(os->eventfd);
@@ -55,7 +54,7 @@ static void lwkb_watch_fn(struct work_struct *w)
 			os->last_beat = jiffies;
 		} else if (hung_ms && time_after(jiffies, os->last_beat +
 						   msecs_to_jiffies(hung_ms))) {
-			pr_err("os%d: no heartbeat for %u ms\n", i, hung_ms);
+			dev_err(os->dev, "no heartbeat for %u ms\n", hung_ms);
 			WRITE_ONCE(os->status->status, LWKB_STATUS_HUNGUP);
 			st = LWKB_STATUS_HUNGUP;
 		}

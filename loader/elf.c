@@ -59,56 +59,110 @@ static void read_phdr(const void *file, lwkb_u64 off, struct elf64_phdr *ph)
 	lwkb_memcpy(ph, (const char *)file + off, sizeof(*ph));
 }
 
+/*
+ * The ELF header, copied to eh: an ELF64 x86-64 executable whose program
+ * header table lies within the file.
+ */
+static int check_ehdr(const void *file, lwkb_u64 file_size, struct elf64_ehdr *eh,
+		      char *err, lwkb_size_t errlen)
+{
+	if (!file || file_size < sizeof(*eh))
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"image is %llu bytes, too small for an ELF64 header (64)",
+				(unsigned long long)file_size);
+	read_ehdr(file, eh);
+	if (eh->e_ident[0] != 0x7f || eh->e_ident[1] != 'E' ||
+	    eh->e_ident[2] != 'L' || eh->e_ident[3] != 'F')
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"not an ELF file (bad magic %02x %02x %02x %02x)",
+				eh->e_ident[0], eh->e_ident[1], eh->e_ident[2], eh->e_ident[3]);
+	if (eh->e_ident[4] != ELFCLASS64)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF class %u, want 2 (ELFCLASS64)", eh->e_ident[4]);
+	if (eh->e_ident[5] != ELFDATA2LSB)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF data encoding %u, want 1 (little endian)", eh->e_ident[5]);
+	if (eh->e_ident[6] != EV_CURRENT || eh->e_version != EV_CURRENT)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF version %u/%u, want 1", eh->e_ident[6], eh->e_version);
+	if (eh->e_type != ET_EXEC)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF type %u, want 2 (ET_EXEC)", eh->e_type);
+	if (eh->e_machine != EM_X86_64)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"ELF machine %u, want 62 (x86-64)", eh->e_machine);
+	if (eh->e_phentsize != sizeof(struct elf64_phdr))
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"program header entry size %u, want 56", eh->e_phentsize);
+	if (eh->e_phnum == 0)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC, "no program headers");
+	if (eh->e_phnum > MAX_PHNUM)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"%u program headers, at most %u supported", eh->e_phnum,
+				MAX_PHNUM);
+	if (eh->e_phoff > file_size ||
+	    (lwkb_u64)eh->e_phnum * sizeof(struct elf64_phdr) > file_size - eh->e_phoff)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"program header table at 0x%llx (%u entries) exceeds the file (%llu bytes)",
+				(unsigned long long)eh->e_phoff, eh->e_phnum,
+				(unsigned long long)file_size);
+	return 0;
+}
+
+/*
+ * PT_LOAD segment i on its own: its bytes within the file and, placed at
+ * its offset from LWKB_KERNEL_VBASE, within the mem_size bytes given.
+ */
+static int check_load(const struct elf64_phdr *ph, lwkb_u32 i, lwkb_u64 file_size,
+		      lwkb_u64 mem_size, char *err, lwkb_size_t errlen)
+{
+	lwkb_u64 off;
+
+	if (ph->p_filesz > ph->p_memsz)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"segment %u: file size 0x%llx > memory size 0x%llx", i,
+				(unsigned long long)ph->p_filesz,
+				(unsigned long long)ph->p_memsz);
+	if (ph->p_offset > file_size || ph->p_filesz > file_size - ph->p_offset)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"segment %u: file range 0x%llx+0x%llx exceeds the file (%llu bytes)",
+				i, (unsigned long long)ph->p_offset,
+				(unsigned long long)ph->p_filesz,
+				(unsigned long long)file_size);
+	if (ph->p_vaddr < LWKB_KERNEL_VBASE)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"segment %u: address 0x%llx below the kernel base 0x%llx",
+				i, (unsigned long long)ph->p_vaddr,
+				(unsigned long long)LWKB_KERNEL_VBASE);
+	if (ph->p_memsz == 0)
+		return 0;
+	off = ph->p_vaddr - LWKB_KERNEL_VBASE;
+	/* The high half is [VBASE, 2^64): nothing may run past its end. */
+	if (ph->p_memsz > 0 - ph->p_vaddr)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"segment %u: 0x%llx+0x%llx runs past the top of the address space",
+				i, (unsigned long long)ph->p_vaddr,
+				(unsigned long long)ph->p_memsz);
+	if (off > mem_size || ph->p_memsz > mem_size - off)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"segment %u: 0x%llx+0x%llx does not fit in the %llu bytes of memory given",
+				i, (unsigned long long)ph->p_vaddr,
+				(unsigned long long)ph->p_memsz,
+				(unsigned long long)mem_size);
+	return 0;
+}
+
 int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
 		   struct lwkb_elf_info *info, char *err, lwkb_size_t errlen)
 {
 	struct elf64_ehdr eh;
-	lwkb_u64 lo[MAX_PHNUM], hi[MAX_PHNUM];
+	lwkb_u64 lo[MAX_PHNUM], hi[MAX_PHNUM], load_end = 0;
 	lwkb_u32 i, j, n = 0;
-	int entry_ok = 0;
-	lwkb_u64 load_end = 0;
+	int entry_ok = 0, rc;
 
-	if (!file || file_size < sizeof(eh))
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"image is %llu bytes, too small for an ELF64 header (64)",
-				(unsigned long long)file_size);
-	read_ehdr(file, &eh);
-	if (eh.e_ident[0] != 0x7f || eh.e_ident[1] != 'E' ||
-	    eh.e_ident[2] != 'L' || eh.e_ident[3] != 'F')
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"not an ELF file (bad magic %02x %02x %02x %02x)",
-				eh.e_ident[0], eh.e_ident[1], eh.e_ident[2], eh.e_ident[3]);
-	if (eh.e_ident[4] != ELFCLASS64)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"ELF class %u, want 2 (ELFCLASS64)", eh.e_ident[4]);
-	if (eh.e_ident[5] != ELFDATA2LSB)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"ELF data encoding %u, want 1 (little endian)", eh.e_ident[5]);
-	if (eh.e_ident[6] != EV_CURRENT || eh.e_version != EV_CURRENT)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"ELF version %u/%u, want 1", eh.e_ident[6], eh.e_version);
-	if (eh.e_type != ET_EXEC)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"ELF type %u, want 2 (ET_EXEC)", eh.e_type);
-	if (eh.e_machine != EM_X86_64)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"ELF machine %u, want 62 (x86-64)", eh.e_machine);
-	if (eh.e_phentsize != sizeof(struct elf64_phdr))
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"program header entry size %u, want 56", eh.e_phentsize);
-	if (eh.e_phnum == 0)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC, "no program headers");
-	if (eh.e_phnum > MAX_PHNUM)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"%u program headers, at most %u supported", eh.e_phnum,
-				MAX_PHNUM);
-	if (eh.e_phoff > file_size ||
-	    (lwkb_u64)eh.e_phnum * sizeof(struct elf64_phdr) > file_size - eh.e_phoff)
-		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-				"program header table at 0x%llx (%u entries) exceeds the file (%llu bytes)",
-				(unsigned long long)eh.e_phoff, eh.e_phnum,
-				(unsigned long long)file_size);
-
+	rc = check_ehdr(file, file_size, &eh, err, errlen);
+	if (rc)
+		return rc;
 	for (i = 0; i < eh.e_phnum; i++) {
 		struct elf64_phdr ph;
 		lwkb_u64 off;
@@ -116,37 +170,12 @@ int lwkb_elf_check(const void *file, lwkb_u64 file_size, lwkb_u64 mem_size,
 		read_phdr(file, eh.e_phoff + (lwkb_u64)i * sizeof(ph), &ph);
 		if (ph.p_type != PT_LOAD)
 			continue;
-		if (ph.p_filesz > ph.p_memsz)
-			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-					"segment %u: file size 0x%llx > memory size 0x%llx", i,
-					(unsigned long long)ph.p_filesz,
-					(unsigned long long)ph.p_memsz);
-		if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
-			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-					"segment %u: file range 0x%llx+0x%llx exceeds the file (%llu bytes)",
-					i, (unsigned long long)ph.p_offset,
-					(unsigned long long)ph.p_filesz,
-					(unsigned long long)file_size);
-		if (ph.p_vaddr < LWKB_KERNEL_VBASE)
-			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-					"segment %u: address 0x%llx below the kernel base 0x%llx",
-					i, (unsigned long long)ph.p_vaddr,
-					(unsigned long long)LWKB_KERNEL_VBASE);
-		off = ph.p_vaddr - LWKB_KERNEL_VBASE;
+		rc = check_load(&ph, i, file_size, mem_size, err, errlen);
+		if (rc)
+			return rc;
 		if (ph.p_memsz == 0)
 			continue;
-		/* The high half is [VBASE, 2^64): nothing may run past its end. */
-		if (ph.p_memsz > 0 - ph.p_vaddr)
-			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-					"segment %u: 0x%llx+0x%llx runs past the top of the address space",
-					i, (unsigned long long)ph.p_vaddr,
-					(unsigned long long)ph.p_memsz);
-		if (off > mem_size || ph.p_memsz > mem_size - off)
-			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
-					"segment %u: 0x%llx+0x%llx does not fit in the %llu bytes of memory given",
-					i, (unsigned long long)ph.p_vaddr,
-					(unsigned long long)ph.p_memsz,
-					(unsigned long long)mem_size);
+		off = ph.p_vaddr - LWKB_KERNEL_VBASE;
 		for (j = 0; j < n; j++)
 			if (off < hi[j] && lo[j] < off + ph.p_memsz)
 				return lwkb_err(err, errlen, -LWKB_ENOEXEC,

@@ -3,8 +3,8 @@
  * Ring-0 instructions for freestanding code (loader/, cokernel/, efi/):
  * one definition each.  The Linux module uses the kernel's own.
  */
-#ifndef LWKBOOT_CPU_H
-#define LWKBOOT_CPU_H
+#ifndef LWKBOOT_LOADER_LWKB_CPU_H
+#define LWKBOOT_LOADER_LWKB_CPU_H
 
 #include "lwkboot/types.h"
 
@@ -38,4 +38,4 @@ static inline lwkb_u64 lwkb_rdtsc(void)
 	return ((lwkb_u64)hi << 32) | lo;
 }
 
-#endif /* LWKBOOT_CPU_H */
+#endif /* LWKBOOT_LOADER_LWKB_CPU_H */

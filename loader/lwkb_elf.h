@@ -4,8 +4,8 @@
  * parts of loader/ that user space links too (tools/ checks an image
  * before handing it to the module, to say exactly what is wrong).
  */
-#ifndef LWKBOOT_ELF_H
-#define LWKBOOT_ELF_H
+#ifndef LWKBOOT_LOADER_LWKB_ELF_H
+#define LWKBOOT_LOADER_LWKB_ELF_H
 
 #include "lwkb_parse.h"	/* lwkb_size_t and the err/errlen convention */
 
@@ -29,4 +29,4 @@ int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
 		  lwkb_u64 mem_size, struct lwkb_elf_info *info, char *err,
 		  lwkb_size_t errlen);
 
-#endif /* LWKBOOT_ELF_H */
+#endif /* LWKBOOT_LOADER_LWKB_ELF_H */

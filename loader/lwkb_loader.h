@@ -5,8 +5,8 @@
  * it needs from its caller comes through struct lwkb_platform or plain
  * memory.  Every function returns 0 or a negative LWKB_E* error code.
  */
-#ifndef LWKBOOT_LOADER_H
-#define LWKBOOT_LOADER_H
+#ifndef LWKBOOT_LOADER_LWKB_LOADER_H
+#define LWKBOOT_LOADER_LWKB_LOADER_H
 
 #include "lwkboot/types.h"
 #include "lwkboot/boot_info.h"
@@ -258,4 +258,4 @@ struct lwkb_ikc_ring *lwkb_ikc_ring(struct lwkb_ikc_area *a, lwkb_u32 chan, int 
 int lwkb_ikc_push(struct lwkb_ikc_ring *r, const struct lwkb_ikc_msg *m);
 int lwkb_ikc_pop(struct lwkb_ikc_ring *r, struct lwkb_ikc_msg *m);
 
-#endif /* LWKBOOT_LOADER_H */
+#endif /* LWKBOOT_LOADER_LWKB_LOADER_H */

@@ -6,8 +6,8 @@
  * lwkb_loader.h with its ring-0 APIC and trampoline interfaces.
  * Freestanding: no libc.  Functions return 0 or a negative LWKB_E* code.
  */
-#ifndef LWKBOOT_PARSE_H
-#define LWKBOOT_PARSE_H
+#ifndef LWKBOOT_LOADER_LWKB_PARSE_H
+#define LWKBOOT_LOADER_LWKB_PARSE_H
 
 #include "lwkboot/types.h"
 
@@ -60,4 +60,4 @@ static inline void lwkb_set_bit(lwkb_u64 *b, lwkb_u32 i)
 	b[i / 64] |= 1ULL << (i % 64);
 }
 
-#endif /* LWKBOOT_PARSE_H */
+#endif /* LWKBOOT_LOADER_LWKB_PARSE_H */

@@ -7,8 +7,8 @@
  * "up", "status", ...) and returns the exit status: 0 on success, 1 on
  * failure (fail), 2 for bad usage (die_usage exits).
  */
-#ifndef LWKBOOT_CMD_H
-#define LWKBOOT_CMD_H
+#ifndef LWKBOOT_TOOLS_CMD_H
+#define LWKBOOT_TOOLS_CMD_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -79,4 +79,4 @@ int cmd_monitor(int argc, char **argv);		/* monitor.c */
 int cmd_up(int argc, char **argv);		/* updown.c */
 int cmd_down(int argc, char **argv);
 
-#endif /* LWKBOOT_CMD_H */
+#endif /* LWKBOOT_TOOLS_CMD_H */

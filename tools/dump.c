@@ -250,7 +250,7 @@ static int plan_segments(struct dump *d)
 	struct lwkb_mem_ent ents[LWKB_MAX_CHUNKS];
 	unsigned int nr = 0, i;
 	lwkb_u64 img = d->info.image_phys, high = d->info.high_size;
-	int rc = lwkb_query_mem(d->os, ents, LWKB_MAX_CHUNKS, &nr);
+	int rc = lwkb_memlist_query(d->os, ents, LWKB_MAX_CHUNKS, &nr);
 
 	if (rc < 0)
 		return dump_fail(rc, "querying the memory", d->os);

@@ -12,4 +12,4 @@
  */
 int lwkb_dump(int os, int level, int nmi, const char *path, int *cores_saved);
 
-#endif
+#endif /* LWKBOOT_TOOLS_DUMP_H */

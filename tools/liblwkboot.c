@@ -190,8 +190,8 @@ void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len)
 	}
 }
 
-int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
-		   unsigned int *nr)
+int lwkb_memlist_query(int os, struct lwkb_mem_ent *ents, unsigned int max,
+		       unsigned int *nr)
 {
 	struct lwkb_mem_list ml = { .ents = (uintptr_t)ents, .nr = max };
 	int ret = os < 0 ? lwkb_ctl(LWKB_QUERY_MEM, &ml) :

@@ -3,8 +3,8 @@
  * liblwkboot: user-space access to lwkboot.ko (include/lwkboot/ioctl.h).
  * Every function returns 0 (or a count) on success and -errno on failure.
  */
-#ifndef LIBLWKBOOT_H
-#define LIBLWKBOOT_H
+#ifndef LWKBOOT_TOOLS_LIBLWKBOOT_H
+#define LWKBOOT_TOOLS_LIBLWKBOOT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -29,8 +29,12 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len);
 /* The CPUs whose target is Linux CPU d, as bits (LWKB_MAX_CPUS); 0 if none. */
 int lwkb_ikcmap_sources(const struct lwkb_ikc_map *m, int d, lwkb_u64 *bits);
-int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
-		   unsigned int *nr);
+/*
+ * The chunks of instance os (-1: the reserved pool) into ents, at most max;
+ * -E2BIG if there are more.
+ */
+int lwkb_memlist_query(int os, struct lwkb_mem_ent *ents, unsigned int max,
+		       unsigned int *nr);
 /*
  * Up to len bytes of instance os's kmsg from *pos (0: from the last clear)
  * into buf; returns how many, or -errno.  *pos becomes where the next read
@@ -40,4 +44,4 @@ int lwkb_query_mem(int os, struct lwkb_mem_ent *ents, unsigned int max,
 int lwkb_read_kmsg(int os, unsigned long long *pos, char *buf, size_t len,
 		   unsigned long long *lost);
 
-#endif /* LIBLWKBOOT_H */
+#endif /* LWKBOOT_TOOLS_LIBLWKBOOT_H */

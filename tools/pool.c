@@ -56,7 +56,7 @@ static int print_mem(int os)
 	char buf[MAX_ENTS * 32];
 	unsigned long long total = 0;
 	unsigned int nr;
-	int ret = lwkb_query_mem(os, ents, MAX_ENTS, &nr);
+	int ret = lwkb_memlist_query(os, ents, MAX_ENTS, &nr);
 
 	if (ret)
 		return fail(ret, "query mem");

@@ -48,7 +48,7 @@ static unsigned int new_chunks(const struct up *u, struct lwkb_mem_ent *after,
 
 	ml->ents = (uintptr_t)after;
 	ml->nr = 0;
-	if (lwkb_query_mem(-1, after, MAX_ENTS, &na))
+	if (lwkb_memlist_query(-1, after, MAX_ENTS, &na))
 		return 0;
 	for (i = 0; i < na; i++) {
 		int old = 0;
@@ -135,7 +135,7 @@ static int up_reserve(struct up *u)
 	struct lwkb_mem_list ml = { .ents = (uintptr_t)u->ents, .nr = u->nents };
 	int ret;
 
-	lwkb_query_mem(-1, u->before, MAX_ENTS, &u->nb);
+	lwkb_memlist_query(-1, u->before, MAX_ENTS, &u->nb);
 	ret = lwkb_ctl(LWKB_RESERVE_MEM, &ml);
 	if (ret)
 		return fail(ret, "up: reserve mem %s", u->mem);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Co-kernel library internals shared by the files in lib/. */
-#ifndef LWK_INTERNAL_H
-#define LWK_INTERNAL_H
+#ifndef LWKBOOT_COKERNEL_LIB_INTERNAL_H
+#define LWKBOOT_COKERNEL_LIB_INTERNAL_H
 
 #include "../lwk.h"
 
@@ -115,4 +115,4 @@ static inline void *phys_to_virt(lwkb_u64 p)
 	return (void *)(__UINTPTR_TYPE__)p;	/* identity map */
 }
 
-#endif /* LWK_INTERNAL_H */
+#endif /* LWKBOOT_COKERNEL_LIB_INTERNAL_H */

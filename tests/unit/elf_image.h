@@ -16,8 +16,8 @@
  *   [2] PT_GNU_STACK with garbage in every other field (must be ignored)
  * Entry VBASE+0x10; the loaded image ends at offset 0x5000.
  */
-#ifndef LWKB_TEST_ELF_IMAGE_H
-#define LWKB_TEST_ELF_IMAGE_H
+#ifndef LWKBOOT_TESTS_UNIT_ELF_IMAGE_H
+#define LWKBOOT_TESTS_UNIT_ELF_IMAGE_H
 
 #include <elf.h>
 #include <stdint.h>
@@ -110,4 +110,4 @@ static inline void elf_image_free(struct elf_image *im)
 	im->buf = NULL;
 }
 
-#endif /* LWKB_TEST_ELF_IMAGE_H */
+#endif /* LWKBOOT_TESTS_UNIT_ELF_IMAGE_H */

@@ -9,8 +9,8 @@
  * error (the loader must only use pool pages).  Entries with reserved bits
  * set are errors too, as they would raise #PF(RSVD) on a CPU.
  */
-#ifndef LWKB_TEST_PTWALK_H
-#define LWKB_TEST_PTWALK_H
+#ifndef LWKBOOT_TESTS_UNIT_PTWALK_H
+#define LWKBOOT_TESTS_UNIT_PTWALK_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -51,4 +51,4 @@ typedef int (*ptw_leaf_fn)(void *ctx, uint64_t virt, uint64_t phys,
 int ptw_scan(const struct ptw *w, uint64_t cr3, ptw_leaf_fn fn, void *ctx,
 	     char *why, size_t whylen);
 
-#endif /* LWKB_TEST_PTWALK_H */
+#endif /* LWKBOOT_TESTS_UNIT_PTWALK_H */

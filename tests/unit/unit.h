@@ -15,8 +15,8 @@
  * without an argument) and ends with "N passed, N failed" (tests, not
  * checks); the exit status is 1 when any test failed.
  */
-#ifndef LWKB_UNIT_H
-#define LWKB_UNIT_H
+#ifndef LWKBOOT_TESTS_UNIT_UNIT_H
+#define LWKBOOT_TESTS_UNIT_UNIT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -72,4 +72,4 @@ void unit_fill(void *p, size_t n, unsigned seed);
 int unit_intact(const void *p, size_t n, unsigned seed);
 int unit_intact_part(const void *base, size_t from, size_t to, unsigned seed);
 
-#endif /* LWKB_UNIT_H */
+#endif /* LWKBOOT_TESTS_UNIT_UNIT_H */

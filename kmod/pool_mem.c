@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reserved pool's memory, taken from the buddy allocator.
+ *
+ * Memory comes in units of 4 MiB (LWKB_MEM_UNIT: order 10, the buddy
+ * allocator's largest on x86-64, MAX_ORDER on 6.1) allocated on the
+ * requested node and merged into chunks where physically adjacent;
+ * alloc_contig_range() would give larger runs but is not exported on 6.12.
+ * Every operation validates its whole input before changing anything and
+ * undoes its own steps on failure.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/gfp.h>
+#include <linux/module.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include "lwkboot.h"
+
+/*
+ * Every page the module takes from Linux goes through these two, so that
+ * pages_held (a read-only module parameter) says exactly how many it holds:
+ * the tests check that boot/shutdown cycles and release bring it back.
+ * Called with lwkb_lock held.
+ */
+static long pages_held;
+module_param(pages_held, long, 0444);
+MODULE_PARM_DESC(pages_held, "Pages lwkboot holds now (reserved memory, kmsg, status, IKC, page tables)");
+
+struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order)
+{
+	struct page *pg = alloc_pages_node(nid, gfp, order);
+
+	if (pg)
+		pages_held += 1L << order;
+	return pg;
+}
+
+void lwkb_free_pages(struct page *pg, unsigned int order)
+{
+	__free_pages(pg, order);
+	pages_held -= 1L << order;
+}
+
+void lwkb_free_chunk(struct lwkb_chunk *c)
+{
+	u64 off;
+
+	for (off = 0; off < c->size; off += LWKB_MEM_UNIT)
+		lwkb_free_pages(pfn_to_page(PHYS_PFN(c->start + off)), LWKB_MEM_UNIT_ORDER);
+	list_del(&c->list);
+	kfree(c);
+}
+
+static int cmp_pfn(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Keep this much for Linux when asked for "all". */
+static u64 linux_reserve(void)
+{
+	u64 total = (u64)totalram_pages() << PAGE_SHIFT;
+
+	return max_t(u64, total / 8, 128ULL << 20);
+}
+
+/* RAM in 4 MiB units, rounded down. */
+static u64 ram_units(void)
+{
+	return (u64)totalram_pages() >> LWKB_MEM_UNIT_ORDER;
+}
+
+/* A size in a memory list that is not "all": a non-zero multiple of 4 MiB. */
+static int check_mem_size(u64 size)
+{
+	if (size && !(size % LWKB_MEM_UNIT))
+		return 0;
+	pr_err("size %llu is not a non-zero multiple of 4 MiB\n", size);
+	return -EINVAL;
+}
+
+/*
+ * Checks a reserve request and bounds the units it can take: "all" is at
+ * most all of RAM, and so is the whole request.
+ */
+static int reserve_bound(const struct lwkb_mem_ent *ents, u32 nr, u64 *max_units)
+{
+	u64 units = 0;
+	bool all = false;
+	u32 e;
+	int ret;
+
+	for (e = 0; e < nr; e++) {
+		if (ents[e].numa != LWKB_NUMA_ANY &&
+		    (ents[e].numa < 0 || ents[e].numa >= MAX_NUMNODES ||
+		     !node_online(ents[e].numa))) {
+			pr_err("NUMA node %d does not exist\n", ents[e].numa);
+			return -EINVAL;
+		}
+		if (ents[e].size == LWKB_MEM_ALL) {
+			units += ram_units();
+			all = true;
+			continue;
+		}
+		ret = check_mem_size(ents[e].size);
+		if (ret)
+			return ret;
+		units += ents[e].size / LWKB_MEM_UNIT;
+	}
+	if (all)	/* "all" can only ever mean all of RAM */
+		units = min(units, ram_units() + 1);
+	if (units > ram_units() + 1) {
+		pr_err("asked for more memory than the machine has\n");
+		return -ENOMEM;
+	}
+	*max_units = units;
+	return 0;
+}
+
+/* The units one reserve call has taken so far: room for max. */
+struct taken_units {
+	unsigned long *pfns;
+	u64 nr, max;
+};
+
+/*
+ * Takes the units of one entry: its size, or for "all" as many as can be
+ * had while Linux keeps linux_reserve().  A size that cannot be had fails.
+ */
+static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
+{
+	bool all = ent->size == LWKB_MEM_ALL;
+	int nid = ent->numa == LWKB_NUMA_ANY ? NUMA_NO_NODE : ent->numa;
+	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
+		    (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE);
+	u64 want = all ? ~0ULL : ent->size / LWKB_MEM_UNIT, i;
+	struct page *pg;
+
+	for (i = 0; i < want && t->nr < t->max; i++) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		if (all && (u64)si_mem_available() << PAGE_SHIFT <
+			   linux_reserve() + LWKB_MEM_UNIT)
+			return 0;
+		pg = lwkb_alloc_pages(nid, gfp, LWKB_MEM_UNIT_ORDER);
+		if (!pg) {
+			if (all)
+				return 0;
+			pr_err("only %llu of %llu MiB could be had on node %d\n",
+			       i * (LWKB_MEM_UNIT >> 20), ent->size >> 20, ent->numa);
+			return -ENOMEM;
+		}
+		t->pfns[t->nr++] = page_to_pfn(pg);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Merges physically adjacent units of one node into chunks, onto list. */
+static int make_chunks(unsigned long *pfns, u64 n, struct list_head *list)
+{
+	struct lwkb_chunk *c;
+	u64 i, j;
+
+	sort(pfns, n, sizeof(*pfns), cmp_pfn, NULL);
+	for (i = 0; i < n; i = j) {
+		int nid = pfn_to_nid(pfns[i]);
+
+		for (j = i + 1; j < n &&
+		     pfns[j] == pfns[j - 1] + (1UL << LWKB_MEM_UNIT_ORDER) &&
+		     pfn_to_nid(pfns[j]) == nid; j++)
+			;
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		if (!c)
+			return -ENOMEM;
+		c->start = PFN_PHYS(pfns[i]);
+		c->size = (j - i) * LWKB_MEM_UNIT;
+		c->nid = nid;
+		c->os = -1;
+		list_add_tail(&c->list, list);
+	}
+	return 0;
+}
+
+int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr)
+{
+	struct taken_units t = { };
+	struct lwkb_chunk *c, *tmp;
+	LIST_HEAD(new);
+	u64 i;
+	u32 e;
+	int ret;
+
+	if (!nr)
+		return -EINVAL;
+	ret = reserve_bound(ents, nr, &t.max);
+	if (ret)
+		return ret;
+	t.pfns = kvmalloc_array(t.max ? t.max : 1, sizeof(*t.pfns), GFP_KERNEL);
+	if (!t.pfns)
+		return -ENOMEM;
+	for (e = 0; e < nr && !ret; e++)
+		ret = take_units(&ents[e], &t);
+	if (!ret && !t.nr)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = make_chunks(t.pfns, t.nr, &new);
+	if (ret) {
+		/* Roll back: every unit this call took goes back. */
+		list_for_each_entry_safe(c, tmp, &new, list) {
+			list_del(&c->list);
+			kfree(c);
+		}
+		for (i = 0; i < t.nr; i++)
+			lwkb_free_pages(pfn_to_page(t.pfns[i]), LWKB_MEM_UNIT_ORDER);
+	} else {
+		list_splice_tail(&new, &lwkb_chunks);
+	}
+	kvfree(t.pfns);
+	return ret;
+}
+
+/* Splits c so that it is exactly size bytes; the rest stays in the pool. */
+static int split_chunk(struct lwkb_chunk *c, u64 size)
+{
+	struct lwkb_chunk *rest;
+
+	if (c->size == size)
+		return 0;
+	rest = kzalloc(sizeof(*rest), GFP_KERNEL);
+	if (!rest)
+		return -ENOMEM;
+	rest->start = c->start + size;
+	rest->size = c->size - size;
+	rest->nid = c->nid;
+	rest->os = c->os;
+	c->size = size;
+	list_add(&rest->list, &c->list);
+	return 0;
+}
+
+static struct lwkb_chunk *find_chunk(int os_index, int numa, u64 size, bool exact)
+{
+	struct lwkb_chunk *c, *best = NULL;
+
+	list_for_each_entry(c, &lwkb_chunks, list) {
+		if (c->os != os_index || (numa != LWKB_NUMA_ANY && c->nid != numa))
+			continue;
+		if (exact ? c->size != size : c->size < size)
+			continue;
+		if (!best || c->size < best->size)
+			best = c;
+	}
+	return best;
+}
+
+int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index)
+{
+	struct lwkb_chunk *c, *tmp, **taken;
+	u32 e, n = 0, room = nr;
+	int ret = 0;
+
+	if (!nr)
+		return -EINVAL;
+	list_for_each_entry(c, &lwkb_chunks, list)
+		room++;
+	/* Every chunk this call takes, so that a failure gives back exactly those. */
+	taken = kcalloc(room, sizeof(*taken), GFP_KERNEL);
+	if (!taken)
+		return -ENOMEM;
+	for (e = 0; e < nr; e++) {
+		if (ents[e].size == LWKB_MEM_ALL) {
+			bool any = false;
+
+			list_for_each_entry(c, &lwkb_chunks, list)
+				if (c->os == -1 && (ents[e].numa == LWKB_NUMA_ANY ||
+						    c->nid == ents[e].numa)) {
+					c->os = os_index;
+					taken[n++] = c;
+					any = true;
+				}
+			if (!any) {
+				pr_err("no reserved memory left on node %d\n",
+				       ents[e].numa);
+				ret = -ENOMEM;
+				break;
+			}
+			continue;
+		}
+		ret = check_mem_size(ents[e].size);
+		if (ret)
+			break;
+		if (ents[e].start) {	/* exactly that chunk (as query printed it) */
+			c = NULL;
+			list_for_each_entry(tmp, &lwkb_chunks, list)
+				if (tmp->os == -1 && tmp->start == ents[e].start &&
+				    tmp->size == ents[e].size)
+					c = tmp;
+		} else {
+			c = find_chunk(-1, ents[e].numa, ents[e].size, false);
+		}
+		if (!c) {
+			pr_err("no reserved chunk of %llu MiB on node %d\n",
+			       ents[e].size >> 20, ents[e].numa);
+			ret = -ENOMEM;
+			break;
+		}
+		ret = split_chunk(c, ents[e].size);
+		if (ret)
+			break;
+		c->os = os_index;
+		taken[n++] = c;
+	}
+	if (ret)
+		while (n)	/* splits that stay are harmless */
+			taken[--n]->os = -1;
+	kfree(taken);
+	return ret;
+}
+
+/*
+ * os_index -1: give pool chunks back to Linux; otherwise move an instance's
+ * chunks back to the pool.  nr == 0 means all of them; else each entry
+ * names a chunk by size@numa (as query prints them), all checked first.
+ */
+int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index)
+{
+	struct lwkb_chunk *c, *tmp, **found;
+	u32 e;
+
+	if (!nr) {
+		list_for_each_entry_safe(c, tmp, &lwkb_chunks, list) {
+			if (c->os != os_index)
+				continue;
+			if (os_index == -1)
+				lwkb_free_chunk(c);
+			else
+				c->os = -1;
+		}
+		return 0;
+	}
+	found = kcalloc(nr, sizeof(*found), GFP_KERNEL);
+	if (!found)
+		return -ENOMEM;
+	for (e = 0; e < nr; e++) {
+		list_for_each_entry(c, &lwkb_chunks, list) {
+			u32 k;
+			bool dup = false;
+
+			if (c->os != os_index || c->size != ents[e].size ||
+			    (ents[e].numa != LWKB_NUMA_ANY && c->nid != ents[e].numa) ||
+			    (ents[e].start && c->start != ents[e].start))
+				continue;
+			for (k = 0; k < e; k++)
+				dup |= found[k] == c;
+			if (!dup) {
+				found[e] = c;
+				break;
+			}
+		}
+		if (!found[e]) {
+			pr_err("no %s chunk of %llu MiB on node %d\n",
+			       os_index == -1 ? "reserved" : "assigned", ents[e].size >> 20,
+			       ents[e].numa);
+			kfree(found);
+			return -EINVAL;
+		}
+	}
+	for (e = 0; e < nr; e++) {
+		if (os_index == -1)
+			lwkb_free_chunk(found[e]);
+		else
+			found[e]->os = -1;
+	}
+	kfree(found);
+	return 0;
+}
+
+/*
+ * Fills ents (room of them) with the chunks of instance os_index (-1: the pool);
+ * *total says how many exist.  Physical addresses only for CAP_SYS_ADMIN:
+ * the owner= user sees sizes and nodes.
+ */
+void lwkb_query_mem(int os_index, struct lwkb_mem_ent *ents, u32 room, u32 *nr, u32 *total)
+{
+	bool addrs = capable(CAP_SYS_ADMIN);
+	struct lwkb_chunk *c;
+
+	*nr = 0;
+	*total = 0;
+	list_for_each_entry(c, &lwkb_chunks, list) {
+		if (c->os != os_index)
+			continue;
+		if (*nr < room) {
+			memset(&ents[*nr], 0, sizeof(ents[*nr]));
+			ents[*nr].size = c->size;
+			ents[*nr].start = addrs ? c->start : 0;
+			ents[*nr].numa = c->nid;
+			(*nr)++;
+		}
+		(*total)++;
+	}
+}
