@@ -338,8 +338,8 @@ install-user: user $(MAN_PAGES)
 dkms-src: $(BUILD)/gen/tramp_blob.c
 	d=$(DESTDIR)/usr/src/lwkboot-$(LWKB_VERSION); \
 	install -d $$d/kmod $$d/loader $$d/include/lwkboot $$d/gen; \
-	install -m 0644 $(KMOD_SRCS) $$d/kmod/; \
-	install -m 0644 $(LOADER_SRCS) $(LOADER_HDRS) $$d/loader/; \
+	install -m 0644 kmod/*.c kmod/*.h kmod/Kbuild $$d/kmod/; \
+	install -m 0644 loader/*.c loader/*.h $$d/loader/; \
 	install -m 0644 include/lwkboot/*.h $$d/include/lwkboot/; \
 	install -m 0644 $(BUILD)/gen/tramp_blob.c $$d/gen/; \
 	install -m 0644 kmod/dkms/Makefile $$d/Makefile
