@@ -398,9 +398,9 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 	prep.elf_size = elfsize;
 	prep.tramp_phys = tramp;
 	prep.tramp_virt = (void *)tramp;
-	prep.pt_phys = pool;
-	prep.pt_virt = (void *)pool;
-	prep.pt_pages = (lwkb_u32)pt_pages;
+	prep.pt_pool_phys = pool;
+	prep.pt_pool_virt = (void *)pool;
+	prep.pt_pool_pages = (lwkb_u32)pt_pages;
 	prep.ident_end = ident_end;
 	prep.allow_1g = lwkb_cpu_has_1g_pages();
 	prep.nx = lwkb_cpu_has_nx();
@@ -416,16 +416,27 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 		say("invalid co-kernel image or layout (error %d)", rc);
 		fail(err);
 	}
-	for (i = 0; i < asked; i++)
-		lwkb_bootinfo_add_core(prep.bi, sel[i], cpus[sel[i]].apic_id, 0);
-	lwkb_bootinfo_set_kargs(prep.bi, cfg.kargs);
+	for (i = 0; i < asked; i++) {
+		rc = lwkb_bootinfo_add_core(prep.bi, sel[i], cpus[sel[i]].apic_id, 0);
+		if (rc) {
+			lwkb_snprintf(err, sizeof(err), "boot_info: CPU %u (APIC id %u): error %d",
+				      sel[i], cpus[sel[i]].apic_id, rc);
+			fail(err);
+		}
+	}
+	rc = lwkb_bootinfo_set_kargs(prep.bi, cfg.kargs);
+	if (rc) {
+		lwkb_snprintf(err, sizeof(err), "kargs: %u bytes do not fit in %u: error %d",
+			      (unsigned)lwkb_strlen(cfg.kargs), LWKB_KARGS_SIZE - 1, rc);
+		fail(err);
+	}
 	lwkb_cpulist_format(cfg.cores, HOST_MAX_CPUS, list, sizeof(list));
 	say("LWK: cpus %s, %llu MiB at 0x%llx, image %llu bytes, entry 0x%llx",
 	    list, (unsigned long long)(cfg.mem >> 20), (unsigned long long)mem_phys,
 	    (unsigned long long)elfsize, (unsigned long long)prep.entry);
 	say("trampoline page 0x%llx (%u bytes of code), page table at 0x%llx: %u pages, %s pages, identity [0, 0x%llx)",
 	    (unsigned long long)tramp, lwkb_tramp_data((void *)tramp)->code_size,
-	    (unsigned long long)prep.bi->pt_phys, prep.pt_used,
+	    (unsigned long long)prep.bi->pt_phys, prep.bi->pt_pages,
 	    prep.allow_1g ? "1 GiB" : "2 MiB",
 	    (unsigned long long)prep.bi->ident_end);
 	say("%s, TSC %llu kHz, INIT delay %u us", cfg.apic_mode == LWKB_APIC_X2APIC ?

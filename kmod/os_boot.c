@@ -318,9 +318,9 @@ static void fill_prepare(struct lwkb_os *os, struct lwkb_chunk *img, u64 ident,
 	prep->elf_size = os->image_size;
 	prep->tramp_phys = tramp;
 	prep->tramp_virt = tramp_virt;
-	prep->pt_phys = page_to_phys(os->pt);
-	prep->pt_virt = page_address(os->pt);
-	prep->pt_pages = 1U << os->pt_order;
+	prep->pt_pool_phys = page_to_phys(os->pt);
+	prep->pt_pool_virt = page_address(os->pt);
+	prep->pt_pool_pages = 1U << os->pt_order;
 	prep->ident_end = ident;
 	prep->allow_1g = boot_cpu_has(X86_FEATURE_GBPAGES);
 	prep->nx = boot_cpu_has(X86_FEATURE_NX);
@@ -340,12 +340,18 @@ static int fill_boot_info(struct lwkb_os *os, struct lwkb_chunk *img,
 {
 	struct lwkb_chunk *c;
 	unsigned int cpu;
+	int ret;
 
 	os->nr_cores = 0;
 	for_each_cpu(cpu, os->cpus) {
 		u32 numa = lwk_numa(bi, cpu_to_node(cpu));
 
-		lwkb_bootinfo_add_core(bi, cpu, cpu_physical_id(cpu), numa);
+		ret = lwkb_bootinfo_add_core(bi, cpu, cpu_physical_id(cpu), numa);
+		if (ret) {
+			pr_err("os%d: CPU %u (APIC id %u) cannot be added to boot_info: error %d\n",
+			       os->index, cpu, cpu_physical_id(cpu), ret);
+			return ret;
+		}
 		bi->ikc_map[os->nr_cores] = os->ikc->dst[cpu] >= 0 ? os->ikc->dst[cpu] : 0;
 		os->host_cpus[os->nr_cores] = cpu;
 		os->core_numa[os->nr_cores] = numa;
@@ -363,7 +369,12 @@ static int fill_boot_info(struct lwkb_os *os, struct lwkb_chunk *img,
 		pr_err("os%d: more than %d NUMA nodes\n", os->index, LWKB_MAX_NUMA - 1);
 		return -EINVAL;
 	}
-	lwkb_bootinfo_set_kargs(bi, os->kargs);
+	ret = lwkb_bootinfo_set_kargs(bi, os->kargs);
+	if (ret) {
+		pr_err("os%d: kernel arguments of %zu bytes do not fit in boot_info\n",
+		       os->index, strnlen(os->kargs, LWKB_KARGS_SIZE));
+		return ret;
+	}
 	bi->ikc_phys = page_to_phys(os->ikc_page);
 	bi->ikc_size = LWKB_IKC_AREA_SIZE;
 	return 0;

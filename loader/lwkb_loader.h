@@ -170,21 +170,27 @@ int lwkb_cpu_has_nx(void);
 int lwkb_cpu_has_x2apic(void);
 lwkb_u32 lwkb_cpu_apic_id(void);	/* CPUID leaf 0Bh, else leaf 1 */
 
-/* ---- boot_info (bootinfo.c) ---- */
+/*
+ * ---- boot_info (bootinfo.c) ----
+ * The adders fail with -LWKB_ENOSPC when boot_info's table is full (and
+ * add_core with -LWKB_EEXIST for an APIC id or host CPU already listed,
+ * add_chunk with -LWKB_EINVAL for end <= start); a caller must look.
+ */
+#define LWKB_MUST_CHECK __attribute__((warn_unused_result))
 void lwkb_bootinfo_init(struct lwkb_boot_info *bi);
-int lwkb_bootinfo_add_core(struct lwkb_boot_info *bi, lwkb_u32 host_cpu,
-			   lwkb_u32 apic_id, lwkb_u32 numa_id);
-int lwkb_bootinfo_add_chunk(struct lwkb_boot_info *bi, lwkb_u64 start,
-			    lwkb_u64 end, lwkb_u32 numa_id);
-int lwkb_bootinfo_add_numa(struct lwkb_boot_info *bi, lwkb_u32 host_id,
-			   lwkb_u32 type);
+LWKB_MUST_CHECK int lwkb_bootinfo_add_core(struct lwkb_boot_info *bi, lwkb_u32 host_cpu,
+					   lwkb_u32 apic_id, lwkb_u32 numa_id);
+LWKB_MUST_CHECK int lwkb_bootinfo_add_chunk(struct lwkb_boot_info *bi, lwkb_u64 start,
+					    lwkb_u64 end, lwkb_u32 numa_id);
+LWKB_MUST_CHECK int lwkb_bootinfo_add_numa(struct lwkb_boot_info *bi, lwkb_u32 host_id,
+					   lwkb_u32 type);
 /* -LWKB_E2BIG if it does not fit in LWKB_KARGS_SIZE with its NUL. */
-int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs);
+LWKB_MUST_CHECK int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs);
 /* Structural checks an LWK runs at entry; message into err. */
 int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, char *err,
 			lwkb_size_t errlen);
 
-/* ---- preparing an instance (boot.c): shared by the module and EFI ---- */
+/* ---- preparing an instance (boot.c) ---- */
 struct lwkb_prepare {
 	/* in: LWK memory, 2 MiB aligned, mapped at mem_virt */
 	lwkb_u64 mem_phys;
@@ -192,12 +198,13 @@ struct lwkb_prepare {
 	void *mem_virt;
 	const void *elf;
 	lwkb_u64 elf_size;
-	/* trampoline page (below 0xA0000) and table pool (below 4 GiB) */
+	/* trampoline page (below 0xA0000) */
 	lwkb_u64 tramp_phys;
 	void *tramp_virt;
-	lwkb_u64 pt_phys;
-	void *pt_virt;
-	lwkb_u32 pt_pages;
+	/* the pool the temporary table is built in (below 4 GiB) */
+	lwkb_u64 pt_pool_phys;
+	void *pt_pool_virt;
+	lwkb_u32 pt_pool_pages;
 	lwkb_u64 ident_end;	/* at least all RAM and the local APIC */
 	int allow_1g;
 	int nx;
@@ -214,13 +221,14 @@ struct lwkb_prepare {
 	struct lwkb_boot_info *bi;	/* in LWK memory; caller adds cores, kargs */
 	lwkb_u64 bi_phys;
 	lwkb_u64 entry;
-	lwkb_u32 pt_used;
 };
 /*
  * Loads the ELF at mem_phys, places boot_info and the boot stacks after
- * the image, builds the temporary page table and installs the trampoline.
- * Nothing outside [mem_virt, +mem_size), the trampoline page and the
- * table pool is written; the ELF is checked before any byte is copied.
+ * the image, builds the temporary page table in the pool (its PML4 and
+ * the pages it used: bi->pt_phys, bi->pt_pages) and installs the
+ * trampoline.  Nothing outside [mem_virt, +mem_size), the trampoline page
+ * and the table pool is written; the ELF is checked before any byte is
+ * copied.  boot_info gets NUMA node 0 (numa_host) and the first chunk.
  */
 int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen);
 /* After cores were added: stack top of LWK core 'lwk_id'. */
