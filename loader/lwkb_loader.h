@@ -241,6 +241,70 @@ lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id);
  */
 void lwkb_status_init(struct lwkb_status_page *st, lwkb_u64 area_size);
 
+/*
+ * ---- booting an instance from a host (host.c) ----
+ * The one sequence the Linux module and the EFI host run; each only
+ * allocates memory its own way (struct lwkb_host_ops) and sends IPIs
+ * through its struct lwkb_platform.
+ *
+ *   lwkb_host_prepare: the identity end (all RAM and the local APIC), the
+ *     table pool sized by lwkb_tmp_pt_pages and allocated by the host,
+ *     lwkb_prepare, then the cores, further memory chunks, their NUMA
+ *     nodes, the kernel arguments and the IKC area into boot_info, and
+ *     the status area formatted.  Every refusal names the value; what
+ *     does not fit in boot_info (a core listed twice, too many chunks or
+ *     NUMA nodes, kernel arguments too long) is -LWKB_EINVAL.
+ *   lwkb_host_start: status BOOTING, LWK core 0 woken (it starts the
+ *     others); status INACTIVE again when it did not arrive.
+ *
+ * Between the two the host may do what must come last before an LWK
+ * runs (the EFI host leaves the firmware; the module marks the instance
+ * booted).  On a failure the host frees what it allocated, the pool too.
+ */
+struct lwkb_host_core {
+	lwkb_u32 host_cpu;	/* Linux CPU, or MADT order under EFI */
+	lwkb_u32 apic_id;
+	lwkb_u32 host_node;	/* host NUMA node */
+	lwkb_u32 ikc_cpu;	/* host CPU its IKC messages go to (boot_info.ikc_map) */
+};
+struct lwkb_host_chunk {
+	lwkb_u64 start;
+	lwkb_u64 end;		/* exclusive */
+	lwkb_u32 host_node;
+};
+struct lwkb_host_ops {
+	/* 'pages' contiguous pages below 4 GiB for the temporary table; 0 or
+	 * a negative error (then err says which). */
+	int (*alloc_pt_pool)(void *ctx, lwkb_u32 pages, lwkb_u64 *phys, void **virt);
+	/* LWK core i (0 <= i < prep.nr_cores); core 0 is the one the host wakes. */
+	void (*core)(void *ctx, lwkb_u32 i, struct lwkb_host_core *c);
+	/* The next memory chunk after the first (prep.mem_phys): 1, or 0 when
+	 * there is none left.  NULL: the first is all. */
+	int (*next_chunk)(void *ctx, struct lwkb_host_chunk *c);
+	/* Distance between two host NUMA nodes (ACPI SLIT units).  NULL: 10
+	 * local, 20 remote. */
+	lwkb_u32 (*numa_distance)(void *ctx, lwkb_u32 from, lwkb_u32 to);
+};
+struct lwkb_host {
+	/* in: everything lwkb_prepare takes but ident_end and the pool */
+	struct lwkb_prepare prep;
+	lwkb_u64 ram_end;	/* end of the highest RAM the host knows of */
+	struct lwkb_status_page *status;	/* mapping of prep.status_phys */
+	lwkb_u64 status_size;	/* bytes, at least LWKB_STATUS_AREA_SIZE(nr_cores) */
+	lwkb_u64 ikc_phys;	/* IKC area, 0 = none */
+	lwkb_u64 ikc_size;
+	const char *kargs;
+	lwkb_u32 init_delay_us;	/* INIT -> SIPI */
+	lwkb_u32 wake_timeout_us;	/* 0: the waker's default */
+	const struct lwkb_platform *pf;
+	const struct lwkb_host_ops *ops;
+	void *ctx;		/* for ops */
+	/* out: LWK core 0 as lwkb_host_start woke it */
+	struct lwkb_wake_core core0;
+};
+int lwkb_host_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen);
+int lwkb_host_start(struct lwkb_host *h);
+
 /* ---- kmsg ring (kmsg.c) ---- */
 /* Host: formats the ring in 'area' of area_size bytes (header included). */
 int lwkb_kmsg_init(struct lwkb_kmsg *k, lwkb_u64 area_size);
