@@ -90,8 +90,8 @@ struct lwkb_os {
 	struct page *status_page;	/* the status area (status.h) */
 	struct lwkb_status_page *status;
 	unsigned int status_order;
-	struct page *pt;		/* temporary page table, below 4 GiB */
-	unsigned int pt_order;
+	struct page *pt_pool;		/* the temporary page table's pool, below 4 GiB */
+	unsigned int pt_pool_order;
 	u32 apic_ids[LWKB_MAX_CORES];	/* of the booted LWK cores */
 	u32 host_cpus[LWKB_MAX_CORES];	/* their Linux CPUs */
 	u32 core_numa[LWKB_MAX_CORES];	/* their LWK NUMA ids */
@@ -153,9 +153,20 @@ int lwkb_os_create(void);
 int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r);
 
-/* os_boot.c: boot and shutdown */
+/* boot_host.c: one boot, as loader/'s host sequence (loader/host.c) sees it */
+struct lwkb_boot {
+	struct lwkb_host h;		/* filled by lwkb_boot_fill */
+	struct lwkb_os *os;
+	struct lwkb_chunk *img;		/* first chunk: image, boot_info, stacks */
+	struct lwkb_chunk *chunk;	/* the chunk the host's next_chunk gave last */
+	struct lwkb_platform pf;	/* IPIs, delays and log for the waker */
+};
+void lwkb_boot_fill(struct lwkb_boot *b);
+void lwkb_os_free_pt_pool(struct lwkb_os *os);
+/* os_boot.c: boot */
 int lwkb_may_take_code(struct lwkb_os *os);
 int lwkb_os_boot(struct lwkb_os *os);
+/* os_shutdown.c: shutdown */
 void lwkb_os_shutdown(struct lwkb_os *os, bool force);
 void lwkb_stop_all(const char *why);
 void lwkb_init_all_cores(void);
@@ -163,6 +174,7 @@ void lwkb_init_all_cores(void);
 /* ipi.c */
 bool lwkb_apic_id_ok(u32 apic_id);
 int lwkb_send_ipi(u32 low, u32 apic_id);
+int lwkb_send_init(u32 apic_id);
 
 /* watch.c: the watchdog */
 void lwkb_watch_start(void);
