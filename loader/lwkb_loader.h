@@ -2,7 +2,8 @@
 /*
  * loader/: the freestanding bring-up library, used by the Linux module, the
  * EFI host and the co-kernel alike.  No libc, no Linux or EFI headers: all
- * it needs from its caller comes through struct lwkb_platform or plain
+ * it needs from its caller comes through struct lwkb_platform (IPIs,
+ * delays, log), struct lwkb_host_ops (a host's allocations) or plain
  * memory.  Every function returns 0 or a negative LWKB_E* error code.
  */
 #ifndef LWKBOOT_LOADER_H
