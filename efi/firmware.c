@@ -113,8 +113,9 @@ EFI_STATUS fw_exit_boot_services(EFI_HANDLE image)
 	UINTN key;
 	int i;
 
-	/* The key goes stale when the map changes (an event may allocate
-	 * in between): read it again and retry, as the spec allows. */
+	/* The key goes stale when the map changes (an event may allocate in
+	 * between); ExitBootServices then fails and the image is to read the
+	 * map again and retry (UEFI spec, EFI_BOOT_SERVICES.ExitBootServices). */
 	for (i = 0; i < 8; i++) {
 		st = fw_memory_map(0, &key);
 		if (EFI_ERROR(st))

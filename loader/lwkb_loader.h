@@ -275,7 +275,8 @@ struct lwkb_host_chunk {
 };
 struct lwkb_host_ops {
 	/* 'pages' contiguous pages below 4 GiB for the temporary table; 0 or
-	 * a negative error (then err says which). */
+	 * a negative error, which lwkb_host_prepare returns with a message
+	 * naming the number of pages.  The host frees them. */
 	int (*alloc_pt_pool)(void *ctx, lwkb_u32 pages, lwkb_u64 *phys, void **virt);
 	/* LWK core i (0 <= i < prep.nr_cores); core 0 is the one the host wakes. */
 	void (*core)(void *ctx, lwkb_u32 i, struct lwkb_host_core *c);
