@@ -77,7 +77,7 @@ void lwk_idle(void) __attribute__((noreturn));
 void lwk_tick(int lwk_id, lwkb_u64 ms);
 
 /* Entry for further cores: pass it as pc to lwk_boot_cpus/ihk_mc_boot_cpu. */
-void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot);
+void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys);
 
 /* Provided by the LWK. */
 void lwk_main(void);

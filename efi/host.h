@@ -2,8 +2,8 @@
 /*
  * The EFI host: a GNU-EFI application that plays the Linux side of lwkboot
  * on a bare (virtual) machine, so the whole bring-up path can be booted and
- * tested under QEMU/OVMF.  config.c and madt.c use no EFI types, so they
- * also build into the host unit tests.
+ * tested under QEMU/OVMF.  What is declared here uses no EFI types (only
+ * main.c and firmware.c include GNU-EFI's headers, through firmware.h).
  */
 #ifndef LWKBOOT_EFI_HOST_H
 #define LWKBOOT_EFI_HOST_H
@@ -46,5 +46,30 @@ struct host_cpu {
 int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 		    lwkb_u32 max, lwkb_u32 *nr, lwkb_u64 *apic_phys,
 		    char *err, lwkb_size_t errlen);
+
+/* console.c: COM1, TSC delays and the verdict; all work after ExitBootServices. */
+extern lwkb_u64 host_tsc_khz;		/* measured by main.c against Stall() */
+void host_serial_write(const char *s, lwkb_size_t n);
+/* One line "lwkboot: ..." on COM1. */
+void host_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void host_udelay(lwkb_u32 us);
+/*
+ * The last line, "lwkboot: RESULT status=<STATUS> cores=<up>/<asked>",
+ * then out of QEMU through isa-debug-exit: 0x10 (QEMU exit 33) when ok,
+ * 0x11 (exit 35) otherwise.
+ */
+void host_finish(const char *status, lwkb_u32 up, lwkb_u32 asked, int ok)
+	__attribute__((noreturn));
+
+/* watch.c: after LWK core 0 started, kmsg to COM1 until the verdict. */
+struct host_watch {
+	struct lwkb_status_page *st;
+	struct lwkb_kmsg *kmsg;
+	lwkb_u64 kmsg_size;		/* as given to lwkb_kmsg_init */
+	lwkb_u32 asked;			/* LWK cores */
+	lwkb_u32 run_timeout_ms;	/* until RUNNING */
+	lwkb_u64 first_sipi_tsc;	/* for the timing line; 0: none */
+};
+void host_follow_lwk(const struct host_watch *w) __attribute__((noreturn));
 
 #endif /* LWKBOOT_EFI_HOST_H */

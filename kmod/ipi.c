@@ -49,3 +49,10 @@ int lwkb_send_ipi(u32 low, u32 apic_id)
 	local_irq_restore(flags);
 	return 0;
 }
+
+/* INIT, level assert (SDM vol. 3A, "Interrupt Command Register"): the core
+ * resets and waits for a STARTUP IPI. */
+int lwkb_send_init(u32 apic_id)
+{
+	return lwkb_send_ipi(APIC_INT_LEVELTRIG | APIC_INT_ASSERT | APIC_DM_INIT, apic_id);
+}

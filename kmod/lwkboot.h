@@ -22,7 +22,6 @@
 
 /* Memory is taken from Linux in units of LWKB_MEM_UNIT (4 MiB) buddy blocks. */
 #define LWKB_MEM_UNIT_ORDER	(ilog2(LWKB_MEM_UNIT) - PAGE_SHIFT)
-#define LWKB_BLOCK_SIZE		LWKB_MEM_UNIT	/* os_boot.c's name for it */
 #define LWKB_KMSG_ORDER		5			/* 128 KiB ring */
 #define LWKB_KMSG_AREA		(PAGE_SIZE << LWKB_KMSG_ORDER)
 #define LWKB_MAX_IMAGE_SIZE	(64UL << 20)
@@ -92,8 +91,8 @@ struct lwkb_os {
 	struct page *status_page;	/* the status area (status.h) */
 	struct lwkb_status_page *status;
 	unsigned int status_order;
-	struct page *pt;		/* temporary page table, below 4 GiB */
-	unsigned int pt_order;
+	struct page *pt_pool;		/* the temporary page table's pool, below 4 GiB */
+	unsigned int pt_pool_order;
 	u32 apic_ids[LWKB_MAX_CORES];	/* of the booted LWK cores */
 	u32 host_cpus[LWKB_MAX_CORES];	/* their Linux CPUs */
 	u32 core_numa[LWKB_MAX_CORES];	/* their LWK NUMA ids */
@@ -156,9 +155,20 @@ int lwkb_os_create(void);
 int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r);
 
-/* os_boot.c: boot and shutdown */
+/* boot_host.c: one boot, as loader/'s host sequence (loader/host.c) sees it */
+struct lwkb_boot {
+	struct lwkb_host h;		/* filled by lwkb_boot_fill */
+	struct lwkb_os *os;
+	struct lwkb_chunk *img;		/* first chunk: image, boot_info, stacks */
+	struct lwkb_chunk *chunk;	/* the chunk the host's next_chunk gave last */
+	struct lwkb_platform pf;	/* IPIs, delays and log for the waker */
+};
+void lwkb_boot_fill(struct lwkb_boot *b);
+void lwkb_os_free_pt_pool(struct lwkb_os *os);
+/* os_boot.c: boot */
 int lwkb_may_take_code(struct lwkb_os *os);
 int lwkb_os_boot(struct lwkb_os *os);
+/* os_shutdown.c: shutdown */
 void lwkb_os_shutdown(struct lwkb_os *os, bool force);
 void lwkb_stop_all(const char *why);
 void lwkb_init_all_cores(void);
@@ -166,6 +176,7 @@ void lwkb_init_all_cores(void);
 /* ipi.c */
 bool lwkb_apic_id_ok(u32 apic_id);
 int lwkb_send_ipi(u32 low, u32 apic_id);
+int lwkb_send_init(u32 apic_id);
 
 /* watch.c: the watchdog */
 void lwkb_watch_start(void);

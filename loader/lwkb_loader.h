@@ -2,7 +2,8 @@
 /*
  * loader/: the freestanding bring-up library, used by the Linux module, the
  * EFI host and the co-kernel alike.  No libc, no Linux or EFI headers: all
- * it needs from its caller comes through struct lwkb_platform or plain
+ * it needs from its caller comes through struct lwkb_platform (IPIs,
+ * delays, log), struct lwkb_host_ops (a host's allocations) or plain
  * memory.  Every function returns 0 or a negative LWKB_E* error code.
  */
 #ifndef LWKBOOT_LOADER_LWKB_LOADER_H
@@ -170,21 +171,27 @@ int lwkb_cpu_has_nx(void);
 int lwkb_cpu_has_x2apic(void);
 lwkb_u32 lwkb_cpu_apic_id(void);	/* CPUID leaf 0Bh, else leaf 1 */
 
-/* ---- boot_info (bootinfo.c) ---- */
+/*
+ * ---- boot_info (bootinfo.c) ----
+ * The adders fail with -LWKB_ENOSPC when boot_info's table is full (and
+ * add_core with -LWKB_EEXIST for an APIC id or host CPU already listed,
+ * add_chunk with -LWKB_EINVAL for end <= start); a caller must look.
+ */
+#define LWKB_MUST_CHECK __attribute__((warn_unused_result))
 void lwkb_bootinfo_init(struct lwkb_boot_info *bi);
-int lwkb_bootinfo_add_core(struct lwkb_boot_info *bi, lwkb_u32 host_cpu,
-			   lwkb_u32 apic_id, lwkb_u32 numa_id);
-int lwkb_bootinfo_add_chunk(struct lwkb_boot_info *bi, lwkb_u64 start,
-			    lwkb_u64 end, lwkb_u32 numa_id);
-int lwkb_bootinfo_add_numa(struct lwkb_boot_info *bi, lwkb_u32 host_id,
-			   lwkb_u32 type);
+LWKB_MUST_CHECK int lwkb_bootinfo_add_core(struct lwkb_boot_info *bi, lwkb_u32 host_cpu,
+					   lwkb_u32 apic_id, lwkb_u32 numa_id);
+LWKB_MUST_CHECK int lwkb_bootinfo_add_chunk(struct lwkb_boot_info *bi, lwkb_u64 start,
+					    lwkb_u64 end, lwkb_u32 numa_id);
+LWKB_MUST_CHECK int lwkb_bootinfo_add_numa(struct lwkb_boot_info *bi, lwkb_u32 host_id,
+					   lwkb_u32 type);
 /* -LWKB_E2BIG if it does not fit in LWKB_KARGS_SIZE with its NUL. */
-int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs);
+LWKB_MUST_CHECK int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs);
 /* Structural checks an LWK runs at entry; message into err. */
 int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, char *err,
 			lwkb_size_t errlen);
 
-/* ---- preparing an instance (boot.c): shared by the module and EFI ---- */
+/* ---- preparing an instance (boot.c) ---- */
 struct lwkb_prepare {
 	/* in: LWK memory, 2 MiB aligned, mapped at mem_virt */
 	lwkb_u64 mem_phys;
@@ -192,12 +199,13 @@ struct lwkb_prepare {
 	void *mem_virt;
 	const void *elf;
 	lwkb_u64 elf_size;
-	/* trampoline page (below 0xA0000) and table pool (below 4 GiB) */
+	/* trampoline page (below 0xA0000) */
 	lwkb_u64 tramp_phys;
 	void *tramp_virt;
-	lwkb_u64 pt_phys;
-	void *pt_virt;
-	lwkb_u32 pt_pages;
+	/* the pool the temporary table is built in (below 4 GiB) */
+	lwkb_u64 pt_pool_phys;
+	void *pt_pool_virt;
+	lwkb_u32 pt_pool_pages;
 	lwkb_u64 ident_end;	/* at least all RAM and the local APIC */
 	int allow_1g;
 	int nx;
@@ -214,13 +222,14 @@ struct lwkb_prepare {
 	struct lwkb_boot_info *bi;	/* in LWK memory; caller adds cores, kargs */
 	lwkb_u64 bi_phys;
 	lwkb_u64 entry;
-	lwkb_u32 pt_used;
 };
 /*
  * Loads the ELF at mem_phys, places boot_info and the boot stacks after
- * the image, builds the temporary page table and installs the trampoline.
- * Nothing outside [mem_virt, +mem_size), the trampoline page and the
- * table pool is written; the ELF is checked before any byte is copied.
+ * the image, builds the temporary page table in the pool (its PML4 and
+ * the pages it used: bi->pt_phys, bi->pt_pages) and installs the
+ * trampoline.  Nothing outside [mem_virt, +mem_size), the trampoline page
+ * and the table pool is written; the ELF is checked before any byte is
+ * copied.  boot_info gets NUMA node 0 (numa_host) and the first chunk.
  */
 int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen);
 /* After cores were added: stack top of LWK core 'lwk_id'. */
@@ -232,6 +241,71 @@ lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id);
  * where each core's register save area is (bootinfo.c).
  */
 void lwkb_status_init(struct lwkb_status_page *st, lwkb_u64 area_size);
+
+/*
+ * ---- booting an instance from a host (host.c) ----
+ * The one sequence the Linux module and the EFI host run; each only
+ * allocates memory its own way (struct lwkb_host_ops) and sends IPIs
+ * through its struct lwkb_platform.
+ *
+ *   lwkb_host_prepare: the identity end (all RAM and the local APIC), the
+ *     table pool sized by lwkb_tmp_pt_pages and allocated by the host,
+ *     lwkb_prepare, then the cores, further memory chunks, their NUMA
+ *     nodes, the kernel arguments and the IKC area into boot_info, and
+ *     the status area formatted.  Every refusal names the value; what
+ *     does not fit in boot_info (a core listed twice, too many chunks or
+ *     NUMA nodes, kernel arguments too long) is -LWKB_EINVAL.
+ *   lwkb_host_start: status BOOTING, LWK core 0 woken (it starts the
+ *     others); status INACTIVE again when it did not arrive.
+ *
+ * Between the two the host may do what must come last before an LWK
+ * runs (the EFI host leaves the firmware; the module marks the instance
+ * booted).  On a failure the host frees what it allocated, the pool too.
+ */
+struct lwkb_host_core {
+	lwkb_u32 host_cpu;	/* Linux CPU, or MADT order under EFI */
+	lwkb_u32 apic_id;
+	lwkb_u32 host_node;	/* host NUMA node */
+	lwkb_u32 ikc_cpu;	/* host CPU its IKC messages go to (boot_info.ikc_map) */
+};
+struct lwkb_host_chunk {
+	lwkb_u64 start;
+	lwkb_u64 end;		/* exclusive */
+	lwkb_u32 host_node;
+};
+struct lwkb_host_ops {
+	/* 'pages' contiguous pages below 4 GiB for the temporary table; 0 or
+	 * a negative error, which lwkb_host_prepare returns with a message
+	 * naming the number of pages.  The host frees them. */
+	int (*alloc_pt_pool)(void *ctx, lwkb_u32 pages, lwkb_u64 *phys, void **virt);
+	/* LWK core i (0 <= i < prep.nr_cores); core 0 is the one the host wakes. */
+	void (*core)(void *ctx, lwkb_u32 i, struct lwkb_host_core *c);
+	/* The next memory chunk after the first (prep.mem_phys): 1, or 0 when
+	 * there is none left.  NULL: the first is all. */
+	int (*next_chunk)(void *ctx, struct lwkb_host_chunk *c);
+	/* Distance between two host NUMA nodes (ACPI SLIT units).  NULL: 10
+	 * local, 20 remote. */
+	lwkb_u32 (*numa_distance)(void *ctx, lwkb_u32 from, lwkb_u32 to);
+};
+struct lwkb_host {
+	/* in: everything lwkb_prepare takes but ident_end and the pool */
+	struct lwkb_prepare prep;
+	lwkb_u64 ram_end;	/* end of the highest RAM the host knows of */
+	struct lwkb_status_page *status;	/* mapping of prep.status_phys */
+	lwkb_u64 status_size;	/* bytes, at least LWKB_STATUS_AREA_SIZE(nr_cores) */
+	lwkb_u64 ikc_phys;	/* IKC area, 0 = none */
+	lwkb_u64 ikc_size;
+	const char *kargs;
+	lwkb_u32 init_delay_us;	/* INIT -> SIPI */
+	lwkb_u32 wake_timeout_us;	/* 0: the waker's default */
+	const struct lwkb_platform *pf;
+	const struct lwkb_host_ops *ops;
+	void *ctx;		/* for ops */
+	/* out: LWK core 0 as lwkb_host_start woke it */
+	struct lwkb_wake_core core0;
+};
+int lwkb_host_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen);
+int lwkb_host_start(struct lwkb_host *h);
 
 /* ---- kmsg ring (kmsg.c) ---- */
 /* Host: formats the ring in 'area' of area_size bytes (header included). */

@@ -57,7 +57,6 @@ void tramp_asm_offsets(void)
 	LWKB_ASM_OFFSET(SLOT_STAGE, struct lwkb_tramp_slot, stage);
 	LWKB_ASM_OFFSET(SLOT_STACK_TOP, struct lwkb_tramp_slot, stack_top);
 	LWKB_ASM_SIZE(SLOT_SIZE, struct lwkb_tramp_slot);
-	LWKB_ASM_CONST(SLOT_SHIFT, __builtin_ctz(sizeof(struct lwkb_tramp_slot)));
 	LWKB_ASM_SAME(LWKB_STAGE_REAL);
 	LWKB_ASM_SAME(LWKB_STAGE_PROT);
 	LWKB_ASM_SAME(LWKB_STAGE_LONG);

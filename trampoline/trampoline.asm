@@ -20,10 +20,6 @@
 
 %include "asm-offsets.inc"
 
-%if (1 << SLOT_SHIFT) != SLOT_SIZE
-%error "a slot's size is not a power of two"
-%endif
-
 	bits 16
 	section .text
 
@@ -138,12 +134,11 @@ tramp_lm64:
 	mov	edi, edi		; mode switch: zero-extend explicitly
 	mov	dword [rdi + SLOT_STAGE], LWKB_STAGE_LONG
 
+	; Two arguments (docs/boot-contract.md): a core finds its LWK id
+	; from its APIC id in boot_info.  Its slot index would not do: the
+	; waker fills the slots anew for each call, in the order of that
+	; call's cores, so the index names a place in one call's list.
 	mov	rsp, [rdi + SLOT_STACK_TOP]
-	lea	rdx, [rbx + LWKB_TRAMP_SLOTS_OFF]
-	mov	rax, rdi
-	sub	rax, rdx
-	shr	rax, SLOT_SHIFT		; slot index
-	mov	rdx, rax		; rdx = slot index (3rd argument)
 	mov	rax, [rbx + TD_ENTRY]
 	mov	rsi, [rbx + TD_ARG1]	; physical base of the image
 	mov	dword [rdi + SLOT_STAGE], LWKB_STAGE_JUMPED

@@ -4,8 +4,8 @@
 ;
 ; The boot contract (include/lwkboot/boot_info.h, IHK spec chapter 2):
 ; 64-bit mode, paging on with the temporary tables, interrupts off,
-; rdi = boot_info physical address, rsi = image physical base, rdx = the
-; core's trampoline slot, rsp = top of the core's own boot stack.
+; rdi = boot_info physical address, rsi = image physical base, rsp = top
+; of the core's own boot stack.
 ;
 ; asm-offsets.inc is generated from cokernel/lib/asm-offsets.c: the layout
 ; of struct lwk_regs (internal.h) and the exception vectors of
@@ -29,7 +29,7 @@ lwk_entry:
 	cli
 	cld
 	and	rsp, -16		; entered as after a call: align for ours
-	call	lwk_start		; (boot_info, image, slot); does not return
+	call	lwk_start		; (boot_info, image); does not return
 .halt:
 	hlt
 	jmp	.halt

@@ -59,7 +59,7 @@ extern struct lwkb_kmsg *lwk_kmsg;
 extern struct lwkb_status_page *lwk_st;
 
 /* setup.c */
-void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot);
+void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys);
 
 /* dump.c: register saves for lwkboot dump */
 void lwk_dump_ready(void);		/* this core's NMI gate is in place */

@@ -31,11 +31,10 @@ static void take_boot_info(struct lwkb_boot_info *bi, lwkb_u64 image_phys)
 			  (unsigned long long)bi->image_phys);
 }
 
-void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot)
+void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys)
 {
 	struct lwkb_boot_info *bi = phys_to_virt(bi_phys);
 
-	(void)slot;
 	take_boot_info(bi, image_phys);
 	lwk_mem_init(image_phys);
 	/*
@@ -59,13 +58,13 @@ void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot)
 }
 
 /* Entry of every further core (pass it as pc to lwk_boot_cpus). */
-void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys, lwkb_u64 slot)
+void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys)
 {
 	lwkb_u32 apic = lwkb_cpu_apic_id(), i;
 
 	(void)bi_phys;
 	(void)image_phys;
-	(void)slot;
+	/* Its LWK id: the core of boot_info with its APIC id. */
 	for (i = 0; i < lwk_bi->nr_cores; i++)
 		if (lwk_bi->cores[i].apic_id == apic)
 			break;

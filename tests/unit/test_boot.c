@@ -58,9 +58,9 @@ static int env_new(struct env *e)
 	e->p.elf_size = e->im.size;
 	e->p.tramp_phys = TRAMP_PHYS;
 	e->p.tramp_virt = e->tramp;
-	e->p.pt_phys = PT_PHYS;
-	e->p.pt_virt = e->pool;
-	e->p.pt_pages = PT_PAGES;
+	e->p.pt_pool_phys = PT_PHYS;
+	e->p.pt_pool_virt = e->pool;
+	e->p.pt_pool_pages = PT_PAGES;
 	e->p.ident_end = 4ULL << 30;
 	e->p.allow_1g = 1;
 	e->p.nx = 1;
@@ -113,7 +113,6 @@ static void boot_prepare_good(void)
 	CHECK_EQ(e.p.bi_phys, MEM_PHYS + bi_off);
 	CHECK_EQ(e.p.bi_phys % 4096, 0);
 	CHECK_EQ(e.p.entry, IMG_ENTRY);
-	CHECK_EQ(e.p.pt_used, 3);	/* PML4, shared PDPT, one PD for 8 MiB */
 	/* boot_info fields. */
 	CHECK_EQ(bi->magic, LWKB_BOOT_INFO_MAGIC);
 	CHECK_EQ(bi->version, LWKB_BOOT_INFO_VERSION);
@@ -196,7 +195,7 @@ static void boot_prepare_variants(void)
 	e.p.nr_cores = 3;
 	rc = lwkb_prepare(&e.p, e.err, sizeof(e.err));
 	CHECK(rc == 0, "rc %d: %s", rc, e.err);
-	CHECK_EQ(e.p.pt_used, 7);	/* PML4, PDPT, 4 identity PDs, 1 image PD */
+	CHECK_EQ(e.p.bi->pt_pages, 7);	/* PML4, PDPT, 4 identity PDs, 1 image PD */
 	CHECK_EQ(lwkb_tramp_data(e.tramp)->efer_set, 1u << 8);	/* LME only */
 	CHECK_EQ(e.p.bi->stack_size, 8192);
 	CHECK_EQ(e.p.bi->loader_end, e.p.bi->stacks_phys + 3 * 8192);
@@ -245,10 +244,10 @@ static void boot_prepare_refusals(void)
 	CASE(e.p.ident_end = 1ULL << 30, -LWKB_EINVAL, "beyond the identity map", 1);
 	CASE(e.p.tramp_phys = 0xA0000, -LWKB_EINVAL, "trampoline page", 1);
 	CASE(e.p.tramp_phys = 0, -LWKB_EINVAL, "trampoline page", 1);
-	CASE(e.p.pt_phys = 4ULL << 30, -LWKB_EINVAL, "temporary page table", 1);
+	CASE(e.p.pt_pool_phys = 4ULL << 30, -LWKB_EINVAL, "temporary page table", 1);
 	/* A pool too small is found while building: the pool is scratch then,
 	 * but nothing else may have been written. */
-	CASE(e.p.pt_pages = 2, -LWKB_ENOMEM, "temporary page table", 0);
+	CASE(e.p.pt_pool_pages = 2, -LWKB_ENOMEM, "temporary page table", 0);
 #undef CASE
 }
 
@@ -273,8 +272,8 @@ static void boot_prepare_small_pool_guard(void)
 
 	if (!CHECK(env_new(&e) == 0, "out of memory"))
 		return;
-	e.p.pt_pages = 2;
-	e.p.pt_virt = e.pool + (PT_PAGES - 2) * 4096;	/* the last 2 pages */
+	e.p.pt_pool_pages = 2;
+	e.p.pt_pool_virt = e.pool + (PT_PAGES - 2) * 4096;	/* the last 2 pages */
 	CHECK_EQ(lwkb_prepare(&e.p, e.err, sizeof(e.err)), -LWKB_ENOMEM);
 	CHECK(unit_intact_part(e.pool, PT_PAGES * 4096, (PT_PAGES + 1) * 4096, SEED_POOL),
 	      "guard page after the pool written");

@@ -284,11 +284,11 @@ static void bi_check(void)
 
 	if (!CHECK(bi && good, "out of memory"))
 		return;
-	lwkb_bootinfo_add_numa(good, 0, 0);
-	lwkb_bootinfo_add_chunk(good, 0x40000000, 0x40800000, 0);
-	lwkb_bootinfo_add_core(good, 1, 2, 0);
-	lwkb_bootinfo_add_core(good, 2, 4, 0);
-	lwkb_bootinfo_set_kargs(good, "a=b");
+	CHECK_EQ(lwkb_bootinfo_add_numa(good, 0, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_chunk(good, 0x40000000, 0x40800000, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_core(good, 1, 2, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_core(good, 2, 4, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_set_kargs(good, "a=b"), 0);
 	CHECK_EQ(lwkb_bootinfo_check(good, err, sizeof(err)), 0);
 
 #define BAD(stmt, needle) do {						\

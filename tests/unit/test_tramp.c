@@ -61,7 +61,6 @@ static const struct asm_const asm_consts[] = {
 	{ "SLOT_STAGE", TRAMP_SYM_SLOT_STAGE, SL(stage) },
 	{ "SLOT_STACK_TOP", TRAMP_SYM_SLOT_STACK_TOP, SL(stack_top) },
 	{ "SLOT_SIZE", TRAMP_SYM_SLOT_SIZE, sizeof(struct lwkb_tramp_slot) },
-	{ "SLOT_SHIFT", TRAMP_SYM_SLOT_SHIFT, 4 },	/* 16-byte slots */
 	SAME(LWKB_STAGE_REAL), SAME(LWKB_STAGE_PROT), SAME(LWKB_STAGE_LONG),
 	SAME(LWKB_STAGE_JUMPED),
 	SAME(LWKB_CPUID_MAX), SAME(LWKB_CPUID_FEATURES),

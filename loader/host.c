@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Booting an instance from a host: the one sequence the Linux module
+ * (kmod/os_boot.c) and the EFI host (efi/main.c) run.  Each host gives its
+ * memory and its callbacks in struct lwkb_host (lwkb_loader.h); nothing
+ * here allocates.
+ */
+#include "lwkb_loader.h"
+
+/*
+ * The identity map covers all RAM and the local APIC's page (the boot
+ * contract, docs/boot-contract.md): the APIC sits above RAM on a machine
+ * with little memory (0xfee00000 by default, SDM vol. 3A "Local APIC
+ * Status and Location").
+ */
+static lwkb_u64 ident_end(lwkb_u64 ram_end, lwkb_u64 apic_phys)
+{
+	lwkb_u64 apic_end = apic_phys + LWKB_PAGE_SIZE;
+
+	return ram_end > apic_end ? ram_end : apic_end;
+}
+
+/* The temporary table's pool, as large as the builder may need. */
+static int alloc_pt_pool(struct lwkb_host *h, char *err, lwkb_size_t errlen)
+{
+	struct lwkb_prepare *p = &h->prep;
+	lwkb_u32 pages;
+	int rc;
+
+	pages = lwkb_tmp_pt_pages(p->allow_1g, p->ident_end, p->mem_phys,
+				  p->mem_size < 2 * LWKB_1G ? p->mem_size : 2 * LWKB_1G);
+	if (!pages)
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"no temporary page table can map [0, 0x%llx)",
+				(unsigned long long)p->ident_end);
+	rc = h->ops->alloc_pt_pool(h->ctx, pages, &p->pt_pool_phys, &p->pt_pool_virt);
+	if (rc)
+		return lwkb_err(err, errlen, rc,
+				"no %u contiguous free pages below 4 GiB for the temporary page table",
+				pages);
+	p->pt_pool_pages = pages;
+	return 0;
+}
+
+/*
+ * The LWK NUMA id of host node 'node', added to boot_info when new, with
+ * the host's distances to the nodes already there.
+ */
+static int lwk_numa(struct lwkb_host *h, struct lwkb_boot_info *bi, lwkb_u32 node,
+		    lwkb_u32 *id, char *err, lwkb_size_t errlen)
+{
+	lwkb_u32 i, j;
+
+	for (i = 0; i < bi->nr_numa; i++)
+		if (bi->numa[i].host_id == node) {
+			*id = i;
+			return 0;
+		}
+	if (lwkb_bootinfo_add_numa(bi, node, 0))
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"NUMA node %u: an LWK can have at most %u NUMA nodes",
+				node, LWKB_MAX_NUMA);
+	for (j = 0; h->ops->numa_distance && j < bi->nr_numa; j++) {
+		bi->numa_distance[i][j] = (lwkb_u8)h->ops->numa_distance(h->ctx, node,
+									  bi->numa[j].host_id);
+		bi->numa_distance[j][i] = (lwkb_u8)h->ops->numa_distance(h->ctx,
+									  bi->numa[j].host_id, node);
+	}
+	*id = i;
+	return 0;
+}
+
+static int add_cores(struct lwkb_host *h, struct lwkb_boot_info *bi, char *err,
+		     lwkb_size_t errlen)
+{
+	struct lwkb_host_core c;
+	lwkb_u32 i, numa;
+	int rc;
+
+	for (i = 0; i < h->prep.nr_cores; i++) {
+		h->ops->core(h->ctx, i, &c);
+		rc = lwk_numa(h, bi, c.host_node, &numa, err, errlen);
+		if (rc)
+			return rc;
+		rc = lwkb_bootinfo_add_core(bi, c.host_cpu, c.apic_id, numa);
+		if (rc)
+			return lwkb_err(err, errlen, -LWKB_EINVAL, "CPU %u (APIC id %u): %s",
+					c.host_cpu, c.apic_id, rc == -LWKB_EEXIST ?
+					"its CPU or APIC id is listed twice" :
+					"too many cores for boot_info");
+		bi->ikc_map[i] = c.ikc_cpu;
+	}
+	return 0;
+}
+
+/* The memory chunks after the first, which lwkb_prepare added. */
+static int add_chunks(struct lwkb_host *h, struct lwkb_boot_info *bi, char *err,
+		      lwkb_size_t errlen)
+{
+	struct lwkb_host_chunk c;
+	lwkb_u32 numa;
+	int rc;
+
+	while (h->ops->next_chunk && h->ops->next_chunk(h->ctx, &c)) {
+		rc = lwk_numa(h, bi, c.host_node, &numa, err, errlen);
+		if (rc)
+			return rc;
+		rc = lwkb_bootinfo_add_chunk(bi, c.start, c.end, numa);
+		if (rc == -LWKB_ENOSPC)
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"memory chunk 0x%llx-0x%llx: more than %u memory chunks; assign fewer, larger ones",
+					(unsigned long long)c.start, (unsigned long long)c.end,
+					LWKB_MAX_CHUNKS);
+		if (rc)
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"memory chunk 0x%llx-0x%llx is empty",
+					(unsigned long long)c.start, (unsigned long long)c.end);
+	}
+	return 0;
+}
+
+int lwkb_host_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen)
+{
+	struct lwkb_boot_info *bi;
+	int rc;
+
+	h->prep.ident_end = ident_end(h->ram_end, h->prep.apic_phys);
+	rc = alloc_pt_pool(h, err, errlen);
+	if (!rc)
+		rc = lwkb_prepare(&h->prep, err, errlen);
+	if (rc)
+		return rc;
+	bi = h->prep.bi;
+	rc = add_cores(h, bi, err, errlen);
+	if (!rc)
+		rc = add_chunks(h, bi, err, errlen);
+	if (rc)
+		return rc;
+	if (lwkb_bootinfo_set_kargs(bi, h->kargs))
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"kernel arguments of %u bytes: at most %u fit in boot_info",
+				(unsigned)lwkb_strnlen(h->kargs, LWKB_KARGS_SIZE),
+				LWKB_KARGS_SIZE - 1);
+	bi->ikc_phys = h->ikc_phys;
+	bi->ikc_size = h->ikc_size;
+	lwkb_status_init(h->status, h->status_size);
+	return 0;
+}
+
+int lwkb_host_start(struct lwkb_host *h)
+{
+	const struct lwkb_boot_info *bi = h->prep.bi;
+	struct lwkb_wake_core *wc = &h->core0;
+	struct lwkb_wake_params wp;
+	int rc;
+
+	lwkb_wake_defaults(&wp);
+	wp.init_delay_us = h->init_delay_us;
+	if (h->wake_timeout_us)
+		wp.timeout_us = h->wake_timeout_us;
+	lwkb_memset(wc, 0, sizeof(*wc));
+	wc->apic_id = bi->cores[0].apic_id;
+	wc->lwk_id = 0;
+	wc->host_cpu = bi->cores[0].host_cpu;
+	wc->stack_top = lwkb_stack_top(bi, 0);
+	__atomic_store_n(&h->status->status, LWKB_STATUS_BOOTING, __ATOMIC_RELEASE);
+	rc = lwkb_wake_cores(h->pf, h->prep.tramp_virt, h->prep.tramp_phys, wc, 1, &wp);
+	if (rc)
+		__atomic_store_n(&h->status->status, LWKB_STATUS_INACTIVE, __ATOMIC_RELEASE);
+	return rc;
+}
