@@ -40,6 +40,8 @@ LOADER_SRCS := $(wildcard loader/*.c)
 # lwkb_parse.h and lwkb_elf.h (which it includes) for user space too.
 LOADER_HDRS := loader/lwkb_loader.h loader/lwkb_parse.h loader/lwkb_elf.h
 INCLUDES := $(wildcard include/lwkboot/*.h) $(LOADER_HDRS)
+# Set before the rules that name them (make expands prerequisites as it reads).
+MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
 
 # Freestanding code: no libc, no red zone (interrupts and exceptions run on
 # the same stack), no SSE (nothing saves vector state), no stack protector.
@@ -207,7 +209,6 @@ $(BUILD)/tests/lwkb-stress: tests/stress/lwkb-stress.c $(INCLUDES)
 # ---- man pages: docs/man/*.txt to roff (scripts/gen-man) ----
 # lwkboot(8) takes its options and commands from `lwkboot --help` (the table
 # in tools/main.c), lwkboot.ko(4) its parameters from kmod/'s sources.
-MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
 KMOD_PARAM_SRCS := $(wildcard kmod/*.c)
 .PHONY: man
 man: $(MAN_PAGES)

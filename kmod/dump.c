@@ -89,6 +89,10 @@ long lwkb_os_dump_info(struct lwkb_os *os, struct lwkb_req *r)
 	d->loader_end = os->last.loader_end;
 	d->boot_info_phys = os->last.boot_info_phys;
 	d->chunk_end = os->last.chunk_end;
+	d->kmsg_phys = os->kmsg_page ? page_to_phys(os->kmsg_page) : 0;
+	d->kmsg_size = os->kmsg_page ? LWKB_KMSG_AREA : 0;
+	d->kmsg_head = os->kmsg ? READ_ONCE(os->kmsg->head) : 0;
+	d->kmsg_tail = os->kmsg ? READ_ONCE(os->kmsg->tail) : 0;
 	d->mem_used_end = 0;
 	if (n) {
 		u64 used = READ_ONCE(os->status->mem_used_end);

@@ -120,7 +120,10 @@ struct lwkb_dump_info {
 	lwkb_u64 boot_info_phys; /* out */
 	lwkb_u64 mem_used_end;	/* out: end of what the LWK allocated, in [loader_end, chunk end] */
 	lwkb_u64 chunk_end;	/* out: end of the image's chunk */
-	lwkb_u64 reserved[4];
+	lwkb_u64 kmsg_phys;	/* out: the kmsg ring (kmsg.h), 0 = none yet */
+	lwkb_u64 kmsg_size;	/* out: its whole area */
+	lwkb_u64 kmsg_head;	/* out: its positions now (the LWK's figures) */
+	lwkb_u64 kmsg_tail;
 };
 
 #define LWKB_DUMP_MEM		0	/* the instance's memory; offset = physical address */
