@@ -42,7 +42,7 @@ static void kmod_log(void *ctx, const char *msg)
 {
 	struct lwkb_boot *b = ctx;
 
-	pr_info("os%d: %s\n", b->os->index, msg);
+	dev_info(b->os->dev, "%s\n", msg);
 }
 
 /* ---- what loader/'s host sequence asks of Linux ---- */

@@ -28,8 +28,7 @@ static int may_dump(struct lwkb_os *os)
 	int ret = security_locked_down(LOCKDOWN_KCORE);
 
 	if (ret)
-		pr_err_ratelimited("os%d: the kernel is locked down: no dump, as no /proc/kcore\n",
-				   os->index);
+		dev_err_ratelimited(os->dev, "the kernel is locked down: no dump, as no /proc/kcore\n");
 	return ret;
 }
 
@@ -130,8 +129,9 @@ long lwkb_os_dump_read(struct lwkb_os *os, struct lwkb_req *r)
 	switch (d->area) {
 	case LWKB_DUMP_MEM:
 		if (!dumpable(os, d->offset, d->len)) {
-			pr_err_ratelimited("os%d: dump: [0x%llx, +0x%llx) is not within a chunk of its last boot\n",
-					   os->index, d->offset, d->len);
+			dev_err_ratelimited(os->dev,
+					    "dump: [0x%llx, +0x%llx) is not within a chunk of its last boot\n",
+					    d->offset, d->len);
 			return -EINVAL;
 		}
 		from = phys_to_virt(d->offset);
@@ -139,8 +139,8 @@ long lwkb_os_dump_read(struct lwkb_os *os, struct lwkb_req *r)
 	case LWKB_DUMP_STATUS:
 		if (!os->status_page || d->offset > (PAGE_SIZE << os->status_order) ||
 		    d->len > (PAGE_SIZE << os->status_order) - d->offset) {
-			pr_err_ratelimited("os%d: dump: status area [0x%llx, +0x%llx) out of range\n",
-					   os->index, d->offset, d->len);
+			dev_err_ratelimited(os->dev, "dump: status area [0x%llx, +0x%llx) out of range\n",
+					    d->offset, d->len);
 			return -EINVAL;
 		}
 		from = (const char *)os->status + d->offset;
@@ -193,8 +193,7 @@ long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n)
 	}
 	if (!os->booted || !os->last.valid ||
 	    (st != LWKB_STATUS_RUNNING && st != LWKB_STATUS_HUNGUP)) {
-		pr_err_ratelimited("os%d: dump: a register snapshot needs a RUNNING or HUNGUP instance\n",
-				   os->index);
+		dev_err_ratelimited(os->dev, "dump: a register snapshot needs a RUNNING or HUNGUP instance\n");
 		return -EINVAL;
 	}
 	cd = (const void *)(os->status + 1);

@@ -85,12 +85,12 @@ int lwkb_os_destroy(int index)
 		return -ESHUTDOWN;
 	os = lwkb_oses[index];
 	if (os->booted) {
-		pr_err("os%d is booted: shut it down first\n", index);
+		dev_err(os->dev, "is booted: shut it down first\n");
 		return -EBUSY;
 	}
 	if (atomic_read(&os->opens)) {
-		pr_err("os%d: /dev/mcos%d is open (%d times)\n", index, index,
-		       atomic_read(&os->opens));
+		dev_err(os->dev, "/dev/mcos%d is open (%d times)\n", index,
+			atomic_read(&os->opens));
 		return -EBUSY;
 	}
 	lwkb_os_device_del(os);
@@ -124,12 +124,12 @@ static long os_load(struct lwkb_os *os, struct lwkb_req *r)
 	if (ret)
 		return ret;
 	if (!img) {
-		pr_err("os%d: assign memory before loading an image\n", os->index);
+		dev_err(os->dev, "assign memory before loading an image\n");
 		return -EINVAL;
 	}
 	/* Refuse an image whose segments would not fit, before keeping it. */
 	if (lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err))) {
-		pr_err("os%d: invalid image: %s\n", os->index, err);
+		dev_err(os->dev, "invalid image: %s\n", err);
 		return -EINVAL;	/* IHK 1.2.2.14 */
 	}
 	vfree(os->image);
@@ -206,7 +206,7 @@ static int release_cpus(struct lwkb_os *os, const struct cpumask *mask)
 		return -EINVAL;
 	for_each_cpu(cpu, mask)
 		if (!cpumask_test_cpu(cpu, os->cpus)) {
-			pr_err("os%d: CPU %u is not assigned to it\n", os->index, cpu);
+			dev_err(os->dev, "CPU %u is not assigned to it\n", cpu);
 			return -EINVAL;
 		}
 	cpumask_andnot(os->cpus, os->cpus, mask);

@@ -38,12 +38,12 @@ int lwkb_may_take_code(struct lwkb_os *os)
 		return -EBUSY;
 	ret = security_locked_down(LOCKDOWN_KEXEC);
 	if (ret) {
-		pr_err("os%d: the kernel is locked down: loading or booting a co-kernel is refused, as kexec is\n",
-		       os->index);
+		dev_err(os->dev,
+			"the kernel is locked down: loading or booting a co-kernel is refused, as kexec is\n");
 		return ret;
 	}
 	if (READ_ONCE(lwkb_going_down)) {
-		pr_err("os%d: Linux is going down (reboot or kexec)\n", os->index);
+		dev_err(os->dev, "Linux is going down (reboot or kexec)\n");
 		return -ESHUTDOWN;
 	}
 	return 0;
@@ -64,14 +64,13 @@ static int check_cpus(struct lwkb_os *os)
 	cpus_read_lock();
 	for_each_cpu(cpu, os->cpus) {
 		if (!cpumask_test_cpu(cpu, lwkb_reserved_cpus) || cpu_online(cpu)) {
-			pr_err("os%d: CPU %u is online in Linux: it cannot run the LWK\n",
-			       os->index, cpu);
+			dev_err(os->dev, "CPU %u is online in Linux: it cannot run the LWK\n", cpu);
 			ret = -EBUSY;
 			break;
 		}
 		if (!cpu_present(cpu) || !lwkb_apic_id_ok(cpu_physical_id(cpu))) {
-			pr_err("os%d: CPU %u is no longer present (APIC id 0x%x): release it\n",
-			       os->index, cpu, cpu_physical_id(cpu));
+			dev_err(os->dev, "CPU %u is no longer present (APIC id 0x%x): release it\n",
+				cpu, cpu_physical_id(cpu));
 			ret = -ENODEV;
 			break;
 		}
@@ -90,16 +89,16 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 	if (ret)
 		return ret;
 	if (!os->image) {
-		pr_err("os%d: no image loaded\n", os->index);
+		dev_err(os->dev, "no image loaded\n");
 		return -EINVAL;
 	}
 	if (cpumask_empty(os->cpus)) {
-		pr_err("os%d: no CPU assigned\n", os->index);
+		dev_err(os->dev, "no CPU assigned\n");
 		return -EINVAL;
 	}
 	*img = lwkb_first_chunk(os);
 	if (!*img) {
-		pr_err("os%d: no memory assigned\n", os->index);
+		dev_err(os->dev, "no memory assigned\n");
 		return -EINVAL;
 	}
 	if (!tramp_addr) {
@@ -107,8 +106,8 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 		return -ENODEV;
 	}
 	if (cpumask_weight(os->cpus) > LWKB_MAX_CORES) {
-		pr_err("os%d: %u CPUs assigned, at most %d\n", os->index,
-		       cpumask_weight(os->cpus), LWKB_MAX_CORES);
+		dev_err(os->dev, "%u CPUs assigned, at most %d\n",
+			cpumask_weight(os->cpus), LWKB_MAX_CORES);
 		return -EINVAL;
 	}
 	/* Each LWK reuses its page to start its own cores: no sharing while booted. */
@@ -116,8 +115,9 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 	for (n = 0; n < LWKB_MAX_OS; n++)
 		if (lwkb_oses[n] && lwkb_oses[n] != os && lwkb_oses[n]->booted &&
 		    n % tramp_pages == page) {
-			pr_err("os%d: trampoline page 0x%lx is in use by os%u; reserve more with tramp_pages\n",
-			       os->index, tramp_addr + page * PAGE_SIZE, n);
+			dev_err(os->dev,
+				"trampoline page 0x%lx is in use by os%u; reserve more with tramp_pages\n",
+				tramp_addr + page * PAGE_SIZE, n);
 			return -EBUSY;
 		}
 	return check_cpus(os);
@@ -138,8 +138,8 @@ static int alloc_status_area(struct lwkb_os *os, u32 cores)
 		return 0;
 	pg = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN, order);
 	if (!pg) {
-		pr_err("os%d: no %lu KiB for the status area of %u cores\n", os->index,
-		       (PAGE_SIZE << order) >> 10, cores);
+		dev_err(os->dev, "no %lu KiB for the status area of %u cores\n",
+			(PAGE_SIZE << order) >> 10, cores);
 		return -ENOMEM;
 	}
 	if (os->status_page)
@@ -278,8 +278,8 @@ static int start_core0(struct lwkb_os *os, struct lwkb_host *h)
 		return ret;
 	}
 	os->last.valid = true;
-	pr_info("os%d: LWK core 0 (cpu %u, APIC id %u) started, %u cores\n",
-		os->index, h->core0.host_cpu, h->core0.apic_id, os->nr_cores);
+	dev_info(os->dev, "LWK core 0 (cpu %u, APIC id %u) started, %u cores\n",
+		 h->core0.host_cpu, h->core0.apic_id, os->nr_cores);
 	return 0;
 }
 
@@ -304,7 +304,7 @@ int lwkb_os_boot(struct lwkb_os *os)
 	lwkb_boot_fill(&b);
 	ret = lwkb_host_prepare(&b.h, err, sizeof(err));
 	if (ret) {
-		pr_err("os%d: %s\n", os->index, err);
+		dev_err(os->dev, "%s\n", err);
 		goto out_pt;
 	}
 	record_boot(os, b.img, b.h.prep.bi);

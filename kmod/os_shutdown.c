@@ -61,13 +61,13 @@ void lwkb_os_shutdown(struct lwkb_os *os, bool force)
 	WRITE_ONCE(os->status->status, LWKB_STATUS_INACTIVE);
 	lwkb_os_free_pt_pool(os);
 	if (!force && parked >= os->nr_cores)
-		pr_info("os%d: shut down gracefully in %lld us (%u cores parked)\n",
-			os->index, ktime_us_delta(ktime_get(), t0), parked);
+		dev_info(os->dev, "shut down gracefully in %lld us (%u cores parked)\n",
+			 ktime_us_delta(ktime_get(), t0), parked);
 	else
-		pr_info("os%d: shut down by INIT in %lld us (%u of %u cores parked%s)\n",
-			os->index, ktime_us_delta(ktime_get(), t0), parked, os->nr_cores,
-			was == LWKB_STATUS_PANIC ? ", was PANIC" :
-			was == LWKB_STATUS_HUNGUP ? ", was HUNGUP" : force ? ", forced" : "");
+		dev_info(os->dev, "shut down by INIT in %lld us (%u of %u cores parked%s)\n",
+			 ktime_us_delta(ktime_get(), t0), parked, os->nr_cores,
+			 was == LWKB_STATUS_PANIC ? ", was PANIC" :
+			 was == LWKB_STATUS_HUNGUP ? ", was HUNGUP" : force ? ", forced" : "");
 }
 
 /*
