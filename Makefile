@@ -184,11 +184,13 @@ debug-kernel:
 TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
 	loader/parse.c loader/format.c loader/lib.c loader/elf.c
 # Static by default: it also runs alone in the Linux VM's initramfs (the
-# Debian package links it dynamically: TOOL_LDFLAGS=).
+# Debian package links it dynamically, with Debian's flags: TOOL_LDFLAGS,
+# TOOL_CFLAGS).
 TOOL_LDFLAGS ?= -static
+TOOL_CFLAGS ?=
 $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES) VERSION
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O2 -g $(WARN) $(TOOL_LDFLAGS) -Iinclude -Iloader -Itools \
+	$(CC) -std=c11 -O2 -g $(WARN) $(TOOL_CFLAGS) $(TOOL_LDFLAGS) -Iinclude -Iloader -Itools \
 		-DLWKB_VERSION='"$(LWKB_VERSION)"' -o $@ $(TOOL_SRCS)
 $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 	@mkdir -p $(dir $@)
@@ -350,7 +352,7 @@ deb:
 	@scripts/install-deps deb
 	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	tar --exclude=./$(BUILD) --exclude=./.git -cf - . | tar -xf - -C $(BUILD)/deb/src
-	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc -b
+	cd $(BUILD)/deb/src && dpkg-buildpackage -us -uc
 	@ls $(BUILD)/deb/*.deb
 
 clean:

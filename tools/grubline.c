@@ -7,7 +7,7 @@
  * legacy video and BIOS ranges), kept from Linux with memmap=SIZE$ADDR.
  * The free range comes from the firmware's memory map as Linux keeps it
  * unmodified in /sys/firmware/memmap (drivers/firmware/memmap.c): the
- * highest 64 KiB-aligned window of System RAM below 0xA0000 that is large
+ * highest 64 KiB-aligned window of System RAM below 0x9F000 that is large
  * enough, above the first 64 KiB (BIOS data).
  */
 #define _GNU_SOURCE
@@ -18,7 +18,10 @@
 #include <string.h>
 #include "cmd.h"
 
-#define LOW_LIMIT	0xa0000ULL
+/* Linux treats [0x9f000, 1 MiB) as BIOS area whatever the map says
+ * (BIOS_START_MAX, arch/x86/kernel/ebda.c): the EBDA often starts just
+ * below 0xA0000 without the firmware map saying so. */
+#define LOW_LIMIT	0x9f000ULL
 #define LOW_START	0x10000ULL
 #define WINDOW_ALIGN	0x10000ULL
 
@@ -53,8 +56,12 @@ static int ram_covers(const char *map, unsigned long long start, unsigned long l
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", map, e->d_name);
-		if (read_line(dir, "type", type, sizeof(type)) || strncmp(type, "System RAM", 10) ||
-		    read_line(dir, "start", s, sizeof(s)) || read_line(dir, "end", l, sizeof(l)))
+		if (read_line(dir, "type", type, sizeof(type)) ||
+		    read_line(dir, "start", s, sizeof(s)) || read_line(dir, "end", l, sizeof(l))) {
+			found = -EIO;	/* an entry we cannot read: no guess */
+			break;
+		}
+		if (strncmp(type, "System RAM", 10))
 			continue;
 		/* end is inclusive there */
 		found = strtoull(s, NULL, 0) <= start && end - 1 <= strtoull(l, NULL, 0);
@@ -71,7 +78,9 @@ int cmd_grub_line(int argc, char **argv)
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "-p") && i + 1 < argc) {
+		if (!strcmp(argv[i], "-p") && i + 1 == argc) {
+			die_usage("grub-line: -p needs a number of pages");
+		} else if (!strcmp(argv[i], "-p")) {
 			char *end;
 
 			pages = strtoull(argv[++i], &end, 0);
@@ -94,10 +103,11 @@ int cmd_grub_line(int argc, char **argv)
 			break;
 	}
 	if (a < LOW_START)
-		return fail(0, "grub-line: no %llu KiB of RAM below 0xA0000 in %s", size >> 10, map);
+		return fail(0, "grub-line: no %llu KiB of RAM below 0x9F000 in %s", size >> 10, map);
 	printf("# Kernel command line (/proc/cmdline must show it like this):\n"
 	       "memmap=%lluK$0x%llx no_ipi_broadcast=1\n"
-	       "# In /etc/default/grub ($ escaped for GRUB), then update-grub and reboot:\n"
+	       "# In /etc/default/grub ($ escaped for GRUB), after its GRUB_CMDLINE_LINUX line\n"
+	       "# (once), then update-grub and reboot:\n"
 	       "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX memmap=%lluK\\\\\\$0x%llx no_ipi_broadcast=1\"\n"
 	       "# In /etc/modprobe.d/lwkboot.conf:\n"
 	       "options lwkboot tramp_addr=0x%llx tramp_pages=%llu\n",

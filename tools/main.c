@@ -107,7 +107,7 @@ static const struct help_line {
 		     "      FACILITY: local0..local7 (default local6), user, daemon.\n" },
 	{ NULL, "\nInstalling (README, Real hardware):\n" },
 	{ "grub-line", "  grub-line [-p PAGES]   print the kernel command line (memmap= for a free\n"
-		       "                         RAM range below 0xA0000 in the firmware's memory map,\n"
+		       "                         RAM range below 0x9F000 in the firmware's memory map,\n"
 		       "                         no_ipi_broadcast=1), its /etc/default/grub form and the\n"
 		       "                         modprobe.d options; PAGES: trampoline pages (16)\n" },
 	{ NULL, "\nOne shot:\n" },

@@ -101,12 +101,12 @@ static int run(const char *const argv[])
 	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
 }
 
-/* udev makes /dev/mcd0 soon after the module loads. */
+/* udev makes /dev/mcd0 soon after the module loads (5 s at most). */
 static int wait_for_device(void)
 {
 	int i;
 
-	for (i = 0; i < 100 && !lwkb_module_loaded(); i++)
+	for (i = 0; i < 500 && !lwkb_module_loaded(); i++)
 		usleep(10000);
 	return lwkb_module_loaded() ? 0 : fail(0, "up: /dev/mcd0 did not appear");
 }
@@ -155,8 +155,15 @@ int load_module(void)
 		snprintf(path, sizeof(path), "%s", env);
 	else
 		snprintf(path, sizeof(path), "/lib/modules/%s/extra/lwkboot.ko", u.release);
-	if (access(path, R_OK))
-		return fail(-errno, "up: module %s", path);
+	if (access(path, R_OK)) {
+		int err = -errno;
+
+		if (!env)
+			fprintf(stderr, "%s: up: no lwkboot.ko for kernel %s: install lwkboot-dkms "
+				"and linux-headers-%s (see 'dkms status'), 'make install' it, or name "
+				"one in LWKBOOT_MODULE\n", prog, u.release, u.release);
+		return fail(err, "up: module %s", path);
+	}
 	argv[n++] = "insmod";
 	argv[n++] = path;
 	read_cmdline(&c);	/* none: no parameters */

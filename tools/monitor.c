@@ -54,6 +54,7 @@ struct watched {
 	unsigned long long pos;		/* kmsg forwarded up to here */
 	char line[1024];		/* a partial line, forwarded when it ends */
 	size_t len;
+	int reported;			/* the PANIC or HUNGUP last logged, or 0 */
 };
 
 struct monitor {
@@ -108,7 +109,13 @@ static int set_hang_limit(long interval)
 	return 0;
 }
 
-/* An eventfd for the instance's PANIC and HUNGUP, if it has none yet. */
+static void report_state(struct watched *w, int os);
+
+/*
+ * An eventfd for the instance's PANIC and HUNGUP, if it has none yet; and a
+ * state it reached before the eventfd was there (before this monitor
+ * started, or while systemd restarted it) is reported now.
+ */
 static void watch_events(struct watched *w, int os)
 {
 	lwkb_s32 fd;
@@ -120,6 +127,8 @@ static void watch_events(struct watched *w, int os)
 		w->efd = fd;
 	else if (fd >= 0)
 		close(fd);
+	if (w->efd >= 0)
+		report_state(w, os);
 }
 
 /* The instance is gone: its eventfd and kmsg position with it. */
@@ -129,20 +138,42 @@ static void forget(struct watched *w)
 		close(w->efd);
 	w->efd = -1;
 	w->pos = 0;
+	w->len = 0;		/* its partial line is not the next instance's */
+	w->reported = 0;
 }
 
 static int log_facility = LOG_LOCAL6;
+
+/*
+ * The LWK writes kmsg: a line may hold any byte.  A trailing CR goes
+ * (an LWK that ends lines with CR LF), other control bytes and DEL become
+ * '?', so nothing reaches a terminal through journalctl or a syslog file
+ * and the journal keeps the line as text.
+ */
+static void sanitize(char *s)
+{
+	size_t n = strlen(s);
+
+	if (n && s[n - 1] == '\r')
+		s[--n] = '\0';
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
 
 /*
  * One line about instance os (-1: none) at priority prio.  Under systemd
  * (JOURNAL_STREAM set: the service's output goes to the journal) it goes
  * to the journal in its native datagram protocol (systemd's
  * sd_journal_send(3) speaks the same; "KEY=value" lines, docs:
- * systemd.journal-fields(7)) with the instance in LWKB_OS=, so
- * `journalctl LWKB_OS=0` selects one instance; elsewhere to syslog.
+ * systemd.journal-fields(7)) with the instance in LWKB_OS= and, for a
+ * PANIC or HUNGUP the module reported (not a kmsg line that says so),
+ * LWKB_EVENT=, so `journalctl LWKB_OS=0 LWKB_EVENT=PANIC` finds it;
+ * elsewhere to syslog.
  * Journald forwards to syslog as configured.
  */
-static void __attribute__((format(printf, 3, 4))) mon_log(int prio, int os, const char *fmt, ...)
+static void __attribute__((format(printf, 4, 5)))
+mon_log(int prio, int os, const char *event, const char *fmt, ...)
 {
 	static const struct sockaddr_un addr = {
 		.sun_family = AF_UNIX, .sun_path = "/run/systemd/journal/socket",
@@ -155,9 +186,7 @@ static void __attribute__((format(printf, 3, 4))) mon_log(int prio, int os, cons
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	for (char *c = msg; *c; c++)
-		if (*c == '\n')
-			*c = ' ';	/* one field, one line */
+	sanitize(msg);
 	if (fd == -2)
 		fd = getenv("JOURNAL_STREAM") ? socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0) : -1;
 	if (fd >= 0) {
@@ -166,8 +195,12 @@ static void __attribute__((format(printf, 3, 4))) mon_log(int prio, int os, cons
 			     msg, prio, log_facility >> 3);
 		if (os >= 0 && n > 0 && n < (int)sizeof(dgram))
 			n += snprintf(dgram + n, sizeof(dgram) - n, "LWKB_OS=%d\n", os);
+		if (event && n > 0 && n < (int)sizeof(dgram))
+			n += snprintf(dgram + n, sizeof(dgram) - n, "LWKB_EVENT=%s\n", event);
+		/* Never wait on journald: fall back to syslog instead. */
 		if (n > 0 && n < (int)sizeof(dgram) &&
-		    sendto(fd, dgram, n, 0, (const struct sockaddr *)&addr, sizeof(addr)) == n)
+		    sendto(fd, dgram, n, MSG_DONTWAIT, (const struct sockaddr *)&addr,
+			   sizeof(addr)) == n)
 			return;
 	}
 	syslog(prio, "%s", msg);
@@ -180,16 +213,18 @@ static void forward_kmsg(struct watched *w, int os)
 	unsigned long long pos = w->pos, lost = 0;
 	int n = lwkb_read_kmsg(os, &pos, buf, sizeof(buf), &lost);
 
-	if (lost)
-		mon_log(LOG_WARNING, os, "OS %d: %llu bytes of kmsg lost", os, lost);
+	if (lost) {
+		mon_log(LOG_WARNING, os, NULL, "OS %d: %llu bytes of kmsg lost", os, lost);
+		w->len = 0;	/* the rest of that partial line is gone */
+	}
 	for (int k = 0; k < n; k++) {
 		if (buf[k] == '\n' || w->len == sizeof(w->line) - 1) {
 			w->line[w->len] = '\0';
-			mon_log(LOG_INFO, os, "OS %d: %s", os, w->line);
+			mon_log(LOG_INFO, os, NULL, "OS %d: %s", os, w->line);
 			w->len = 0;
 		}
 		if (buf[k] != '\n')
-			w->line[w->len++] = buf[k];
+			w->line[w->len++] = buf[k] ? buf[k] : '?';	/* a NUL would cut the line */
 	}
 	if (n > 0)
 		w->pos = pos;
@@ -211,14 +246,27 @@ static void report_events(struct monitor *m)
 		return;
 	for (int k = 0; k < np; k++) {
 		uint64_t v;
-		int st;
 
 		if (!(pfd[k].revents & POLLIN) || read(pfd[k].fd, &v, sizeof(v)) != sizeof(v))
 			continue;
-		st = status_of(idx[k]);
-		mon_log(LOG_ERR, idx[k], "OS %d: %s", idx[k], status_str(st));
-		fprintf(stderr, "%s: monitor: OS %d is %s\n", prog, idx[k], status_str(st));
+		report_state(&m->w[idx[k]], idx[k]);
 	}
+}
+
+/* A PANIC or HUNGUP, once per time the instance gets there. */
+static void report_state(struct watched *w, int os)
+{
+	int st = status_of(os);
+
+	if (st != LWKB_STATUS_PANIC && st != LWKB_STATUS_HUNGUP) {
+		w->reported = 0;
+		return;
+	}
+	if (w->reported == st)
+		return;
+	w->reported = st;
+	mon_log(LOG_ERR, os, status_str(st), "OS %d: %s", os, status_str(st));
+	fprintf(stderr, "%s: monitor: OS %d is %s\n", prog, os, status_str(st));
 }
 
 static int listed(const struct lwkb_os_list *ol, int os)
@@ -269,11 +317,11 @@ int cmd_monitor(int argc, char **argv)
 		m.w[i].pos = 0;
 		m.w[i].len = 0;
 	}
-	mon_log(LOG_INFO, -1, "monitor started (interval %ld s, kmsg %s)", m.interval,
+	mon_log(LOG_INFO, -1, NULL, "monitor started (interval %ld s, kmsg %s)", m.interval,
 		m.redirect ? "forwarded" : "not forwarded");
 	while (!monitor_stop && !monitor_round(&m))
 		;
-	mon_log(LOG_INFO, -1, "monitor stopped");
+	mon_log(LOG_INFO, -1, NULL, "monitor stopped");
 	for (i = 0; i < LWKB_MAX_OS; i++)
 		forget(&m.w[i]);
 	return 0;

@@ -34,6 +34,8 @@ case $modpath in
 *) note "modinfo finds no DKMS-built lwkboot.ko for $rel: '$modpath'" ;;
 esac
 same "the command" "/usr/sbin/lwkboot" "$(command -v lwkboot)"
+same "its version" "lwkboot $(dpkg-query -W -f '${Version}' lwkboot)" "$(lwkboot --version)"
+man -w lwkboot > /dev/null 2>&1 || [ -e /usr/share/man/man8/lwkboot.8.gz ] || note "no lwkboot(8) man page"
 done_test dkms_builds_the_module
 
 # The admin sets the options once, in the conffile the package installed.
@@ -44,12 +46,13 @@ same "tramp_pages from modprobe.d" 16 "$(cat /sys/module/lwkboot/parameters/tram
 check "rmmod" rmmod lwkboot
 done_test modprobe_with_modprobe_d
 
-# No lwkboot.* parameters on this command line and no module outside DKMS's
-# directory: up can only have loaded it with modprobe (and modprobe.d).
+# As the README says: the monitor first (it waits for the module, restarted
+# by systemd), then up.  No lwkboot.* parameters on this command line and no
+# module outside DKMS's directory: up can only load it with modprobe.
+check "enable the monitor" systemctl enable --now lwkboot-monitor
 check "up (modprobes the module)" lwkboot up -c $A-$B -m 64M@0
 same "status" RUNNING "$(lwkboot -o 0 status)"
 same "tramp_addr after up" 458752 "$(cat /sys/module/lwkboot/parameters/tramp_addr 2>&1)"
-check "enable the monitor" systemctl enable --now lwkboot-monitor
 i=0
 while [ $i -lt 30 ] && ! journalctl -u lwkboot-monitor --no-pager | grep -q 'OS 0: demo: all 2 cores up'; do
 	sleep 1; i=$((i + 1))
@@ -63,14 +66,16 @@ check "shutdown" lwkboot -o 0 shutdown
 check "kargs" lwkboot -o 0 kargs demo.panic_after_ms=300
 check "boot" lwkboot -o 0 boot
 check "PANIC" lwkboot -o 0 status --wait PANIC --timeout 30
+# The monitor's own report (not the LWK's kmsg line "PANIC on core 0"):
+# the entry with the instance and the event in their fields.
 i=0
-while [ $i -lt 20 ] && ! journalctl -u lwkboot-monitor --no-pager | grep -q 'OS 0: PANIC'; do
+while [ $i -lt 20 ] && ! journalctl LWKB_OS=0 LWKB_EVENT=PANIC --no-pager -o cat | grep -qx 'OS 0: PANIC'; do
 	sleep 1; i=$((i + 1))
 done
-journalctl -u lwkboot-monitor --no-pager > /tmp/j 2>&1
-grep -q 'OS 0: PANIC' /tmp/j || note "the journal does not show the PANIC: $(tail -3 /tmp/j)"
-journalctl LWKB_OS=0 PRIORITY=3 --no-pager > /tmp/j0 2>&1
-grep -q 'OS 0: PANIC' /tmp/j0 || note "no PANIC entry with LWKB_OS=0 and priority err: $(tail -3 /tmp/j0)"
+journalctl LWKB_OS=0 LWKB_EVENT=PANIC PRIORITY=3 --no-pager -o cat > /tmp/j0 2>&1
+grep -qx 'OS 0: PANIC' /tmp/j0 || note "no 'OS 0: PANIC' entry with LWKB_OS=0, LWKB_EVENT=PANIC, priority err: $(tail -3 /tmp/j0)"
+journalctl -u lwkboot-monitor --no-pager -o cat > /tmp/j 2>&1
+grep -qx 'OS 0: PANIC' /tmp/j || note "the monitor's unit log lacks the PANIC"
 systemctl status lwkboot-monitor --no-pager > /tmp/s 2>&1
 grep -q 'PANIC' /tmp/s || note "systemctl status does not show the PANIC"
 done_test panic_in_the_journal
@@ -80,8 +85,11 @@ grep -q '^lwkboot ' /proc/modules && note "the module is still loaded after down
 same "CPUs back" "0-$B" "$(cat /sys/devices/system/cpu/online)"
 done_test down
 
-check "stop the monitor" systemctl disable --now lwkboot-monitor
+# Purged with the monitor enabled and running: the package stops it.
+same "monitor running before purge" active "$(systemctl is-active lwkboot-monitor)"
 apt-get purge -y lwkboot lwkboot-dkms > /tmp/apt.log 2>&1 || note "apt purge failed: $(tail -8 /tmp/apt.log)"
+pgrep -f 'lwkboot monitor' > /dev/null && note "a monitor process is left running"
+[ -e /etc/systemd/system/multi-user.target.wants/lwkboot-monitor.service ] && note "the unit's enablement link is left"
 [ -n "$(find /lib/modules -name 'lwkboot.ko*' 2>/dev/null)" ] && note "a module is left: $(find /lib/modules -name 'lwkboot.ko*')"
 [ -e /etc/modprobe.d/lwkboot.conf ] && note "/etc/modprobe.d/lwkboot.conf is left"
 [ -e /lib/systemd/system/lwkboot-monitor.service ] && note "the unit file is left"
