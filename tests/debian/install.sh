@@ -76,6 +76,8 @@ journalctl LWKB_OS=0 LWKB_EVENT=PANIC PRIORITY=3 --no-pager -o cat > /tmp/j0 2>&
 grep -qx 'OS 0: PANIC' /tmp/j0 || note "no 'OS 0: PANIC' entry with LWKB_OS=0, LWKB_EVENT=PANIC, priority err: $(tail -3 /tmp/j0)"
 journalctl -u lwkboot-monitor --no-pager -o cat > /tmp/j 2>&1
 grep -qx 'OS 0: PANIC' /tmp/j || note "the monitor's unit log lacks the PANIC"
+systemctl status lwkboot-monitor --no-pager -n 30 > /tmp/s 2>&1
+grep -q 'OS 0: PANIC$' /tmp/s || note "systemctl status does not show the PANIC: $(tail -3 /tmp/s)"
 systemctl status lwkboot-monitor --no-pager > /tmp/s 2>&1
 grep -q 'PANIC' /tmp/s || note "systemctl status does not show the PANIC"
 done_test panic_in_the_journal
