@@ -54,7 +54,6 @@ struct watched {
 	unsigned long long pos;		/* kmsg forwarded up to here */
 	char line[1024];		/* a partial line, forwarded when it ends */
 	size_t len;
-	int reported;			/* the PANIC or HUNGUP last logged, or 0 */
 };
 
 struct monitor {
@@ -109,7 +108,7 @@ static int set_hang_limit(long interval)
 	return 0;
 }
 
-static void report_state(struct watched *w, int os);
+static void report_state(int os, int only_bad);
 
 /*
  * An eventfd for the instance's PANIC and HUNGUP, if it has none yet; and a
@@ -128,7 +127,7 @@ static void watch_events(struct watched *w, int os)
 	else if (fd >= 0)
 		close(fd);
 	if (w->efd >= 0)
-		report_state(w, os);
+		report_state(os, 1);
 }
 
 /* The instance is gone: its eventfd and kmsg position with it. */
@@ -139,7 +138,6 @@ static void forget(struct watched *w)
 	w->efd = -1;
 	w->pos = 0;
 	w->len = 0;		/* its partial line is not the next instance's */
-	w->reported = 0;
 }
 
 static int log_facility = LOG_LOCAL6;
@@ -249,22 +247,21 @@ static void report_events(struct monitor *m)
 
 		if (!(pfd[k].revents & POLLIN) || read(pfd[k].fd, &v, sizeof(v)) != sizeof(v))
 			continue;
-		report_state(&m->w[idx[k]], idx[k]);
+		report_state(idx[k], 0);
 	}
 }
 
-/* A PANIC or HUNGUP, once per time the instance gets there. */
-static void report_state(struct watched *w, int os)
+/*
+ * The state the module signalled on the eventfd (it signals each PANIC
+ * and HUNGUP once); only_bad: at registration, a PANIC or HUNGUP reached
+ * before, which no eventfd could carry.
+ */
+static void report_state(int os, int only_bad)
 {
 	int st = status_of(os);
 
-	if (st != LWKB_STATUS_PANIC && st != LWKB_STATUS_HUNGUP) {
-		w->reported = 0;
+	if (only_bad && st != LWKB_STATUS_PANIC && st != LWKB_STATUS_HUNGUP)
 		return;
-	}
-	if (w->reported == st)
-		return;
-	w->reported = st;
 	mon_log(LOG_ERR, os, status_str(st), "OS %d: %s", os, status_str(st));
 	fprintf(stderr, "%s: monitor: OS %d is %s\n", prog, os, status_str(st));
 }
