@@ -309,16 +309,8 @@ DESTDIR ?=
 PREFIX ?= /usr
 KRUN := $(shell uname -r)
 .PHONY: install
-install: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf $(MAN_PAGES)
-	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
-	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
-	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
-	install -D -m 0644 tools/lwkboot.bash-completion \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lwkboot
-	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/lib/lwkboot/cokernel.elf
-	install -D -m 0644 tools/lwkboot-monitor.service $(DESTDIR)/lib/systemd/system/lwkboot-monitor.service
-	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/README.md
-	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/lwkboot/
+# What the lwkboot package installs (install-user, below), and the module.
+install: install-user
 	@if [ -f $(BUILD)/kmod/$(KRUN)/lwkboot.ko ]; then \
 		install -D -m 0644 $(BUILD)/kmod/$(KRUN)/lwkboot.ko $(DESTDIR)/lib/modules/$(KRUN)/extra/lwkboot.ko; \
 	else echo "install: no lwkboot.ko built for the running kernel $(KRUN): make kmod KDIR=/lib/modules/$(KRUN)/build"; fi
