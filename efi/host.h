@@ -10,7 +10,7 @@
 
 #include "lwkb_loader.h"
 
-#define HOST_MAX_CPUS	256
+#define HOST_MAX_CPUS	8192	/* = LWKB_MAX_CORES: any x2APIC machine QEMU or a server has */
 #define CFG_VAL_MAX	LWKB_KARGS_SIZE
 
 struct host_cfg {

@@ -341,7 +341,7 @@ static void leave_firmware(EFI_HANDLE image)
 /* LWK core 0; it starts the others itself. */
 static void start_core0(void)
 {
-	const struct lwkb_core *c0 = &eb.h.prep.bi->cores[0];
+	const struct lwkb_core *c0 = &lwkb_bi_cores(eb.h.prep.bi)[0];
 	const struct lwkb_wake_core *wc = &eb.h.core0;
 	int rc;
 

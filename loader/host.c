@@ -20,25 +20,36 @@ static lwkb_u64 ident_end(lwkb_u64 ram_end, lwkb_u64 apic_phys)
 	return ram_end > apic_end ? ram_end : apic_end;
 }
 
-/* The temporary table's pool, as large as the builder may need. */
+/*
+ * The pool below 4 GiB: the temporary table, as large as the builder may
+ * need, then the trampoline's slot table with a slot for every core.
+ */
 static int alloc_pt_pool(struct lwkb_host *h, char *err, lwkb_size_t errlen)
 {
 	struct lwkb_prepare *p = &h->prep;
-	lwkb_u32 pages;
+	lwkb_u32 pages, slot_pages;
 	int rc;
 
+	if (p->nr_cores == 0 || p->nr_cores > LWKB_TRAMP_MAX_SLOTS)
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "%u cores: want 1 to %u",
+				p->nr_cores, LWKB_TRAMP_MAX_SLOTS);
 	pages = lwkb_tmp_pt_pages(p->allow_1g, p->ident_end, p->mem_phys,
 				  p->mem_size < 2 * LWKB_1G ? p->mem_size : 2 * LWKB_1G);
 	if (!pages)
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"no temporary page table can map [0, 0x%llx)",
 				(unsigned long long)p->ident_end);
-	rc = h->ops->alloc_pt_pool(h->ctx, pages, &p->pt_pool_phys, &p->pt_pool_virt);
+	slot_pages = (lwkb_u32)(LWKB_TRAMP_SLOTS_BYTES(p->nr_cores) / LWKB_PAGE_SIZE);
+	rc = h->ops->alloc_pt_pool(h->ctx, pages + slot_pages, &p->pt_pool_phys,
+				   &p->pt_pool_virt);
 	if (rc)
 		return lwkb_err(err, errlen, rc,
-				"no %u contiguous free pages below 4 GiB for the temporary page table",
-				pages);
+				"no %u contiguous free pages below 4 GiB for the temporary page table and slot table",
+				pages + slot_pages);
 	p->pt_pool_pages = pages;
+	p->slots_phys = p->pt_pool_phys + (lwkb_u64)pages * LWKB_PAGE_SIZE;
+	p->slots_virt = (char *)p->pt_pool_virt + (lwkb_u64)pages * LWKB_PAGE_SIZE;
+	p->max_slots = p->nr_cores;
 	return 0;
 }
 
@@ -52,19 +63,19 @@ static int lwk_numa(struct lwkb_host *h, struct lwkb_boot_info *bi, lwkb_u32 nod
 	lwkb_u32 i, j;
 
 	for (i = 0; i < bi->nr_numa; i++)
-		if (bi->numa[i].host_id == node) {
+		if (lwkb_bi_numa(bi)[i].host_id == node) {
 			*id = i;
 			return 0;
 		}
 	if (lwkb_bootinfo_add_numa(bi, node, 0))
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
-				"NUMA node %u: an LWK can have at most %u NUMA nodes",
-				node, LWKB_MAX_NUMA);
+				"NUMA node %u: more NUMA nodes than the %u the host counted",
+				node, bi->numa_max);
 	for (j = 0; h->ops->numa_distance && j < bi->nr_numa; j++) {
-		bi->numa_distance[i][j] = (lwkb_u8)h->ops->numa_distance(h->ctx, node,
-									  bi->numa[j].host_id);
-		bi->numa_distance[j][i] = (lwkb_u8)h->ops->numa_distance(h->ctx,
-									  bi->numa[j].host_id, node);
+		lwkb_u32 other = lwkb_bi_numa(bi)[j].host_id;
+
+		*lwkb_bi_distance(bi, i, j) = (lwkb_u8)h->ops->numa_distance(h->ctx, node, other);
+		*lwkb_bi_distance(bi, j, i) = (lwkb_u8)h->ops->numa_distance(h->ctx, other, node);
 	}
 	*id = i;
 	return 0;
@@ -88,7 +99,7 @@ static int add_cores(struct lwkb_host *h, struct lwkb_boot_info *bi, char *err,
 					c.host_cpu, c.apic_id, rc == -LWKB_EEXIST ?
 					"its CPU or APIC id is listed twice" :
 					"too many cores for boot_info");
-		bi->ikc_map[i] = c.ikc_cpu;
+		lwkb_bi_ikc_map(bi)[i] = c.ikc_cpu;
 	}
 	return 0;
 }
@@ -108,9 +119,9 @@ static int add_chunks(struct lwkb_host *h, struct lwkb_boot_info *bi, char *err,
 		rc = lwkb_bootinfo_add_chunk(bi, c.start, c.end, numa);
 		if (rc == -LWKB_ENOSPC)
 			return lwkb_err(err, errlen, -LWKB_EINVAL,
-					"memory chunk 0x%llx-0x%llx: more than %u memory chunks; assign fewer, larger ones",
+					"memory chunk 0x%llx-0x%llx: more than the %u memory chunks the host counted",
 					(unsigned long long)c.start, (unsigned long long)c.end,
-					LWKB_MAX_CHUNKS);
+					bi->chunks_max);
 		if (rc)
 			return lwkb_err(err, errlen, -LWKB_EINVAL,
 					"memory chunk 0x%llx-0x%llx is empty",
@@ -140,7 +151,7 @@ int lwkb_host_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen)
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"kernel arguments of %u bytes: at most %u fit in boot_info",
 				(unsigned)lwkb_strnlen(h->kargs, LWKB_KARGS_SIZE),
-				LWKB_KARGS_SIZE - 1);
+				bi->kargs_size - 1);
 	bi->ikc_phys = h->ikc_phys;
 	bi->ikc_size = h->ikc_size;
 	lwkb_status_init(h->status, h->status_size);
@@ -159,12 +170,13 @@ int lwkb_host_start(struct lwkb_host *h)
 	if (h->wake_timeout_us)
 		wp.timeout_us = h->wake_timeout_us;
 	lwkb_memset(wc, 0, sizeof(*wc));
-	wc->apic_id = bi->cores[0].apic_id;
+	wc->apic_id = lwkb_bi_cores(bi)[0].apic_id;
 	wc->lwk_id = 0;
-	wc->host_cpu = bi->cores[0].host_cpu;
+	wc->host_cpu = lwkb_bi_cores(bi)[0].host_cpu;
 	wc->stack_top = lwkb_stack_top(bi, 0);
 	__atomic_store_n(&h->status->status, LWKB_STATUS_BOOTING, __ATOMIC_RELEASE);
-	rc = lwkb_wake_cores(h->pf, h->prep.tramp_virt, h->prep.tramp_phys, wc, 1, &wp);
+	rc = lwkb_wake_cores(h->pf, h->prep.tramp_virt, h->prep.tramp_phys,
+			     h->prep.slots_virt, wc, 1, &wp);
 	if (rc)
 		__atomic_store_n(&h->status->status, LWKB_STATUS_INACTIVE, __ATOMIC_RELEASE);
 	return rc;

@@ -98,7 +98,8 @@ static void be_hostile(lwkb_u64 level)
 
 void lwk_main(void)
 {
-	int n = ihk_mc_get_nr_cores(), i, ids[LWKB_MAX_CORES], rc;
+	static int ids[LWKB_MAX_CORES];	/* not on the 16 KiB boot stack */
+	int n = ihk_mc_get_nr_cores(), i, rc;
 	unsigned long cpu, apic, start, end;
 	int numa, serial;
 	lwkb_u64 v, t0;
