@@ -146,7 +146,8 @@ static long os_load(struct lwkb_os *os, struct lwkb_req *r)
 		return -EINVAL;
 	}
 	/* Refuse an image whose segments would not fit, before keeping it. */
-	if (lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err))) {
+	if (lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err)) ||
+	    lwkb_elf_check_contract(r->in, r->a.buf.len, err, sizeof(err))) {
 		dev_err(os->dev, "invalid image: %s\n", err);
 		return -EINVAL;	/* IHK 1.2.2.14 */
 	}

@@ -146,7 +146,8 @@ int do_load(int os, const char *path)
 	if (ret)
 		return fail(ret, "load: cannot read '%s'", path);
 	/* Same checks as the module, here to say exactly what is wrong. */
-	if (lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err))) {
+	if (lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err)) ||
+	    lwkb_elf_check_contract(img, len, err, sizeof(err))) {
 		free(img);
 		return fail(0, "load: '%s' is not a valid co-kernel image: %s", path, err);
 	}
