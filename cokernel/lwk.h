@@ -65,6 +65,7 @@ lwkb_u64 lwk_us_since(lwkb_u64 tsc0);
  * same as the identity-mapped virtual one.  Panics when none are left.
  */
 lwkb_u64 lwk_alloc_pages(lwkb_u64 n);
+lwkb_u64 lwk_mem_left(void);	/* bytes lwk_alloc_pages can still hand out */
 
 /* Look up "key=value" in the kernel arguments; copies the value. */
 int lwk_karg(const char *key, char *val, lwkb_size_t len);

@@ -26,7 +26,9 @@
  *   demo.echo_max=N     the echo service answers only the first N messages
  *                       (tests a host ping whose replies stop coming)
  *   demo.memtest=MIB    before RUNNING, take MIB MiB from the library's
- *                       allocator, check that every byte is zero, then fill
+ *                       allocator (at most what it has left but 1 MiB: the
+ *                       image's chunk may be only part of the memory),
+ *                       check that every byte is zero, then fill
  *                       them with a pattern (tests that the library clears
  *                       what it hands out: the host does not, and the next
  *                       boot on the same memory finds the pattern there)
@@ -107,9 +109,16 @@ static void be_hostile(lwkb_u64 level)
  */
 static void memtest(lwkb_u64 mib)
 {
-	lwkb_u64 pages = mib << 8, bad = 0, i, w, t0 = lwk_rdtsc(), clear_us;
+	lwkb_u64 left = lwk_mem_left() >> 20, pages, bad = 0, i, w, t0, clear_us, p;
 	volatile lwkb_u64 *q;
-	lwkb_u64 p = lwk_alloc_pages(pages);
+
+	if (mib + 1 > left)
+		mib = left > 1 ? left - 1 : 0;
+	pages = mib << 8;
+	if (!pages)
+		lwk_panic("demo.memtest: no memory left to test");
+	t0 = lwk_rdtsc();
+	p = lwk_alloc_pages(pages);
 
 	clear_us = lwk_us_since(t0);
 	q = (volatile lwkb_u64 *)(unsigned long)p;

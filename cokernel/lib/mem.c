@@ -50,6 +50,13 @@ lwkb_u64 lwk_alloc_pages(lwkb_u64 n)
 	return p;
 }
 
+lwkb_u64 lwk_mem_left(void)
+{
+	lwkb_u64 p = __atomic_load_n(&alloc_next, __ATOMIC_RELAXED);
+
+	return p < alloc_end ? alloc_end - p : 0;
+}
+
 lwkb_u64 lwk_alloc_page(void)
 {
 	return lwk_alloc_pages(1);
