@@ -320,7 +320,8 @@ done_test one_shot
 # ---- LWK memory (issue 9, docs/boot-contract.md "Memory"): the host clears
 # only what it places; the library clears each page it hands out.  demo.memtest
 # takes up to 3/4 of the memory from the library's allocator (which serves the
-# image's chunk only: 4 MiB units that are not adjacent make several chunks),
+# image's chunk only, the lowest: 4 MiB units that are not adjacent make
+# several chunks, 5 of 4 to 580 MiB seen here for 1 GiB),
 # checks that it reads as zeros (else PANIC) and fills it with 0xa5 bytes,
 # which a second boot on the same memory finds unless the library clears
 # again.  1 GiB when the VM has 2 GiB (tests/run-all gives it that), else 512 MiB.
@@ -338,7 +339,8 @@ case $first in
 *": 0 of $((tested * 256)) pages not zero") ;;
 *) note "first boot: no clean memtest line: '$first' $(lwkboot kmsg | grep -E 'memtest|panic|chunk' | head -4)" ;;
 esac
-[ "${tested:-0}" -ge 64 ] || note "memtest covered only '$tested' MiB: $(lwkboot kmsg | grep chunk)"
+# The allocator serves the image's chunk, the lowest: a few MiB at least.
+[ "${tested:-0}" -ge 16 ] || note "memtest covered only '$tested' MiB: $(lwkboot kmsg | grep chunk)"
 check "shutdown" lwkboot shutdown
 check "clear_kmsg" lwkboot clear_kmsg
 check "boot again on the pattern" lwkboot boot
@@ -346,7 +348,8 @@ check "RUNNING again" lwkboot status --wait RUNNING --timeout 120
 # The same pages as the first boot (where it left its pattern), all zero again.
 second=$(memtest_line)
 same "second boot: the same pages, zeroed again" "$(echo "$first" | sed 's/, cleared .* us:/:/')" \
-	"$(echo "$second" | sed 's/, cleared .* us:/:/') $(lwkboot kmsg | grep -i panic | head -2)"
+	"$(echo "$second" | sed 's/, cleared .* us:/:/')"
+[ "$(lwkboot status)" = RUNNING ] || note "second boot: $(lwkboot kmsg | grep -i panic | head -2)"
 check "down" lwkboot down
 near "memtest: MemFree back" "$m2" "$(memfree)"
 done_test lwk_memory_cleared_by_the_library
