@@ -48,8 +48,8 @@ for size in 1G 4G; do
 		[ "$got" = $n ] || short=" (only $got of $n huge pages)"
 		echo 0 > $HP
 	done
-	r=$(med < /tmp/res) h=$(med < /tmp/huge)
-	printf '  %3s: lwkboot reserve mem %9s us   %5d x 2 MiB huge pages %9s us   ratio %s%s\n' \
-		$size "$r" $n "$h" "$(ratio "$r" "$h")" "$short"
+	r=$(med < /tmp/res) h=$(med < /tmp/huge) rl=$(least < /tmp/res) hl=$(least < /tmp/huge)
+	printf '  %3s: lwkboot reserve mem %9s us   %5d x 2 MiB huge pages %9s us   ratio %s (least %s / %s us: %s)%s\n' \
+		$size "$r" $n "$h" "$(ratio "$r" "$h")" "$rl" "$hl" "$(ratio "$rl" "$hl")" "$short"
 done
 lwkboot down
