@@ -301,6 +301,8 @@ bench:
 	bench/efi-bench
 	@echo
 	bench/linux-bench
+	@echo
+	bench/linux-mem-bench
 
 # ---- install: the command, the demo co-kernel, the module for the running
 # kernel (if built for it), the monitor's systemd unit, the man pages, the

@@ -59,6 +59,13 @@ lwkb_u64 lwk_rdtsc(void);
 void lwk_udelay(lwkb_u32 us);
 lwkb_u64 lwk_ms_since(lwkb_u64 tsc0);
 lwkb_u64 lwk_us_since(lwkb_u64 tsc0);
+/*
+ * n contiguous pages of the image's chunk, zeroed by the library (the host
+ * does not clear memory above boot_info.loader_end); physical address, the
+ * same as the identity-mapped virtual one.  Panics when none are left.
+ */
+lwkb_u64 lwk_alloc_pages(lwkb_u64 n);
+lwkb_u64 lwk_mem_left(void);	/* bytes lwk_alloc_pages can still hand out */
 
 /* Look up "key=value" in the kernel arguments; copies the value. */
 int lwk_karg(const char *key, char *val, lwkb_size_t len);

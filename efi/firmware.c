@@ -38,16 +38,23 @@ EFI_STATUS fw_read_file(EFI_FILE_HANDLE root, const char *path, void **buf, UINT
 	return st;
 }
 
-EFI_STATUS fw_alloc_pages(EFI_ALLOCATE_TYPE type, lwkb_u64 max, UINTN pages, lwkb_u64 *addr)
+EFI_STATUS fw_alloc_pages_raw(EFI_ALLOCATE_TYPE type, lwkb_u64 max, UINTN pages, lwkb_u64 *addr)
 {
 	EFI_PHYSICAL_ADDRESS a = max;
 	EFI_STATUS st = uefi_call_wrapper(BS->AllocatePages, 4, type, EfiLoaderData,
 					  pages, &a);
 
-	if (!EFI_ERROR(st)) {
+	if (!EFI_ERROR(st))
 		*addr = a;
-		lwkb_memset((void *)a, 0, pages * 4096);
-	}
+	return st;
+}
+
+EFI_STATUS fw_alloc_pages(EFI_ALLOCATE_TYPE type, lwkb_u64 max, UINTN pages, lwkb_u64 *addr)
+{
+	EFI_STATUS st = fw_alloc_pages_raw(type, max, pages, addr);
+
+	if (!EFI_ERROR(st))
+		lwkb_memset((void *)(UINTN)*addr, 0, pages * 4096);
 	return st;
 }
 

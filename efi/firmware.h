@@ -16,6 +16,8 @@ EFI_STATUS fw_read_file(EFI_FILE_HANDLE root, const char *path, void **buf, UINT
 /* Pages of EfiLoaderData, zeroed; max is the address for AllocateAddress
  * and the highest one for AllocateMaxAddress. */
 EFI_STATUS fw_alloc_pages(EFI_ALLOCATE_TYPE type, lwkb_u64 max, UINTN pages, lwkb_u64 *addr);
+/* The same, not cleared: the LWK's memory (docs/boot-contract.md, "Memory"). */
+EFI_STATUS fw_alloc_pages_raw(EFI_ALLOCATE_TYPE type, lwkb_u64 max, UINTN pages, lwkb_u64 *addr);
 /* An ACPI table by signature ("APIC": the MADT, "SRAT", "SLIT") through
  * the ACPI 2.0 RSDP's XSDT, or 0; *len is its header's length. */
 const void *fw_find_table(const char *sig, lwkb_u64 *len);

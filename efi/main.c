@@ -299,7 +299,8 @@ static void alloc_instance(struct lwkb_prepare *p)
 
 	p->tramp_phys = alloc_tramp();
 	p->tramp_virt = (void *)(UINTN)p->tramp_phys;
-	if (EFI_ERROR(fw_alloc_pages(AllocateAnyPages, 0, eb.cfg.mem / 4096 + 511, &mem_raw))) {
+	/* Not cleared: the loader clears what it places, the LWK the rest. */
+	if (EFI_ERROR(fw_alloc_pages_raw(AllocateAnyPages, 0, eb.cfg.mem / 4096 + 511, &mem_raw))) {
 		lwkb_snprintf(err, sizeof(err), "cannot allocate %llu MiB of LWK memory",
 			      (unsigned long long)(eb.cfg.mem >> 20));
 		fail(err);

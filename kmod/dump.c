@@ -8,9 +8,15 @@
  * The LWK writes the status area and its own memory, so nothing read from
  * there steers the module: reads are bounded by the host's records (the
  * chunks of the last boot the instance still has, the area's size), and
- * the register save areas are only copied to the caller.  Memory the last
- * boot did not clear (a chunk assigned since, or never booted) is never
- * read: it may hold what Linux freed.  Root only (main.c: not a read-only
+ * the register save areas are only copied to the caller.  The host clears
+ * only what it places (os_boot.c): the rest of the LWK's memory may hold
+ * what Linux freed there until the LWK clears it.  So memory is read only
+ * in the image's chunk, from its start to the end of what the LWK says its
+ * allocator handed out (status page, mem_used_end; the library clears
+ * every page before it counts it, cokernel/lib/mem.c); everything else of
+ * the last boot's chunks reads as zeros, and a chunk assigned since is not
+ * read at all.  The LWK is trusted to report that end honestly: it runs in
+ * ring 0 and can read all of RAM anyway.  Root only (main.c: not a read-only
  * command), and refused under lockdown in confidentiality mode, like
  * /proc/kcore (Linux's security/lockdown).
  */
@@ -59,6 +65,18 @@ static u32 dump_chunks(struct lwkb_os *os, struct lwkb_mem_chunk *out, u32 room)
 	return n;
 }
 
+/*
+ * The end of what the last boot's LWK has used in the image's chunk: the
+ * host cleared [image_phys, loader_end), the LWK cleared what it published
+ * up to mem_used_end.  Only while last.valid and the status area exists.
+ */
+static u64 used_end(struct lwkb_os *os)
+{
+	u64 used = READ_ONCE(os->status->mem_used_end);
+
+	return clamp(used, os->last.loader_end, os->last.chunk_end);
+}
+
 long lwkb_os_dump_info(struct lwkb_os *os, struct lwkb_req *r)
 {
 	struct lwkb_dump_info *d = &r->a.dinfo;
@@ -93,16 +111,11 @@ long lwkb_os_dump_info(struct lwkb_os *os, struct lwkb_req *r)
 	d->kmsg_size = os->kmsg_page ? LWKB_KMSG_AREA : 0;
 	d->kmsg_head = os->kmsg ? READ_ONCE(os->kmsg->head) : 0;
 	d->kmsg_tail = os->kmsg ? READ_ONCE(os->kmsg->tail) : 0;
-	d->mem_used_end = 0;
-	if (n) {
-		u64 used = READ_ONCE(os->status->mem_used_end);
-
-		d->mem_used_end = clamp(used, d->loader_end, d->chunk_end);
-	}
+	d->mem_used_end = n ? used_end(os) : 0;
 	return 0;
 }
 
-/* Inside a chunk the last boot cleared and the instance still has? */
+/* Inside a chunk of the last boot that the instance still has? */
 static bool dumpable(struct lwkb_os *os, u64 start, u64 len)
 {
 	u32 i;
@@ -117,6 +130,21 @@ static bool dumpable(struct lwkb_os *os, u64 start, u64 len)
 			return assigned(os, start, len);
 	}
 	return false;
+}
+
+/*
+ * [start, start + len) of a last-boot chunk (dumpable): the part the LWK
+ * used (image_phys up to used_end) copied, the rest zeros, never what
+ * Linux may have left there.  The LWK may be writing: a snapshot.
+ */
+static void read_used(struct lwkb_os *os, void *out, u64 start, u64 len)
+{
+	u64 lo = max(start, os->last.image_phys);
+	u64 hi = min(start + len, os->status ? used_end(os) : os->last.loader_end);
+
+	memset(out, 0, len);
+	if (lo < hi)
+		memcpy((char *)out + (lo - start), phys_to_virt(lo), hi - lo);
 }
 
 long lwkb_os_dump_read(struct lwkb_os *os, struct lwkb_req *r)
@@ -135,8 +163,9 @@ long lwkb_os_dump_read(struct lwkb_os *os, struct lwkb_req *r)
 					    d->offset, d->len);
 			return -EINVAL;
 		}
-		from = phys_to_virt(d->offset);
-		break;
+		read_used(os, r->out, d->offset, d->len);
+		r->out_len = d->len;
+		return d->len;
 	case LWKB_DUMP_STATUS:
 		if (!os->status_page || d->offset > (PAGE_SIZE << os->status_order) ||
 		    d->len > (PAGE_SIZE << os->status_order) - d->offset) {

@@ -4,13 +4,23 @@
  *
  * What must hold before an LWK may run (a boot changes nothing until it
  * does), the pages an instance keeps from boot to destroy (kmsg, status
- * area, IKC), zeroed LWK memory, then loader/'s host sequence
+ * area, IKC), then loader/'s host sequence
  * (loader/host.c) exactly as the EFI host runs it: lwkb_host_prepare()
  * checks the ELF (segments must fit the instance's first memory chunk)
  * before any byte is copied, builds the temporary page table in a pool
  * below 4 GiB (boot_host.c allocates it), installs the trampoline in this
  * instance's page of the region reserved with memmap= and fills boot_info;
  * lwkb_host_start() then starts LWK core 0.  Shutdown is in os_shutdown.c.
+ *
+ * The module clears only what it places in the LWK's memory (loader/boot.c
+ * zeroes [image, boot_info.loader_end) before copying the image): the rest
+ * is handed over as Linux left it, and the LWK clears what it uses
+ * (docs/boot-contract.md, "Memory").  Clearing all of it here took one
+ * thread about 1.7 s per GiB under QEMU TCG, with the module lock held.
+ * That hands an LWK whatever Linux freed there, which is no more than it
+ * can read anyway: an LWK runs in ring 0 with all of RAM identity-mapped,
+ * loaded by root only and refused under lockdown (lwkb_may_take_code).
+ * A dump reads only what the LWK says it used (dump.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,7 +29,6 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/security.h>
-#include <linux/sched/signal.h>
 #include <asm/smp.h>
 #include "lwkboot.h"
 #include "lwkboot/ikc.h"
@@ -209,33 +218,6 @@ static int alloc_shared_pages(struct lwkb_os *os)
 	return 0;
 }
 
-/*
- * The LWK gets zeroed memory, never what Linux left there.  Interruptible:
- * a fatal signal ends the boot with nothing changed.
- */
-static int clear_lwk_memory(struct lwkb_os *os)
-{
-	struct lwkb_chunk *c;
-	u64 off;
-
-	list_for_each_entry(c, &lwkb_chunks, list) {
-		if (c->os != os->index)
-			continue;
-		for (off = 0; off < c->size; off += PAGE_SIZE) {
-			clear_page(phys_to_virt(c->start + off));
-			if (off & (LWKB_MEM_UNIT - 1))
-				continue;
-			if (fatal_signal_pending(current))
-				return -EINTR;
-			/* Clearing a large node takes long: a reboot may start meanwhile. */
-			if (READ_ONCE(lwkb_going_down))
-				return -ESHUTDOWN;
-			cond_resched();
-		}
-	}
-	return 0;
-}
-
 /* No IKC user may touch the area while it is formatted. */
 static int format_ikc(struct lwkb_os *os)
 {
@@ -326,10 +308,7 @@ int lwkb_os_boot(struct lwkb_os *os)
 	if (ret)
 		return ret;
 	list_cores(os);
-	os->last.valid = false;		/* its memory is about to be cleared */
-	ret = clear_lwk_memory(os);
-	if (ret)
-		return ret;
+	os->last.valid = false;		/* its memory is about to be rewritten */
 	lwkb_boot_fill(&b);
 	ret = lwkb_host_prepare(&b.h, err, sizeof(err));
 	if (ret) {

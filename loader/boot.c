@@ -6,7 +6,16 @@
  *   [0, load_end)                     the ELF image, bss zeroed
  *   [align4K(load_end), +boot_info)   struct lwkb_boot_info and its arrays
  *   then nr_cores boot stacks         core i: stacks_phys + i * stack_size
- *   [loader_end, mem_size)            free for the LWK
+ *   [loader_end, mem_size)            free for the LWK, NOT cleared
+ *
+ * The host clears only what it places: [0, loader_end) is zeroed before
+ * the image is copied in (gaps between segments, bss, boot_info's page,
+ * the stacks), so a dump of it shows nothing that was there before.  The
+ * rest of the LWK's memory holds whatever its previous owner (Linux, the
+ * firmware, the last boot) left: the LWK clears what it uses
+ * (docs/boot-contract.md, "Memory"; the co-kernel library clears each page
+ * it hands out, cokernel/lib/mem.c).  So a boot costs the same whatever
+ * the size of the LWK's memory.
  */
 #include "lwkb_loader.h"
 
@@ -221,9 +230,11 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 		rc = check_places(p, err, errlen);
 	if (!rc)
 		rc = build_table(p, &t, err, errlen);
-	if (!rc)
-		rc = lwkb_elf_load(p->elf, p->elf_size, p->mem_virt, p->mem_size, &ei,
-				   err, errlen);
+	if (rc)
+		return rc;
+	lwkb_memset(p->mem_virt, 0, l.end_off);
+	rc = lwkb_elf_load(p->elf, p->elf_size, p->mem_virt, p->mem_size, &ei,
+			   err, errlen);
 	if (rc)
 		return rc;
 	bi = (struct lwkb_boot_info *)((char *)p->mem_virt + l.bi_off);

@@ -25,6 +25,13 @@
  *                       overwritten by RUNNING)
  *   demo.echo_max=N     the echo service answers only the first N messages
  *                       (tests a host ping whose replies stop coming)
+ *   demo.memtest=MIB    before RUNNING, take MIB MiB from the library's
+ *                       allocator (at most what it has left but 1 MiB: the
+ *                       image's chunk may be only part of the memory),
+ *                       check that every byte is zero, then fill
+ *                       them with a pattern (tests that the library clears
+ *                       what it hands out: the host does not, and the next
+ *                       boot on the same memory finds the pattern there)
  *   demo.hostile=1      once RUNNING, write nonsense where the host reads:
  *                       a 2 GiB kmsg size and a Linux CPU's APIC id (1) as
  *                       the IKC doorbell target; =2 also a status word
@@ -94,6 +101,43 @@ static void be_hostile(lwkb_u64 level)
 		lwk_udelay(300000);	/* let the host see RUNNING first */
 		__atomic_store_n(&lwk_status()->status, 99, __ATOMIC_RELEASE);
 	}
+}
+
+/*
+ * demo.memtest: the pages the library hands out must read as zeros whatever
+ * was there before (docs/boot-contract.md, "Memory").  Panics otherwise.
+ */
+static void memtest(lwkb_u64 mib)
+{
+	lwkb_u64 left = lwk_mem_left() >> 20, pages, bad = 0, i, w, t0, clear_us, p;
+	volatile lwkb_u64 *q;
+
+	if (mib + 1 > left)
+		mib = left > 1 ? left - 1 : 0;
+	pages = mib << 8;
+	if (!pages)
+		lwk_panic("demo.memtest: no memory left to test");
+	t0 = lwk_rdtsc();
+	p = lwk_alloc_pages(pages);
+
+	clear_us = lwk_us_since(t0);
+	q = (volatile lwkb_u64 *)(unsigned long)p;
+	for (i = 0; i < pages; i++) {
+		lwkb_u64 any = 0;
+
+		for (w = 0; w < LWKB_PAGE_SIZE / 8; w++)
+			any |= q[i * (LWKB_PAGE_SIZE / 8) + w];
+		bad += any != 0;
+	}
+	for (i = 0; i < pages * (LWKB_PAGE_SIZE / 8); i++)
+		q[i] = 0xa5a5a5a5a5a5a5a5ULL;	/* for the next boot to find */
+	lwk_printk("demo: memtest: %llu MiB at 0x%llx, cleared by the library in %llu us: %llu of %llu pages not zero\n",
+		   (unsigned long long)mib, (unsigned long long)p,
+		   (unsigned long long)clear_us, (unsigned long long)bad,
+		   (unsigned long long)pages);
+	if (bad)
+		lwk_panic("demo.memtest: %llu pages handed out were not zero",
+			  (unsigned long long)bad);
 }
 
 void lwk_main(void)
@@ -169,6 +213,9 @@ void lwk_main(void)
 			   serial ? "one by one" : "in parallel",
 			   (unsigned long long)lwk_us_since(t0));
 	}
+	v = karg_or("demo.memtest", 0);
+	if (v)
+		memtest(v);
 	echo_max = karg_or("demo.echo_max", ~0ULL);
 	ihk_ikc_listen_port(LWKB_IKC_ECHO_PORT, echo);
 	lwk_printk("demo: all %d cores up, RUNNING\n", n);

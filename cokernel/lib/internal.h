@@ -72,7 +72,6 @@ void lwk_dump_siblings(void);		/* NMI the other cores to save their state */
 extern lwkb_u64 lwk_cr3;		/* the library's own page table */
 void lwk_mem_init(lwkb_u64 image_phys);	/* core 0: the allocator's range */
 lwkb_u64 lwk_alloc_page(void);		/* zeroed, physical = identity virtual */
-lwkb_u64 lwk_alloc_pages(lwkb_u64 n);	/* contiguous, zeroed */
 void lwk_paging_init(void);		/* core 0: build and load lwk_cr3 */
 void lwk_load_cr3(void);		/* further cores: load lwk_cr3 */
 

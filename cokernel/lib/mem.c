@@ -4,6 +4,14 @@
  * the image (from boot_info.loader_end on), and the LWK's own page table
  * built from it, so the host can free its temporary table pages once the
  * LWK runs.
+ *
+ * The host does not clear memory above loader_end (docs/boot-contract.md,
+ * "Memory"): it holds what Linux, the firmware or the last boot left.  So
+ * every page is cleared here when it is handed out, on the core that asks
+ * for it, and a boot costs the same whatever the size of the LWK's memory.
+ * The high-water mark in the status page is raised only after the clear:
+ * a dump reads nothing above it (kmod/dump.c), so it never shows what was
+ * there before the LWK.
  */
 #include "internal.h"
 
@@ -27,9 +35,10 @@ lwkb_u64 lwk_alloc_pages(lwkb_u64 n)
 	lwkb_u64 sz = n * LWKB_PAGE_SIZE;
 	lwkb_u64 p = __atomic_fetch_add(&alloc_next, sz, __ATOMIC_RELAXED);
 
-	if (p + sz > alloc_end)
+	if (p + sz > alloc_end || p + sz < p)
 		lwk_panic("out of memory allocating %llu pages at 0x%llx",
 			  (unsigned long long)n, (unsigned long long)p);
+	lwkb_memset(phys_to_virt(p), 0, sz);
 	if (lwk_st) {	/* the high-water mark, for a dump of what the kernel uses */
 		lwkb_u64 old = __atomic_load_n(&lwk_st->mem_used_end, __ATOMIC_RELAXED);
 
@@ -38,8 +47,14 @@ lwkb_u64 lwk_alloc_pages(lwkb_u64 n)
 						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			;
 	}
-	lwkb_memset(phys_to_virt(p), 0, sz);
 	return p;
+}
+
+lwkb_u64 lwk_mem_left(void)
+{
+	lwkb_u64 p = __atomic_load_n(&alloc_next, __ATOMIC_RELAXED);
+
+	return p < alloc_end ? alloc_end - p : 0;
 }
 
 lwkb_u64 lwk_alloc_page(void)

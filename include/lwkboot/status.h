@@ -79,8 +79,8 @@ struct lwkb_status_page {
 	lwkb_u32 regs_offset;	/* host: the first core's save area, from here */
 	lwkb_u32 regs_size;	/* host: bytes from one core's area to the next */
 	lwkb_u64 dump_req;	/* host: the latest snapshot request, from 1 */
-	/* LWK: end (physical) of what its page allocator has handed out in
-	 * the first chunk, for a dump of what the kernel uses (level 24). */
+	/* LWK: end (physical) of what its page allocator has handed out (and
+	 * cleared) in the first chunk: a dump reads nothing above it. */
 	lwkb_u64 mem_used_end;
 	lwkb_u64 reserved[6];
 };

@@ -318,6 +318,61 @@ same "undo: no instance left" "" "$(lwkboot list)"
 check "rmmod" rmmod lwkboot
 done_test one_shot
 
+# ---- LWK memory (issue 9, docs/boot-contract.md "Memory"): the host clears
+# only what it places; the library clears each page it hands out.  demo.memtest
+# takes up to 3/4 of the memory from the library's allocator (which serves the
+# image's chunk only, the lowest: 4 MiB units that are not adjacent make
+# several chunks, 5 of 4 to 580 MiB seen here for 1 GiB),
+# checks that it reads as zeros (else PANIC) and fills it with 0xa5 bytes,
+# which a second boot on the same memory finds unless the library clears
+# again.  1 GiB when the VM has 2 GiB (tests/run-all gives it that), else 512 MiB.
+if [ "$(awk '/^MemTotal/ { print $2 }' /proc/meminfo)" -ge 1800000 ]; then big=1024; else big=512; fi
+m2=$(memfree)
+mt=$((big * 3 / 4))
+memtest_line() {	# the demo's memtest line, or nothing
+	lwkboot kmsg | grep -E "^demo: memtest: [0-9]+ MiB at .*: [0-9]+ of [0-9]+ pages not zero$"
+}
+same "up with $big MiB" 0 "$(lwkboot up -c $B -m ${big}M@0 -k demo.memtest=$mt -t 120 2>&1)"
+same "$big MiB: RUNNING" RUNNING "$(lwkboot status)"
+first=$(memtest_line)
+tested=$(echo "$first" | sed -n 's/^demo: memtest: \([0-9]*\) MiB.*/\1/p')
+case $first in
+*": 0 of $((tested * 256)) pages not zero") ;;
+*) note "first boot: no clean memtest line: '$first' $(lwkboot kmsg | grep -E 'memtest|panic|chunk' | head -4)" ;;
+esac
+# The allocator serves the image's chunk, the lowest: a few MiB at least.
+[ "${tested:-0}" -ge 16 ] || note "memtest covered only '$tested' MiB: $(lwkboot kmsg | grep chunk)"
+check "shutdown" lwkboot shutdown
+check "clear_kmsg" lwkboot clear_kmsg
+check "boot again on the pattern" lwkboot boot
+check "RUNNING again" lwkboot status --wait RUNNING --timeout 120
+# The same pages as the first boot (where it left its pattern), all zero again.
+second=$(memtest_line)
+same "second boot: the same pages, zeroed again" "$(echo "$first" | sed 's/, cleared .* us:/:/')" \
+	"$(echo "$second" | sed 's/, cleared .* us:/:/')"
+[ "$(lwkboot status)" = RUNNING ] || note "second boot: $(lwkboot kmsg | grep -i panic | head -2)"
+check "down" lwkboot down
+near "memtest: MemFree back" "$m2" "$(memfree)"
+done_test lwk_memory_cleared_by_the_library
+
+# A level-0 dump reads only what the LWK used: the first boot leaves 48 MiB
+# of 0xa5, the second uses 4 MiB of them; the other 44 MiB must read as
+# zeros (kmod/dump.c), not as what the LWK or Linux left there.
+check "up with 64 MiB" lwkboot up -c $B -m 64M@0 -k demo.memtest=48
+check "shutdown" lwkboot shutdown
+check "kargs" lwkboot kargs demo.memtest=4
+check "boot" lwkboot boot
+check "RUNNING" lwkboot status --wait RUNNING --timeout 30
+rm -f /tmp/mem.core
+check "dump level 0" lwkboot dump -d 0 -n /tmp/mem.core
+a5=$(tr -dc '\245' < /tmp/mem.core | wc -c)
+# 4 MiB of pattern, and a few such bytes in code and data
+[ "$a5" -ge 4194304 ] && [ "$a5" -lt 5242880 ] ||
+	note "a level-0 dump holds $a5 bytes 0xa5: want 4 MiB and a few (44 MiB more: memory the LWK did not use)"
+rm -f /tmp/mem.core
+check "down" lwkboot down
+done_test dump_reads_only_what_the_lwk_used
+
 # ---- lifecycle (issue 4): cycles, panic, hang, fault, monitor, kmsg ----
 check "insmod" insmod_lwkb
 echo 1000 > /sys/module/lwkboot/parameters/hung_ms

@@ -9,7 +9,9 @@
  *    image, the boot stacks after it, and every field of boot_info and of
  *    the trampoline data block says where things are; the page table maps
  *    the image at LWKB_KERNEL_VBASE and identity-maps boot_info, stacks
- *    and the local APIC; nothing past loader_end is written;
+ *    and the local APIC; everything below loader_end that the loader does
+ *    not write is zero (gaps, bss, boot_info's page, the stacks: the host
+ *    clears what it places), and nothing past loader_end is written;
  *  - every refusal (bad image, no room for the stacks, bad arguments)
  *    leaves the LWK memory and the trampoline page untouched, and all but
  *    a too-small table pool leave the pool untouched as well.
@@ -91,6 +93,15 @@ static void env_free(struct env *e)
 	elf_image_free(&e->im);
 }
 
+/* Are bytes [from, to) of base all zero? */
+static int all_zero(const unsigned char *base, lwkb_u64 from, lwkb_u64 to)
+{
+	for (; from < to; from++)
+		if (base[from])
+			return 0;
+	return 1;
+}
+
 static void boot_prepare_good(void)
 {
 	struct env e;
@@ -155,6 +166,13 @@ static void boot_prepare_good(void)
 	CHECK_EQ(bi->numa_max, 1);
 	CHECK_EQ(bi->slots_phys, SLOTS_PHYS);
 	CHECK_EQ(bi->slots_max, 4);
+	/* Below loader_end, what the loader does not write is zero
+	 * (docs/boot-contract.md, "Memory"): the gap between the segments,
+	 * bss, the rest of boot_info's page, the stacks. */
+	CHECK(all_zero(e.mem, IMG_TEXT_SIZE, IMG_DATA_VOFF), "gap between segments not cleared");
+	CHECK(all_zero(e.mem, IMG_DATA_VOFF + IMG_DATA_FSZ, IMG_LOAD_END), "bss not cleared");
+	CHECK(all_zero(e.mem, bi_off + bi_size, stacks_off), "boot_info's page not cleared");
+	CHECK(all_zero(e.mem, stacks_off, end_off), "stacks not cleared");
 	/* Nothing past loader_end written. */
 	CHECK(unit_intact_part(e.mem, end_off, MEM_SIZE, SEED_MEM),
 	      "memory past loader_end written");

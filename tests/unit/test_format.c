@@ -167,9 +167,26 @@ static void lib_string_helpers(void)
 	CHECK_STR(b, "hello");
 }
 
+/* lwkb_memset stores 8-byte words in the middle: every start alignment and
+ * length sets exactly [off, off + len), like memset. */
+static void lib_memset_edges(void)
+{
+	unsigned char buf[96] __attribute__((aligned(8))), want[96];
+
+	for (size_t off = 0; off < 9; off++)
+		for (size_t len = 0; len < 64; len++) {
+			memset(buf, 0xee, sizeof(buf));
+			memset(want, 0xee, sizeof(want));
+			memset(want + off, 0x5a, len);
+			CHECK(lwkb_memset(buf + off, 0x5a, len) == buf + off, "return value");
+			CHECK(memcmp(buf, want, sizeof(buf)) == 0, "off %zu len %zu", off, len);
+		}
+}
+
 UNIT_SUITE(format,
 	UNIT_TEST(fmt_like_libc),
 	UNIT_TEST(fmt_pointer_and_odd_cases),
 	UNIT_TEST(fmt_truncation),
 	UNIT_TEST(fmt_logf),
-	UNIT_TEST(lib_string_helpers));
+	UNIT_TEST(lib_string_helpers),
+	UNIT_TEST(lib_memset_edges));
