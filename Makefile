@@ -38,7 +38,7 @@ LWKB_VERSION ?= $(shell cat VERSION)
 LOADER_SRCS := $(wildcard loader/*.c)
 # loader/'s headers: lwkb_loader.h for ring 0 and firmware, the narrow
 # lwkb_parse.h and lwkb_elf.h (which it includes) for user space too.
-LOADER_HDRS := loader/lwkb_loader.h loader/lwkb_parse.h loader/lwkb_elf.h
+LOADER_HDRS := loader/lwkb_loader.h loader/lwkb_parse.h loader/lwkb_elf.h loader/lwkb_linux.h
 INCLUDES := $(wildcard include/lwkboot/*.h) $(LOADER_HDRS)
 # Set before the rules that name them (make expands prerequisites as it reads).
 MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
