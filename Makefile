@@ -182,7 +182,7 @@ debug-kernel:
 # tools/*.c but timeit.c (lwkb-timeit), and loader/'s pure parts: the parsers
 # (with lwkb_err and what they use of lib.c) and the ELF check.
 TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
-	loader/parse.c loader/format.c loader/lib.c loader/elf.c
+	loader/parse.c loader/format.c loader/lib.c loader/elf.c loader/linux.c
 # Static by default: it also runs alone in the Linux VM's initramfs (the
 # Debian package links it dynamically, with Debian's flags: TOOL_LDFLAGS,
 # TOOL_CFLAGS).

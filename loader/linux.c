@@ -305,7 +305,7 @@ static int place(struct lwkb_linux *lx, char *err, lwkb_size_t errlen)
 int lwkb_linux_plan(struct lwkb_linux *lx, char *err, lwkb_size_t errlen)
 {
 	struct lwkb_lx_range r[64];
-	lwkb_u32 n, i;
+	lwkb_u32 n = 0, i;
 	lwkb_u64 need, cl;
 	int rc;
 
