@@ -52,7 +52,7 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
 	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
-	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all
+	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all cok-initrd
 
 help:
 	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
@@ -173,6 +173,24 @@ kmod: $(BUILD)/gen/tramp_blob.c $(if $(filter debug,$(KSERIES)),debug-kernel)
 kmod-all:
 	@$(MAKE) --no-print-directory kmod KSERIES=6.1
 	@$(MAKE) --no-print-directory kmod KSERIES=6.12
+	@$(MAKE) --no-print-directory lwkcon KSERIES=6.1
+	@$(MAKE) --no-print-directory lwkcon KSERIES=6.12
+
+# lwkcon.ko for a Linux co-kernel of that series (cokernel/linux/Kbuild),
+# in build/lwkcon/<release>/ as lwkboot.ko is in build/kmod/<release>/.
+LWKCON_OUT = $(abspath $(BUILD))/lwkcon/$(KMOD_REL)
+.PHONY: lwkcon
+lwkcon:
+	@scripts/install-deps linux
+	@d=$(LWKCON_OUT); mkdir -p $$d; \
+	echo 'include $$(LWKB_SRC)/cokernel/linux/Kbuild' > $$d/Kbuild; \
+	$(MAKE) -C $(KDIR) M=$$d LWKB_SRC=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
+
+# The Linux co-kernel's initramfs (busybox, lwkcon.ko of each series, /init):
+# scripts/linux-cok-initrd; qemu/linux-vm puts it at /usr/share/lwkboot/linux/.
+.PHONY: cok-initrd
+cok-initrd: kmod-all
+	scripts/linux-cok-initrd $(BUILD)/linux-cok/initrd.img $(BUILD)
 # The debug kernel: a no-op once it is in the cache (scripts/debug-kernel --help).
 debug-kernel:
 	@scripts/install-deps debug

@@ -401,7 +401,7 @@ static int __init map_tramp_region(void)
 		return 0;
 	/* tramp_pages is 1-160, linux_windows 0-9 (checked when set); the region must fit too. */
 	if (tramp_addr & ~PAGE_MASK || tramp_addr >= 0xA0000 || tramp_addr + size > 0xA0000) {
-		pr_err("tramp_addr=0x%lx tramp_pages=%u linux_windows=%u is not a page-aligned region below 0xA0000\n",
+		pr_err("tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000 (with linux_windows=%u)\n",
 		       tramp_addr, tramp_pages, linux_windows);
 		return -EINVAL;
 	}
