@@ -4,6 +4,8 @@
 #   make test       every test: unit, fuzz smoke, module build, OVMF, Linux 6.1
 #                   and 6.12 VMs, gdb; ends "N passed, N failed"
 #   make run        boot the demo co-kernel next to Linux in QEMU and show its log
+#   make run-linux  boot Debian's 6.12 kernel, unmodified, as a co-kernel next to
+#                   Linux in QEMU and show both logs
 #   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF (8 CPUs)
 #   make unit       host unit tests only
 #   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each, default 60)
@@ -48,14 +50,14 @@ MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
 FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-pic -fno-pie -O2 -g $(WARN)
 
-.PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-efi gdb clean help
+.PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-linux run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
 	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
 	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all cok-initrd
 
 help:
-	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,23p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -297,6 +299,14 @@ gdb:
 	@scripts/install-deps all
 	@$(MAKE) --no-print-directory all
 	qemu/gdb --efi
+
+# An unmodified Debian 6.12 kernel as the co-kernel next to a 6.1 host; both
+# logs (the co-kernel's early console on the second UART also goes to
+# build/linux-cok-com2.log).
+run-linux:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
+	qemu/linux-vm --smp 4 --out $(BUILD)/linux-cok-com2.log qemu/run-linux.sh
 
 run-efi:
 	@scripts/install-deps all

@@ -31,6 +31,28 @@ up_cok() {	# up_cok SERIES [KARGS]: 512 MiB with the workload, 256 MiB without
 	lwkboot up -t 180 -c 2-3 -m $m@0 ${2:+-k "$2"} -i $lx/initrd.img $lx/vmlinuz-$1
 }
 
+# With qemu/linux-vm --trace-io (tests/linux/cokernel-test), the first
+# co-kernel boots step by step and QEMU traces device accesses from just
+# before the boot (lwkboot has taken CPUs 2-3 from Linux) until before
+# `down` gives them back: every access by vCPU 2 or 3 then is the
+# co-kernel's, and cokernel-test checks them.
+traced=0
+grep -q 'lwkb\.trace_io=1' /proc/cmdline && traced=1
+trace() {	# trace on|off
+	qemu_monitor "trace-event memory_region_ops_read $1"
+	qemu_monitor "trace-event memory_region_ops_write $1"
+	sleep 2		# linux-vm relays the lines to QEMU's monitor
+}
+up_traced() {	# up_traced SERIES: up's steps, with the trace on before boot
+	insmod /lib/modules/$(uname -r)/extra/lwkboot.ko tramp_addr=0x70000 tramp_pages=16 \
+		linux_windows=1 && lwkboot reserve cpu 2-3 && lwkboot reserve mem 512M@0 &&
+		lwkboot create > /dev/null && lwkboot assign cpu 2-3 && lwkboot assign mem 512M@0 &&
+		lwkboot load $lx/vmlinuz-$1 --initrd $lx/initrd.img || return 1
+	echo "=== lwkb-trace-on" > /dev/console
+	trace on
+	lwkboot boot && lwkboot status --wait RUNNING --timeout 180 > /dev/null
+}
+
 # The co-kernel's e820 log: RAM and reserved in bytes, and the entries.
 e820_sum() {	# e820_sum usable|reserved
 	lwkboot kmsg | sed -n "s/.*BIOS-e820: \[mem 0x\([0-9a-f]*\)-0x\([0-9a-f]*\)\] $1\$/\1 \2/p" |
@@ -48,7 +70,11 @@ for s in 6.1 6.12; do
 	rel=$(bz_release $lx/vmlinuz-$s)
 	free0=$(memfree)
 	host_work a & hw=$!
-	check "up $s" up_cok $s
+	if [ $traced = 1 ]; then
+		check "up $s, traced" up_traced $s
+	else
+		check "up $s" up_cok $s
+	fi
 	same "status" RUNNING "$(lwkboot status 2>&1)"
 	same "cores up" "cores_up 2" "$(lwkboot status -v | grep '^cores_up')"
 	wait_for 180 kmsg_has "lwkcok: RESULT" || note "no RESULT line in kmsg after 180 s"
@@ -69,6 +95,11 @@ for s in 6.1 6.12; do
 	[ -n "$mt" ] && [ "$mt" -le $((512 * 1024)) ] && [ "$mt" -gt $((400 * 1024)) ] ||
 		note "co-kernel MemTotal '$mt' kB for 512 MiB assigned"
 	same "host workload" "$(cat /tmp/host.a)" "$(cat /tmp/host.b)"
+	if [ $traced = 1 ]; then
+		trace off
+		echo "=== lwkb-trace-off" > /dev/console
+		traced=0
+	fi
 	check "down $s" lwkboot down
 	same "CPUs online after down" 0-3 "$(cat /sys/devices/system/cpu/online)"
 	near "memory after down" "$free0" "$(memfree)"
