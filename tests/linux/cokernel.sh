@@ -143,5 +143,17 @@ same "CPUs online" 0-3 "$(cat /sys/devices/system/cpu/online)"
 echo "reboot: $(( $(date +%s) - t0 )) s"
 done_test "cokernel $s: reboot -f parks its CPUs, the machine goes on"
 
+# Refusals: each names the value, before anything changes.
+refuse "truncated bzImage" "setup_sects [0-9]* puts the kernel at [0-9]*, beyond the file's 4096 bytes" \
+	sh -c "head -c 4096 $lx/vmlinuz-6.12 > /tmp/short && lwkboot load /tmp/short"
+refuse "ELF with an initrd" "needs a Linux bzImage" lwkboot load /usr/lib/lwkboot/cokernel.elf --initrd $lx/initrd.img
+refuse "init_size beyond the memory" "init_size \([0-9]* MiB\) does not fit in the largest run" \
+	lwkboot up -c 2-3 -m 32M@0 -i $lx/initrd.img $lx/vmlinuz-6.12
+dmesg | grep -q "init_size [0-9]* MiB (and the tables) is larger than the largest assigned run of 32 MiB" ||
+	note "dmesg does not say init_size against the 32 MiB run: $(dmesg | grep 'invalid image' | tail -1)"
+same "CPUs online after the refused up" 0-3 "$(cat /sys/devices/system/cpu/online)"
+[ -e /dev/mcd0 ] && note "the module stayed loaded after the refused up"
+done_test "bzImage refusals name the value and change nothing"
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
