@@ -46,7 +46,7 @@ trace() {	# trace on|off
 up_traced() {	# up_traced SERIES: up's steps, with the trace on before boot
 	insmod /lib/modules/$(uname -r)/extra/lwkboot.ko tramp_addr=0x70000 tramp_pages=16 \
 		linux_windows=1 && lwkboot reserve cpu 2-3 && lwkboot reserve mem 512M@0 &&
-		lwkboot create > /dev/null && lwkboot assign cpu 2-3 && lwkboot assign mem 512M@0 &&
+		lwkboot create > /dev/null && lwkboot assign cpu 2-3 && lwkboot assign mem "$(lwkboot query mem)" &&
 		lwkboot load $lx/vmlinuz-$1 --initrd $lx/initrd.img || return 1
 	echo "=== lwkb-trace-on" > /dev/console
 	trace on
