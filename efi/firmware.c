@@ -51,7 +51,7 @@ EFI_STATUS fw_alloc_pages(EFI_ALLOCATE_TYPE type, lwkb_u64 max, UINTN pages, lwk
 	return st;
 }
 
-const void *fw_find_madt(lwkb_u64 *len)
+const void *fw_find_table(const char *sig, lwkb_u64 *len)
 {
 	EFI_GUID acpi20 = ACPI_20_TABLE_GUID;
 	const lwkb_u8 *rsdp = 0, *xsdt;
@@ -71,7 +71,7 @@ const void *fw_find_madt(lwkb_u64 *len)
 
 		lwkb_memcpy(&a, xsdt + 36 + 8 * i, 8);
 		t = (const lwkb_u8 *)(__UINTPTR_TYPE__)a;
-		if (t && !lwkb_memcmp(t, "APIC", 4)) {
+		if (t && !lwkb_memcmp(t, sig, 4)) {
 			*len = *(const lwkb_u32 *)(t + 4);
 			return t;
 		}

@@ -16,8 +16,9 @@ EFI_STATUS fw_read_file(EFI_FILE_HANDLE root, const char *path, void **buf, UINT
 /* Pages of EfiLoaderData, zeroed; max is the address for AllocateAddress
  * and the highest one for AllocateMaxAddress. */
 EFI_STATUS fw_alloc_pages(EFI_ALLOCATE_TYPE type, lwkb_u64 max, UINTN pages, lwkb_u64 *addr);
-/* The MADT ("APIC") through the ACPI 2.0 RSDP's XSDT, or 0. */
-const void *fw_find_madt(lwkb_u64 *len);
+/* An ACPI table by signature ("APIC": the MADT, "SRAT", "SLIT") through
+ * the ACPI 2.0 RSDP's XSDT, or 0; *len is its header's length. */
+const void *fw_find_table(const char *sig, lwkb_u64 *len);
 /* The memory map's key for ExitBootServices and, if ram_end, the end of
  * its highest RAM (MMIO, reserved and unusable ranges left out). */
 EFI_STATUS fw_memory_map(lwkb_u64 *ram_end, UINTN *key);

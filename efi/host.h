@@ -10,7 +10,7 @@
 
 #include "lwkb_loader.h"
 
-#define HOST_MAX_CPUS	256
+#define HOST_MAX_CPUS	8192	/* = LWKB_MAX_CORES: any x2APIC machine QEMU or a server has */
 #define CFG_VAL_MAX	LWKB_KARGS_SIZE
 
 struct host_cfg {
@@ -35,6 +35,7 @@ void host_cfg_defaults(struct host_cfg *cfg);
 struct host_cpu {
 	lwkb_u32 apic_id;
 	lwkb_u32 uid;		/* ACPI processor UID */
+	lwkb_u32 node;		/* ACPI proximity domain (SRAT), 0 without one */
 };
 
 /*
@@ -46,6 +47,31 @@ struct host_cpu {
 int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
 		    lwkb_u32 max, lwkb_u32 *nr, lwkb_u64 *apic_phys,
 		    char *err, lwkb_size_t errlen);
+
+/*
+ * NUMA from ACPI (ACPI 6.5, 5.2.16 "System Resource Affinity Table" and
+ * 5.2.17 "System Locality Information Table"): a host node is an ACPI
+ * proximity domain.  host_srat_parse sets each CPU's node from the
+ * enabled Processor Local APIC (type 0) and x2APIC (type 2) affinity
+ * entries and keeps the enabled memory ranges (type 1), at most
+ * HOST_MAX_MEM_RANGES; a CPU it does not name stays on node 0.
+ */
+#define HOST_MAX_MEM_RANGES	64
+struct host_numa {
+	lwkb_u32 nr_ranges;
+	struct { lwkb_u64 start, end; lwkb_u32 node; } range[HOST_MAX_MEM_RANGES];
+	const lwkb_u8 *slit;	/* the SLIT's matrix, or 0 */
+	lwkb_u64 slit_n;	/* its localities */
+};
+int host_srat_parse(const void *srat, lwkb_u64 len, struct host_cpu *cpus, lwkb_u32 nr,
+		    struct host_numa *numa, char *err, lwkb_size_t errlen);
+/* The SLIT's matrix into numa (0 and unchanged if the table is malformed). */
+int host_slit_parse(const void *slit, lwkb_u64 len, struct host_numa *numa, char *err,
+		    lwkb_size_t errlen);
+/* The node of physical address a (0 when no range holds it). */
+lwkb_u32 host_mem_node(const struct host_numa *numa, lwkb_u64 a);
+/* SLIT distance between two proximity domains; 10 local, 20 remote without one. */
+lwkb_u32 host_numa_distance(const struct host_numa *numa, lwkb_u32 from, lwkb_u32 to);
 
 /* console.c: COM1, TSC delays and the verdict; all work after ExitBootServices. */
 extern lwkb_u64 host_tsc_khz;		/* measured by main.c against Stall() */

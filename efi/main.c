@@ -32,6 +32,7 @@ static struct efi_boot {
 	void *elf;
 	UINTN elf_size;
 	struct lwkb_kmsg *kmsg;
+	struct host_numa numa;		/* SRAT memory ranges, SLIT */
 	struct lwkb_host h;
 } eb;
 
@@ -90,19 +91,26 @@ static int efi_alloc_pt_pool(void *ctx, lwkb_u32 pages, lwkb_u64 *phys, void **v
 	return 0;
 }
 
-/* One NUMA node: every core and all memory are the host's node 0. */
+/* A core's node is its SRAT proximity domain (0 without an SRAT). */
 static void efi_core(void *ctx, lwkb_u32 i, struct lwkb_host_core *c)
 {
 	(void)ctx;
 	c->host_cpu = eb.sel[i];
 	c->apic_id = eb.cpus[eb.sel[i]].apic_id;
-	c->host_node = 0;
+	c->host_node = eb.cpus[eb.sel[i]].node;
 	c->ikc_cpu = 0;
+}
+
+static lwkb_u32 efi_numa_distance(void *ctx, lwkb_u32 from, lwkb_u32 to)
+{
+	(void)ctx;
+	return host_numa_distance(&eb.numa, from, to);
 }
 
 static const struct lwkb_host_ops efi_host_ops = {
 	.alloc_pt_pool = efi_alloc_pt_pool,
 	.core = efi_core,
+	.numa_distance = efi_numa_distance,
 };
 
 /* ---- before ExitBootServices ---- */
@@ -135,6 +143,41 @@ static void read_inputs(EFI_HANDLE image)
 	}
 }
 
+/* NUMA from the SRAT and SLIT when the firmware has them. */
+static void find_numa(void)
+{
+	const void *t;
+	lwkb_u64 len;
+	char err[200];
+
+	t = fw_find_table("SRAT", &len);
+	if (t && host_srat_parse(t, len, eb.cpus, eb.nr_cpus, &eb.numa, err, sizeof(err)))
+		fail(err);
+	t = fw_find_table("SLIT", &len);
+	if (t && host_slit_parse(t, len, &eb.numa, err, sizeof(err)))
+		fail(err);
+	if (eb.numa.nr_ranges)
+		host_say("NUMA: %u memory ranges in the SRAT, %s", eb.numa.nr_ranges,
+			 eb.numa.slit ? "distances from the SLIT" : "no SLIT (10 local, 20 remote)");
+}
+
+/* The host nodes of the LWK's cores and memory: boot_info's room. */
+static lwkb_u32 count_nodes(lwkb_u32 mem_node)
+{
+	lwkb_u32 seen[64], n = 0, i, j, node;
+
+	for (i = 0; i <= eb.asked; i++) {
+		node = i < eb.asked ? eb.cpus[eb.sel[i]].node : mem_node;
+		for (j = 0; j < n && seen[j] != node; j++)
+			;
+		if (j == n && n < 64)
+			seen[n++] = node;
+		else if (j == n)	/* many: room for one per core and the memory */
+			return eb.asked + 1 < LWKB_MAX_NUMA ? eb.asked + 1 : LWKB_MAX_NUMA;
+	}
+	return n;
+}
+
 /* The CPUs of the MADT; the host must run on the first. */
 static void find_cpus(void)
 {
@@ -143,12 +186,13 @@ static void find_cpus(void)
 	lwkb_u64 madt_len;
 	char err[200], list[256];
 
-	madt = fw_find_madt(&madt_len);
+	madt = fw_find_table("APIC", &madt_len);
 	if (!madt)
 		fail("no ACPI MADT found");
 	if (host_madt_parse(madt, madt_len, eb.cpus, HOST_MAX_CPUS, &eb.nr_cpus,
 			    &eb.apic_phys, err, sizeof(err)))
 		fail(err);
+	find_numa();
 	list[0] = '\0';
 	for (i = 0; i < eb.nr_cpus; i++)
 		lwkb_snprintf(list + lwkb_strlen(list), sizeof(list) - lwkb_strlen(list),
@@ -281,6 +325,8 @@ static void describe_instance(lwkb_u64 ram_end)
 	p->apic_phys = eb.apic_phys;
 	p->tsc_khz = host_tsc_khz;
 	p->nr_cores = eb.asked;
+	p->numa_host = host_mem_node(&eb.numa, p->mem_phys);
+	p->nr_numa = count_nodes(p->numa_host);
 	h->ram_end = ram_end;
 	h->kargs = eb.cfg.kargs;
 	h->init_delay_us = eb.cfg.init_delay_us;
@@ -341,7 +387,7 @@ static void leave_firmware(EFI_HANDLE image)
 /* LWK core 0; it starts the others itself. */
 static void start_core0(void)
 {
-	const struct lwkb_core *c0 = &eb.h.prep.bi->cores[0];
+	const struct lwkb_core *c0 = &lwkb_bi_cores(eb.h.prep.bi)[0];
 	const struct lwkb_wake_core *wc = &eb.h.core0;
 	int rc;
 

@@ -221,6 +221,21 @@ void lwkb_boot_free(struct lwkb_boot *b)
 	b->h.lx = NULL;
 }
 
+/* The host NUMA nodes of the instance's cores and chunks: boot_info's room. */
+static u32 os_nr_nodes(struct lwkb_os *os)
+{
+	nodemask_t nodes = NODE_MASK_NONE;
+	struct lwkb_chunk *c;
+	u32 i;
+
+	for (i = 0; i < os->nr_cores; i++)
+		node_set(cpu_to_node(os->host_cpus[i]), nodes);
+	list_for_each_entry(c, &lwkb_chunks, list)
+		if (c->os == os->index)
+			node_set(c->nid, nodes);
+	return nodes_weight(nodes);
+}
+
 /* What the instance and Linux give loader/'s host sequence. */
 int lwkb_boot_fill(struct lwkb_boot *b)
 {
@@ -245,6 +260,8 @@ int lwkb_boot_fill(struct lwkb_boot *b)
 	p->kmsg_size = LWKB_KMSG_AREA;
 	p->status_phys = page_to_phys(os->status_page);
 	p->nr_cores = os->nr_cores;
+	p->nr_chunks = lwkb_os_nr_chunks(os);
+	p->nr_numa = os_nr_nodes(os);
 	p->numa_host = b->img->nid;
 	h->ram_end = ram_end();
 	h->status = os->status;

@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/delay.h>
 #include <linux/sched/signal.h>
 #include <linux/security.h>
@@ -178,7 +179,7 @@ static u32 answered(const struct lwkb_core_dump *cd, const unsigned long *sent,
  */
 long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n)
 {
-	DECLARE_BITMAP(sent, LWKB_MAX_CORES) = { 0 };
+	unsigned long *sent;
 	const struct lwkb_core_dump *cd;
 	unsigned long until;
 	int st = lwkb_os_status(os), ret = may_dump(os);
@@ -196,6 +197,9 @@ long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n)
 		dev_err_ratelimited(os->dev, "dump: a register snapshot needs a RUNNING or HUNGUP instance\n");
 		return -EINVAL;
 	}
+	sent = bitmap_zalloc(os->nr_cores, GFP_KERNEL);
+	if (!sent)
+		return -ENOMEM;
 	cd = (const void *)(os->status + 1);
 	n->seq = ++os->dump_seq;
 	n->sent = 0;
@@ -210,5 +214,6 @@ long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n)
 	while ((n->answered = answered(cd, sent, os->nr_cores, n->seq)) < n->sent &&
 	       time_before(jiffies, until) && !fatal_signal_pending(current))
 		usleep_range(500, 1000);
+	bitmap_free(sent);
 	return 0;
 }

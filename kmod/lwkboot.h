@@ -96,15 +96,20 @@ struct lwkb_os {
 	unsigned int status_order;
 	struct page *pt_pool;		/* the temporary page table's pool, below 4 GiB */
 	unsigned int pt_pool_order;
-	u32 apic_ids[LWKB_MAX_CORES];	/* of the booted LWK cores */
-	u32 host_cpus[LWKB_MAX_CORES];	/* their Linux CPUs */
-	u32 core_numa[LWKB_MAX_CORES];	/* their LWK NUMA ids */
+	/*
+	 * Room for nr_cpu_ids cores each, one allocation (apic_ids) made at
+	 * create and kept until destroy: the reboot notifier reads apic_ids
+	 * without the lock, so it never moves.
+	 */
+	u32 *apic_ids;			/* of the booted LWK cores */
+	u32 *host_cpus;			/* their Linux CPUs */
+	u32 *core_numa;			/* their LWK NUMA ids */
 	u32 nr_cores;
 	/* the last boot's layout, recorded before the LWK ran (for dump) */
 	struct {
 		u64 image_phys, high_size, loader_end, boot_info_phys, chunk_end;
-		struct lwkb_mem_chunk chunks[LWKB_MAX_CHUNKS];
-		u32 nr_chunks;
+		struct lwkb_mem_chunk *chunks;	/* kvmalloc'ed, room for chunks_room */
+		u32 nr_chunks, chunks_room;
 		bool valid;		/* a boot got as far as waking core 0 */
 	} last;
 	u64 dump_seq;			/* the last snapshot request */
@@ -158,6 +163,7 @@ long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n);
 /* os.c: instances */
 int lwkb_os_status(struct lwkb_os *os);
 struct lwkb_chunk *lwkb_first_chunk(struct lwkb_os *os);
+u32 lwkb_os_nr_chunks(struct lwkb_os *os);
 int lwkb_os_create(void);
 int lwkb_os_destroy(int index);
 long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r);

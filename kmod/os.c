@@ -40,6 +40,17 @@ struct lwkb_chunk *lwkb_first_chunk(struct lwkb_os *os)
 	return best;
 }
 
+/* The memory chunks assigned to the instance. */
+u32 lwkb_os_nr_chunks(struct lwkb_os *os)
+{
+	struct lwkb_chunk *c;
+	u32 n = 0;
+
+	list_for_each_entry(c, &lwkb_chunks, list)
+		n += c->os == os->index;
+	return n;
+}
+
 int lwkb_os_create(void)
 {
 	struct lwkb_os *os;
@@ -55,10 +66,14 @@ int lwkb_os_create(void)
 	os->index = i;
 	os->ikc = kvmalloc(sizeof(*os->ikc), GFP_KERNEL);
 	os->kargs = kzalloc(LWKB_KARGS_SIZE, GFP_KERNEL);
-	if (!os->ikc || !os->kargs || !zalloc_cpumask_var(&os->cpus, GFP_KERNEL)) {
+	os->apic_ids = kvcalloc(3 * (size_t)nr_cpu_ids, sizeof(u32), GFP_KERNEL);
+	if (!os->ikc || !os->kargs || !os->apic_ids ||
+	    !zalloc_cpumask_var(&os->cpus, GFP_KERNEL)) {
 		ret = -ENOMEM;
 		goto fail;
 	}
+	os->host_cpus = os->apic_ids + nr_cpu_ids;
+	os->core_numa = os->host_cpus + nr_cpu_ids;
 	memset(os->ikc->dst, 0xff, sizeof(os->ikc->dst));
 	mutex_init(&os->ikc_lock);
 	ret = lwkb_os_device_add(os);
@@ -68,6 +83,7 @@ int lwkb_os_create(void)
 	return i;
 fail:
 	free_cpumask_var(os->cpus);
+	kvfree(os->apic_ids);
 	kfree(os->kargs);
 	kvfree(os->ikc);
 	kfree(os);
@@ -107,6 +123,8 @@ int lwkb_os_destroy(int index)
 		lwkb_free_pages(os->ikc_page, get_order(LWKB_IKC_AREA_SIZE));
 	vfree(os->image);
 	vfree(os->initrd);
+	kvfree(os->last.chunks);
+	kvfree(os->apic_ids);
 	kfree(os->kargs);
 	kvfree(os->ikc);
 	kfree(os);
@@ -152,7 +170,8 @@ static long os_load(struct lwkb_os *os, struct lwkb_req *r)
 	if (is_bz)
 		ret = lwkb_bz_check(r->in, r->a.buf.len, largest_run(os), &bz, err, sizeof(err));
 	else
-		ret = lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err));
+		ret = lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err)) ||
+			lwkb_elf_check_contract(r->in, r->a.buf.len, err, sizeof(err));
 	if (ret) {
 		dev_err(os->dev, "invalid image: %s\n", err);
 		return -EINVAL;	/* IHK 1.2.2.14 */

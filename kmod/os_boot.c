@@ -115,6 +115,11 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 			cpumask_weight(os->cpus), LWKB_MAX_CORES);
 		return -EINVAL;
 	}
+	if (lwkb_os_nr_chunks(os) > LWKB_MAX_CHUNKS) {
+		dev_err(os->dev, "%u memory chunks assigned, at most %d: assign fewer, larger ones\n",
+			lwkb_os_nr_chunks(os), LWKB_MAX_CHUNKS);
+		return -EINVAL;
+	}
 	/* Each LWK reuses its page to start its own cores: no sharing while booted. */
 	page = os->index % tramp_pages;
 	for (n = 0; n < LWKB_MAX_OS; n++)
@@ -166,6 +171,27 @@ static int alloc_status_area(struct lwkb_os *os, u32 cores)
 }
 
 /*
+ * Room to record this boot's chunks (record_boot, for dump), grown when a
+ * boot has more; only the ioctls under lwkb_lock read it.
+ */
+static int alloc_chunk_record(struct lwkb_os *os)
+{
+	u32 n = lwkb_os_nr_chunks(os);
+	struct lwkb_mem_chunk *c;
+
+	if (n <= os->last.chunks_room)
+		return 0;
+	c = kvcalloc(n, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	os->last.valid = false;
+	kvfree(os->last.chunks);
+	os->last.chunks = c;
+	os->last.chunks_room = n;
+	return 0;
+}
+
+/*
  * kmsg, status and the IKC area: allocated at the first boot (the status
  * area grown when a boot has more cores), kept until destroy.
  */
@@ -173,6 +199,9 @@ static int alloc_shared_pages(struct lwkb_os *os)
 {
 	int ret;
 
+	ret = alloc_chunk_record(os);
+	if (ret)
+		return ret;
 	if (!os->kmsg_page) {
 		os->kmsg_page = lwkb_alloc_pages(NUMA_NO_NODE, GFP_KERNEL | __GFP_ZERO,
 						 LWKB_KMSG_ORDER);
@@ -254,17 +283,17 @@ static void record_boot(struct lwkb_os *os, struct lwkb_chunk *img,
 	u32 i;
 
 	for (i = 0; i < os->nr_cores; i++) {
-		os->apic_ids[i] = bi->cores[i].apic_id;
-		os->core_numa[i] = bi->cores[i].numa_id;
+		os->apic_ids[i] = lwkb_bi_cores(bi)[i].apic_id;
+		os->core_numa[i] = lwkb_bi_cores(bi)[i].numa_id;
 	}
 	os->last.image_phys = bi->image_phys;
 	os->last.high_size = bi->high_size;
 	os->last.loader_end = bi->loader_end;
 	os->last.boot_info_phys = virt_to_phys(bi);
 	os->last.chunk_end = img->start + img->size;
-	os->last.nr_chunks = min_t(u32, bi->nr_chunks, LWKB_MAX_CHUNKS);
+	os->last.nr_chunks = min_t(u32, bi->nr_chunks, os->last.chunks_room);
 	for (i = 0; i < os->last.nr_chunks; i++)
-		os->last.chunks[i] = bi->chunks[i];
+		os->last.chunks[i] = lwkb_bi_chunks(bi)[i];
 }
 
 /*

@@ -86,7 +86,7 @@ void lwkb_init_all_cores(void)
 		if (!os || !READ_ONCE(os->booted))
 			continue;
 		WRITE_ONCE(os->ikc_stop, true);
-		for (c = 0; c < READ_ONCE(os->nr_cores) && c < LWKB_MAX_CORES; c++)
+		for (c = 0; c < READ_ONCE(os->nr_cores) && c < nr_cpu_ids; c++)
 			lwkb_send_init(os->apic_ids[c]);
 		pr_info("os%d: INIT sent to its %u cores\n", i, os->nr_cores);
 	}

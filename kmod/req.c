@@ -134,12 +134,12 @@ static int dump_info_room(struct lwkb_req *r)
 	r->out_uaddr = d->cores;
 	r->out2_uaddr = d->chunks;
 	if (d->nr_cores) {
-		r->out = kcalloc(d->nr_cores, sizeof(struct lwkb_core), GFP_KERNEL);
+		r->out = kvcalloc(d->nr_cores, sizeof(struct lwkb_core), GFP_KERNEL);
 		if (!r->out)
 			return -ENOMEM;
 	}
 	if (d->nr_chunks) {
-		r->out2 = kcalloc(d->nr_chunks, sizeof(struct lwkb_mem_chunk), GFP_KERNEL);
+		r->out2 = kvcalloc(d->nr_chunks, sizeof(struct lwkb_mem_chunk), GFP_KERNEL);
 		if (!r->out2)
 			return -ENOMEM;
 	}

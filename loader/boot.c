@@ -4,7 +4,7 @@
  * host share.  Layout of the LWK memory (mem_phys is the image base):
  *
  *   [0, load_end)                     the ELF image, bss zeroed
- *   [align4K(load_end), +boot_info)   struct lwkb_boot_info
+ *   [align4K(load_end), +boot_info)   struct lwkb_boot_info and its arrays
  *   then nr_cores boot stacks         core i: stacks_phys + i * stack_size
  *   [loader_end, mem_size)            free for the LWK
  */
@@ -16,6 +16,7 @@
 struct layout {
 	lwkb_u64 stack;		/* bytes per boot stack */
 	lwkb_u64 bi_off;	/* boot_info */
+	lwkb_u64 bi_size;	/* its bytes, arrays included */
 	lwkb_u64 stacks_off;	/* the first boot stack */
 	lwkb_u64 end_off;	/* loader_end */
 };
@@ -47,6 +48,16 @@ static int check_args(const struct lwkb_prepare *p, lwkb_u64 stack, char *err,
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"%u cores: want 1 to %u", p->nr_cores,
 				LWKB_MAX_CORES);
+	if (p->nr_chunks > LWKB_MAX_CHUNKS)
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"%u memory chunks: at most %u; assign fewer, larger ones",
+				p->nr_chunks, LWKB_MAX_CHUNKS);
+	if (p->nr_numa > LWKB_MAX_NUMA)
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"%u NUMA nodes: at most %u", p->nr_numa, LWKB_MAX_NUMA);
+	if (p->max_slots < p->nr_cores || p->max_slots > LWKB_TRAMP_MAX_SLOTS)
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"slot table of %u slots for %u cores", p->max_slots, p->nr_cores);
 	if (p->mem_size > p->ident_end || p->mem_phys > p->ident_end - p->mem_size)
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"LWK memory ends at 0x%llx, beyond the identity map (0x%llx)",
@@ -72,6 +83,13 @@ static int check_places(const struct lwkb_prepare *p, char *err, lwkb_size_t err
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"page-table pool 0x%llx lies inside the LWK memory",
 				(unsigned long long)p->pt_pool_phys);
+	if (overlaps(p->slots_phys, LWKB_TRAMP_SLOTS_BYTES(p->max_slots),
+		     p->mem_phys, p->mem_size) ||
+	    p->slots_phys + LWKB_TRAMP_SLOTS_BYTES(p->max_slots) > (1ULL << 32) ||
+	    !p->slots_phys || (p->slots_phys & (LWKB_PAGE_SIZE - 1)))
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"slot table 0x%llx is not a page below 4 GiB outside the LWK memory",
+				(unsigned long long)p->slots_phys);
 	return 0;
 }
 
@@ -80,8 +98,9 @@ static int plan_layout(const struct lwkb_prepare *p, const struct lwkb_elf_info 
 		       struct layout *l, char *err, lwkb_size_t errlen)
 {
 	l->bi_off = LWKB_ALIGN_UP(ei->load_end, LWKB_PAGE_SIZE);
-	l->stacks_off = l->bi_off + LWKB_ALIGN_UP(sizeof(struct lwkb_boot_info),
-						  LWKB_PAGE_SIZE);
+	l->bi_size = lwkb_bootinfo_size(p->nr_cores, p->nr_chunks ? p->nr_chunks : 1,
+					p->nr_numa ? p->nr_numa : 1);
+	l->stacks_off = l->bi_off + LWKB_ALIGN_UP(l->bi_size, LWKB_PAGE_SIZE);
 	l->end_off = l->stacks_off + (lwkb_u64)p->nr_cores * l->stack;
 	if (l->end_off > p->mem_size)
 		return lwkb_err(err, errlen, -LWKB_ENOMEM,
@@ -119,7 +138,11 @@ static int fill_boot_info(const struct lwkb_prepare *p, const struct lwkb_elf_in
 {
 	int rc;
 
-	lwkb_bootinfo_init(bi);
+	rc = lwkb_bootinfo_init(bi, l->bi_size, p->nr_cores, p->nr_chunks ? p->nr_chunks : 1,
+				p->nr_numa ? p->nr_numa : 1);
+	if (rc)
+		return lwkb_err(err, errlen, rc, "boot_info for %u cores: error %d",
+				p->nr_cores, rc);
 	bi->apic_mode = p->apic_mode;
 	bi->image_phys = p->mem_phys;
 	bi->image_end = p->mem_phys + ei->load_end;
@@ -137,6 +160,8 @@ static int fill_boot_info(const struct lwkb_prepare *p, const struct lwkb_elf_in
 	bi->high_size = t->high_size;
 	bi->stacks_phys = p->mem_phys + l->stacks_off;
 	bi->stack_size = l->stack;
+	bi->slots_phys = p->slots_phys;
+	bi->slots_max = p->max_slots;
 	rc = lwkb_bootinfo_add_numa(bi, p->numa_host, 0);
 	if (rc)
 		return lwkb_err(err, errlen, rc, "boot_info: NUMA node %u: error %d",
@@ -162,6 +187,8 @@ static int install_trampoline(const struct lwkb_prepare *p, lwkb_u64 cr3,
 		.entry = entry,
 		.arg0 = bi_phys,
 		.arg1 = p->mem_phys,
+		.slots_phys = p->slots_phys,
+		.max_slots = p->max_slots,
 	};
 	int rc = lwkb_tramp_install(p->tramp_virt, &tp);
 
@@ -185,6 +212,8 @@ int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen)
 		return rc;
 	/* Check everything about the image before writing anything. */
 	rc = lwkb_elf_check(p->elf, p->elf_size, p->mem_size, &ei, err, errlen);
+	if (!rc)
+		rc = lwkb_elf_check_contract(p->elf, p->elf_size, err, errlen);
 	if (rc)
 		return rc;
 	rc = plan_layout(p, &ei, &l, err, errlen);

@@ -16,6 +16,7 @@
 #define ET_EXEC		2
 #define EM_X86_64	62
 #define PT_LOAD		1
+#define PT_NOTE		4
 #define PF_X		1
 
 struct elf64_ehdr {
@@ -227,5 +228,92 @@ int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
 		lwkb_memcpy(dst, (const char *)file + ph.p_offset, ph.p_filesz);
 		lwkb_memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
 	}
+	return 0;
+}
+
+/* A 32-bit little-endian word of the file (notes may be unaligned in it). */
+static lwkb_u32 rd32(const lwkb_u8 *p)
+{
+	return p[0] | (lwkb_u32)p[1] << 8 | (lwkb_u32)p[2] << 16 | (lwkb_u32)p[3] << 24;
+}
+
+/*
+ * The notes of one PT_NOTE segment [off, off + size) of the file (gABI
+ * "Note Section": namesz, descsz, type, then name and descriptor, each
+ * padded to 4 bytes).  Returns 1 with *version when the lwkboot note is
+ * there, 0 when not, a negative error for a note that runs past the
+ * segment.
+ */
+static int find_contract(const lwkb_u8 *f, lwkb_u64 off, lwkb_u64 size, lwkb_u32 *version)
+{
+	lwkb_u64 pos = 0;
+
+	while (size - pos >= 12) {
+		lwkb_u64 namesz = rd32(f + off + pos), descsz = rd32(f + off + pos + 4);
+		lwkb_u32 type = rd32(f + off + pos + 8);
+		lwkb_u64 name = pos + 12, desc = name + LWKB_ALIGN_UP(namesz, 4);
+		lwkb_u64 next = desc + LWKB_ALIGN_UP(descsz, 4);
+
+		if (next > size)	/* sizes < 2^32 + 3: no overflow */
+			return -LWKB_ENOEXEC;
+		if (type == LWKB_NOTE_CONTRACT && namesz == sizeof(LWKB_NOTE_NAME) &&
+		    descsz == 4 && !lwkb_memcmp(f + off + name, LWKB_NOTE_NAME, namesz)) {
+			*version = rd32(f + off + desc);
+			return 1;
+		}
+		pos = next;
+	}
+	return 0;
+}
+
+int lwkb_elf_contract(const void *file, lwkb_u64 file_size, lwkb_u32 *version, char *err,
+		      lwkb_size_t errlen)
+{
+	struct elf64_ehdr eh;
+	lwkb_u32 i;
+	int rc;
+
+	rc = check_ehdr(file, file_size, &eh, err, errlen);
+	if (rc)
+		return rc;
+	*version = 1;	/* version 1 images carry no note */
+	for (i = 0; i < eh.e_phnum; i++) {
+		struct elf64_phdr ph;
+
+		read_phdr(file, eh.e_phoff + (lwkb_u64)i * sizeof(ph), &ph);
+		if (ph.p_type != PT_NOTE)
+			continue;
+		if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
+			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+					"note segment %u at 0x%llx+0x%llx exceeds the file (%llu bytes)",
+					i, (unsigned long long)ph.p_offset,
+					(unsigned long long)ph.p_filesz,
+					(unsigned long long)file_size);
+		rc = find_contract(file, ph.p_offset, ph.p_filesz, version);
+		if (rc < 0)
+			return lwkb_err(err, errlen, rc, "note segment %u: a note runs past its end",
+					i);
+		if (rc)
+			return 0;
+	}
+	return 0;
+}
+
+int lwkb_elf_check_contract(const void *file, lwkb_u64 file_size, char *err,
+			    lwkb_size_t errlen)
+{
+	lwkb_u32 v;
+	int rc = lwkb_elf_contract(file, file_size, &v, err, errlen);
+
+	if (rc)
+		return rc;
+	if (v == 1)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"image has no lwkboot note: it was built for boot_info version 1; rebuild it against this lwkboot (boot_info version %u)",
+				LWKB_BOOT_INFO_VERSION);
+	if (v != LWKB_BOOT_INFO_VERSION)
+		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
+				"image reads boot_info version %u; this lwkboot writes version %u",
+				v, LWKB_BOOT_INFO_VERSION);
 	return 0;
 }

@@ -20,25 +20,36 @@ static lwkb_u64 ident_end(lwkb_u64 ram_end, lwkb_u64 apic_phys)
 	return ram_end > apic_end ? ram_end : apic_end;
 }
 
-/* The temporary table's pool, as large as the builder may need. */
+/*
+ * The pool below 4 GiB: the temporary table, as large as the builder may
+ * need, then the trampoline's slot table with a slot for every core.
+ */
 static int alloc_pt_pool(struct lwkb_host *h, char *err, lwkb_size_t errlen)
 {
 	struct lwkb_prepare *p = &h->prep;
-	lwkb_u32 pages;
+	lwkb_u32 pages, slot_pages;
 	int rc;
 
+	if (p->nr_cores == 0 || p->nr_cores > LWKB_TRAMP_MAX_SLOTS)
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "%u cores: want 1 to %u",
+				p->nr_cores, LWKB_TRAMP_MAX_SLOTS);
 	pages = lwkb_tmp_pt_pages(p->allow_1g, p->ident_end, p->mem_phys,
 				  p->mem_size < 2 * LWKB_1G ? p->mem_size : 2 * LWKB_1G);
 	if (!pages)
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"no temporary page table can map [0, 0x%llx)",
 				(unsigned long long)p->ident_end);
-	rc = h->ops->alloc_pt_pool(h->ctx, pages, &p->pt_pool_phys, &p->pt_pool_virt);
+	slot_pages = (lwkb_u32)(LWKB_TRAMP_SLOTS_BYTES(p->nr_cores) / LWKB_PAGE_SIZE);
+	rc = h->ops->alloc_pt_pool(h->ctx, pages + slot_pages, &p->pt_pool_phys,
+				   &p->pt_pool_virt);
 	if (rc)
 		return lwkb_err(err, errlen, rc,
-				"no %u contiguous free pages below 4 GiB for the temporary page table",
-				pages);
+				"no %u contiguous free pages below 4 GiB for the temporary page table and slot table",
+				pages + slot_pages);
 	p->pt_pool_pages = pages;
+	p->slots_phys = p->pt_pool_phys + (lwkb_u64)pages * LWKB_PAGE_SIZE;
+	p->slots_virt = (char *)p->pt_pool_virt + (lwkb_u64)pages * LWKB_PAGE_SIZE;
+	p->max_slots = p->nr_cores;
 	return 0;
 }
 
@@ -52,19 +63,19 @@ static int lwk_numa(struct lwkb_host *h, struct lwkb_boot_info *bi, lwkb_u32 nod
 	lwkb_u32 i, j;
 
 	for (i = 0; i < bi->nr_numa; i++)
-		if (bi->numa[i].host_id == node) {
+		if (lwkb_bi_numa(bi)[i].host_id == node) {
 			*id = i;
 			return 0;
 		}
 	if (lwkb_bootinfo_add_numa(bi, node, 0))
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
-				"NUMA node %u: an LWK can have at most %u NUMA nodes",
-				node, LWKB_MAX_NUMA);
+				"NUMA node %u: more NUMA nodes than the %u the host counted",
+				node, bi->numa_max);
 	for (j = 0; h->ops->numa_distance && j < bi->nr_numa; j++) {
-		bi->numa_distance[i][j] = (lwkb_u8)h->ops->numa_distance(h->ctx, node,
-									  bi->numa[j].host_id);
-		bi->numa_distance[j][i] = (lwkb_u8)h->ops->numa_distance(h->ctx,
-									  bi->numa[j].host_id, node);
+		lwkb_u32 other = lwkb_bi_numa(bi)[j].host_id;
+
+		*lwkb_bi_distance(bi, i, j) = (lwkb_u8)h->ops->numa_distance(h->ctx, node, other);
+		*lwkb_bi_distance(bi, j, i) = (lwkb_u8)h->ops->numa_distance(h->ctx, other, node);
 	}
 	*id = i;
 	return 0;
@@ -88,7 +99,7 @@ static int add_cores(struct lwkb_host *h, struct lwkb_boot_info *bi, char *err,
 					c.host_cpu, c.apic_id, rc == -LWKB_EEXIST ?
 					"its CPU or APIC id is listed twice" :
 					"too many cores for boot_info");
-		bi->ikc_map[i] = c.ikc_cpu;
+		lwkb_bi_ikc_map(bi)[i] = c.ikc_cpu;
 	}
 	return 0;
 }
@@ -108,9 +119,9 @@ static int add_chunks(struct lwkb_host *h, struct lwkb_boot_info *bi, char *err,
 		rc = lwkb_bootinfo_add_chunk(bi, c.start, c.end, numa);
 		if (rc == -LWKB_ENOSPC)
 			return lwkb_err(err, errlen, -LWKB_EINVAL,
-					"memory chunk 0x%llx-0x%llx: more than %u memory chunks; assign fewer, larger ones",
+					"memory chunk 0x%llx-0x%llx: more than the %u memory chunks the host counted",
 					(unsigned long long)c.start, (unsigned long long)c.end,
-					LWKB_MAX_CHUNKS);
+					bi->chunks_max);
 		if (rc)
 			return lwkb_err(err, errlen, -LWKB_EINVAL,
 					"memory chunk 0x%llx-0x%llx is empty",
@@ -159,9 +170,10 @@ static int linux_gather(struct lwkb_host *h, char *err, lwkb_size_t errlen)
  * though Linux itself never reads it.
  */
 #define LX_STACK	(16 * 1024)
-static lwkb_u64 linux_extra_size(void)
+static lwkb_u64 linux_bi_size(const struct lwkb_host *h)
 {
-	return LWKB_ALIGN_UP(sizeof(struct lwkb_boot_info), LWKB_PAGE_SIZE) + LX_STACK;
+	return lwkb_bootinfo_size(h->lx->nr_cores, h->lx->nr_mem,
+				  h->prep.nr_numa ? h->prep.nr_numa : 1);
 }
 
 static int linux_boot_info(struct lwkb_host *h, const struct lwkb_tmp_pt *t,
@@ -178,7 +190,11 @@ static int linux_boot_info(struct lwkb_host *h, const struct lwkb_tmp_pt *t,
 		return lwkb_err(err, errlen, -LWKB_EINVAL, "boot_info at 0x%llx cannot be written",
 				(unsigned long long)lx->extra_phys);
 	lwkb_memset(bi, 0, lx->extra_size);
-	lwkb_bootinfo_init(bi);
+	rc = lwkb_bootinfo_init(bi, linux_bi_size(h), lx->nr_cores, lx->nr_mem,
+				p->nr_numa ? p->nr_numa : 1);
+	if (rc)
+		return lwkb_err(err, errlen, rc, "boot_info for %u cores: error %d",
+				lx->nr_cores, rc);
 	bi->apic_mode = p->apic_mode;
 	bi->image_phys = lx->load_phys;
 	bi->image_end = lx->load_phys + lx->bz.init_size;
@@ -194,8 +210,10 @@ static int linux_boot_info(struct lwkb_host *h, const struct lwkb_tmp_pt *t,
 	bi->pt_pages_max = p->pt_pool_pages;
 	bi->ident_end = t->ident_end;
 	bi->high_size = t->high_size;
-	bi->stacks_phys = lx->extra_phys + LWKB_ALIGN_UP(sizeof(*bi), LWKB_PAGE_SIZE);
+	bi->stacks_phys = lx->extra_phys + LWKB_ALIGN_UP(linux_bi_size(h), LWKB_PAGE_SIZE);
 	bi->stack_size = LX_STACK;	/* lwkb_stack_top(bi, 0): the region's end */
+	bi->slots_phys = p->slots_phys;
+	bi->slots_max = p->max_slots;
 	p->bi = bi;
 	p->bi_phys = lx->extra_phys;
 	p->entry = lx->entry;
@@ -220,10 +238,15 @@ static int linux_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen)
 	struct lwkb_tramp_params tp;
 	int rc;
 
-	lx->extra_size = linux_extra_size();
 	rc = linux_gather(h, err, errlen);
-	if (!rc)
-		rc = lwkb_linux_plan(lx, err, errlen);
+	if (rc)
+		return rc;
+	if (!linux_bi_size(h))
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info cannot hold %u cores, %u chunks, %u NUMA nodes",
+				lx->nr_cores, lx->nr_mem, p->nr_numa);
+	lx->extra_size = LWKB_ALIGN_UP(linux_bi_size(h), LWKB_PAGE_SIZE) + LX_STACK;
+	rc = lwkb_linux_plan(lx, err, errlen);
 	if (rc)
 		return rc;
 	if (p->tramp_phys >= 0xA0000 || (p->tramp_phys & (LWKB_PAGE_SIZE - 1)) || !p->tramp_phys)
@@ -260,6 +283,7 @@ static int linux_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen)
 		.page_phys = p->tramp_phys, .cr3 = t.cr3, .cr4 = LWKB_CR4_PAE,
 		.efer_set = LWKB_EFER_LME | (p->nx ? LWKB_EFER_NXE : 0),
 		.entry = lx->entry, .arg0 = p->bi_phys, .arg1 = lx->zp_phys,
+		.slots_phys = p->slots_phys, .max_slots = p->max_slots,
 	};
 	rc = lwkb_tramp_install(p->tramp_virt, &tp);
 	if (rc)
@@ -296,7 +320,7 @@ int lwkb_host_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen)
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"kernel arguments of %u bytes: at most %u fit in boot_info",
 				(unsigned)lwkb_strnlen(h->kargs, LWKB_KARGS_SIZE),
-				LWKB_KARGS_SIZE - 1);
+				bi->kargs_size - 1);
 	bi->ikc_phys = h->ikc_phys;
 	bi->ikc_size = h->ikc_size;
 	lwkb_status_init(h->status, h->status_size);
@@ -315,12 +339,13 @@ int lwkb_host_start(struct lwkb_host *h)
 	if (h->wake_timeout_us)
 		wp.timeout_us = h->wake_timeout_us;
 	lwkb_memset(wc, 0, sizeof(*wc));
-	wc->apic_id = bi->cores[0].apic_id;
+	wc->apic_id = lwkb_bi_cores(bi)[0].apic_id;
 	wc->lwk_id = 0;
-	wc->host_cpu = bi->cores[0].host_cpu;
+	wc->host_cpu = lwkb_bi_cores(bi)[0].host_cpu;
 	wc->stack_top = lwkb_stack_top(bi, 0);
 	__atomic_store_n(&h->status->status, LWKB_STATUS_BOOTING, __ATOMIC_RELEASE);
-	rc = lwkb_wake_cores(h->pf, h->prep.tramp_virt, h->prep.tramp_phys, wc, 1, &wp);
+	rc = lwkb_wake_cores(h->pf, h->prep.tramp_virt, h->prep.tramp_phys,
+			     h->prep.slots_virt, wc, 1, &wp);
 	if (rc)
 		__atomic_store_n(&h->status->status, LWKB_STATUS_INACTIVE, __ATOMIC_RELEASE);
 	return rc;

@@ -29,4 +29,16 @@ int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
 		  lwkb_u64 mem_size, struct lwkb_elf_info *info, char *err,
 		  lwkb_size_t errlen);
 
+/*
+ * The boot_info version the image reads, from its lwkboot note
+ * (LWKB_NOTE_CONTRACT, boot_info.h); 1 when it has none.  -LWKB_ENOEXEC
+ * for a bad ELF header or a note segment outside the file or malformed.
+ */
+int lwkb_elf_contract(const void *file, lwkb_u64 file_size, lwkb_u32 *version, char *err,
+		      lwkb_size_t errlen);
+/* lwkb_elf_contract, and -LWKB_ENOEXEC with a message unless it is this
+ * lwkboot's LWKB_BOOT_INFO_VERSION. */
+int lwkb_elf_check_contract(const void *file, lwkb_u64 file_size, char *err,
+			    lwkb_size_t errlen);
+
 #endif /* LWKBOOT_LOADER_LWKB_ELF_H */

@@ -108,16 +108,22 @@ struct lwkb_tramp_params {
 	lwkb_u64 entry;
 	lwkb_u64 arg0;
 	lwkb_u64 arg1;
+	lwkb_u64 slots_phys;	/* the slot table: 16-byte aligned, ends below 4 GiB */
+	lwkb_u32 max_slots;	/* its room, 1 to LWKB_TRAMP_MAX_SLOTS */
 };
-/* Copies the blob to 'page' (its mapping), relocates it, empties the slots. */
+/* Copies the blob to 'page' (its mapping), relocates it, points it at the slot table. */
 int lwkb_tramp_install(void *page, const struct lwkb_tramp_params *p);
 /* Points an installed page at a new entry (the LWK reuses the page). */
 void lwkb_tramp_set_entry(void *page, lwkb_u64 entry, lwkb_u64 arg0, lwkb_u64 arg1);
-/* Returns the slot index, or a negative error when full. */
-int lwkb_tramp_add_slot(void *page, lwkb_u32 apic_id, lwkb_u64 stack_top);
-void lwkb_tramp_clear_slots(void *page);
+/*
+ * The slot table through the caller's mapping 'slots' of the page's
+ * slots_phys.  add_slot returns the slot index (slots fill in order from
+ * 0 after clear_slots), or a negative error: -LWKB_ENOSPC when full.
+ */
+int lwkb_tramp_add_slot(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 apic_id,
+			lwkb_u64 stack_top);
+void lwkb_tramp_clear_slots(void *page, struct lwkb_tramp_slot *slots);
 struct lwkb_tramp_data *lwkb_tramp_data(void *page);
-struct lwkb_tramp_slot *lwkb_tramp_slots(void *page);
 
 /* ---- waking cores (wake.c) ---- */
 struct lwkb_wake_params {
@@ -147,7 +153,8 @@ struct lwkb_wake_core {
  * returns -LWKB_ETIMEDOUT.  The slots are set anew on each call.
  */
 int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
-		    lwkb_u64 page_phys, struct lwkb_wake_core *cores,
+		    lwkb_u64 page_phys, struct lwkb_tramp_slot *slots,
+		    struct lwkb_wake_core *cores,
 		    lwkb_u32 n, const struct lwkb_wake_params *wp);
 
 /* ---- local APIC back ends (apic.c); need ring 0 ---- */
@@ -179,7 +186,15 @@ lwkb_u32 lwkb_cpu_apic_id(void);	/* CPUID leaf 0Bh, else leaf 1 */
  * add_chunk with -LWKB_EINVAL for end <= start); a caller must look.
  */
 #define LWKB_MUST_CHECK __attribute__((warn_unused_result))
-void lwkb_bootinfo_init(struct lwkb_boot_info *bi);
+/*
+ * Bytes of a boot_info with room for this many cores, chunks and NUMA
+ * nodes (and LWKB_KARGS_SIZE of arguments); 0 when a count is 0 or above
+ * its LWKB_MAX_*.  init lays it out in buf_size bytes: -LWKB_EINVAL for
+ * such counts, -LWKB_ENOSPC when it does not fit.
+ */
+lwkb_u64 lwkb_bootinfo_size(lwkb_u32 cores, lwkb_u32 chunks, lwkb_u32 numa);
+LWKB_MUST_CHECK int lwkb_bootinfo_init(struct lwkb_boot_info *bi, lwkb_u64 buf_size,
+				       lwkb_u32 cores, lwkb_u32 chunks, lwkb_u32 numa);
 LWKB_MUST_CHECK int lwkb_bootinfo_add_core(struct lwkb_boot_info *bi, lwkb_u32 host_cpu,
 					   lwkb_u32 apic_id, lwkb_u32 numa_id);
 LWKB_MUST_CHECK int lwkb_bootinfo_add_chunk(struct lwkb_boot_info *bi, lwkb_u64 start,
@@ -188,8 +203,12 @@ LWKB_MUST_CHECK int lwkb_bootinfo_add_numa(struct lwkb_boot_info *bi, lwkb_u32 h
 					   lwkb_u32 type);
 /* -LWKB_E2BIG if it does not fit in LWKB_KARGS_SIZE with its NUL. */
 LWKB_MUST_CHECK int lwkb_bootinfo_set_kargs(struct lwkb_boot_info *bi, const char *kargs);
-/* Structural checks an LWK runs at entry; message into err. */
-int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, char *err,
+/*
+ * Structural checks an LWK runs at entry, before it uses any array: magic,
+ * version, size at most buf_size (what the reader can see), every array
+ * inside size, counts within room.  Message into err.
+ */
+int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, lwkb_u64 buf_size, char *err,
 			lwkb_size_t errlen);
 
 /* ---- preparing an instance (boot.c) ---- */
@@ -217,15 +236,22 @@ struct lwkb_prepare {
 	lwkb_u64 kmsg_size;
 	lwkb_u64 status_phys;
 	lwkb_u32 stack_size;	/* per core, multiple of 4 KiB; 0 = 16 KiB */
-	lwkb_u32 nr_cores;	/* boot stacks to set aside */
+	lwkb_u32 nr_cores;	/* boot stacks to set aside, room in boot_info */
+	lwkb_u32 nr_chunks;	/* room for memory chunks in boot_info; 0 = 1 */
+	lwkb_u32 nr_numa;	/* room for NUMA nodes in boot_info; 0 = 1 */
 	lwkb_u32 numa_host;	/* host NUMA id of mem_phys: becomes LWK NUMA 0 */
+	/* the trampoline's slot table: pages below 4 GiB, outside LWK memory */
+	lwkb_u64 slots_phys;
+	void *slots_virt;
+	lwkb_u32 max_slots;	/* at least nr_cores */
 	/* out */
 	struct lwkb_boot_info *bi;	/* in LWK memory; caller adds cores, kargs */
 	lwkb_u64 bi_phys;
 	lwkb_u64 entry;
 };
 /*
- * Loads the ELF at mem_phys, places boot_info and the boot stacks after
+ * Loads the ELF at mem_phys, places boot_info (sized for nr_cores,
+ * nr_chunks, nr_numa) and the boot stacks after
  * the image, builds the temporary page table in the pool (its PML4 and
  * the pages it used: bi->pt_phys, bi->pt_pages) and installs the
  * trampoline.  Nothing outside [mem_virt, +mem_size), the trampoline page

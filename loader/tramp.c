@@ -7,11 +7,6 @@ struct lwkb_tramp_data *lwkb_tramp_data(void *page)
 	return (struct lwkb_tramp_data *)((char *)page + LWKB_TRAMP_DATA_OFF);
 }
 
-struct lwkb_tramp_slot *lwkb_tramp_slots(void *page)
-{
-	return (struct lwkb_tramp_slot *)((char *)page + LWKB_TRAMP_SLOTS_OFF);
-}
-
 int lwkb_tramp_install(void *page, const struct lwkb_tramp_params *p)
 {
 	struct lwkb_tramp_data *d;
@@ -22,7 +17,12 @@ int lwkb_tramp_install(void *page, const struct lwkb_tramp_params *p)
 		return -LWKB_EINVAL;
 	if ((p->cr3 & (LWKB_PAGE_SIZE - 1)) || p->cr3 >= (1ULL << 32) || !p->cr3)
 		return -LWKB_EINVAL;
-	if (lwkb_tramp_blob_size > LWKB_TRAMP_SLOTS_OFF)
+	/* The table is searched in 32-bit mode: all of it below 4 GiB. */
+	if ((p->slots_phys & 15) || !p->slots_phys || !p->max_slots ||
+	    p->max_slots > LWKB_TRAMP_MAX_SLOTS ||
+	    p->slots_phys + (lwkb_u64)p->max_slots * sizeof(struct lwkb_tramp_slot) > (1ULL << 32))
+		return -LWKB_EINVAL;
+	if (lwkb_tramp_blob_size > LWKB_TRAMP_SIZE)
 		return -LWKB_E2BIG;
 	lwkb_memcpy(page, lwkb_tramp_blob, lwkb_tramp_blob_size);
 	lwkb_memset((char *)page + lwkb_tramp_blob_size, 0,
@@ -39,6 +39,9 @@ int lwkb_tramp_install(void *page, const struct lwkb_tramp_params *p)
 	d->arg1 = p->arg1;
 	d->nr_slots = 0;
 	d->stray = 0;
+	d->entered = 0;
+	d->slots_phys = (lwkb_u32)p->slots_phys;
+	d->max_slots = p->max_slots;
 	/* Relocate: the blob holds offsets from the start of the page. */
 	d->gdtr_base += (lwkb_u32)p->page_phys;
 	d->far32.offset += (lwkb_u32)p->page_phys;
@@ -55,31 +58,35 @@ void lwkb_tramp_set_entry(void *page, lwkb_u64 entry, lwkb_u64 arg0, lwkb_u64 ar
 	d->arg1 = arg1;
 }
 
-void lwkb_tramp_clear_slots(void *page)
-{
-	lwkb_tramp_data(page)->nr_slots = 0;
-	lwkb_memset(lwkb_tramp_slots(page), 0,
-		    LWKB_TRAMP_SIZE - LWKB_TRAMP_SLOTS_OFF);
-}
-
-int lwkb_tramp_add_slot(void *page, lwkb_u32 apic_id, lwkb_u64 stack_top)
+void lwkb_tramp_clear_slots(void *page, struct lwkb_tramp_slot *slots)
 {
 	struct lwkb_tramp_data *d = lwkb_tramp_data(page);
-	struct lwkb_tramp_slot *s;
-	lwkb_u32 i;
+	lwkb_u32 max = d->max_slots < LWKB_TRAMP_MAX_SLOTS ? d->max_slots : LWKB_TRAMP_MAX_SLOTS;
 
-	if (stack_top & 15 || d->nr_slots > LWKB_TRAMP_MAX_SLOTS)
-		return -LWKB_EINVAL;	/* a corrupt count must not walk off the page */
-	for (i = 0; i < d->nr_slots; i++)
-		if (lwkb_tramp_slots(page)[i].apic_id == apic_id)
+	d->nr_slots = 0;
+	lwkb_memset(slots, 0, (lwkb_size_t)max * sizeof(*slots));
+}
+
+int lwkb_tramp_add_slot(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 apic_id,
+			lwkb_u64 stack_top)
+{
+	struct lwkb_tramp_data *d = lwkb_tramp_data(page);
+	lwkb_u32 i, n = d->nr_slots, max = d->max_slots;
+	struct lwkb_tramp_slot *s;
+
+	/* A corrupt count or room must not walk off the table. */
+	if (stack_top & 15 || max > LWKB_TRAMP_MAX_SLOTS || n > max)
+		return -LWKB_EINVAL;
+	for (i = 0; i < n; i++)
+		if (slots[i].apic_id == apic_id)
 			return -LWKB_EEXIST;
-	if (d->nr_slots >= LWKB_TRAMP_MAX_SLOTS)
+	if (n >= max)
 		return -LWKB_ENOSPC;
-	s = &lwkb_tramp_slots(page)[d->nr_slots];
+	s = &slots[n];
 	s->apic_id = apic_id;
 	s->stage = LWKB_STAGE_NONE;
 	s->stack_top = stack_top;
 	/* The slot must be complete before a core can see the new count. */
-	__atomic_store_n(&d->nr_slots, d->nr_slots + 1, __ATOMIC_RELEASE);
-	return (int)i;
+	__atomic_store_n(&d->nr_slots, n + 1, __ATOMIC_RELEASE);
+	return (int)n;
 }

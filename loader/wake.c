@@ -30,15 +30,15 @@ struct wake {
 	const struct lwkb_wake_params *wp;
 	struct lwkb_wake_core *cores;
 	lwkb_u32 n;
-	struct lwkb_tramp_slot *slots;
-	lwkb_u32 slot[LWKB_TRAMP_MAX_SLOTS];	/* cores[i]'s slot */
+	void *page;
+	struct lwkb_tramp_slot *slots;		/* cores[i] has slots[i] */
 	lwkb_u8 vector;				/* the page's SIPI vector */
 	lwkb_u32 waited;			/* us since the first SIPI */
 };
 
 static lwkb_u32 stage(const struct wake *w, lwkb_u32 i)
 {
-	return stage_of(&w->slots[w->slot[i]]);
+	return stage_of(&w->slots[i]);
 }
 
 /* A slot for every core (stack and APIC id), all cores' results reset. */
@@ -48,17 +48,19 @@ static int add_slots(struct wake *w, void *page)
 	lwkb_u32 i;
 	int rc;
 
-	lwkb_tramp_clear_slots(page);
+	lwkb_tramp_clear_slots(page, w->slots);
 	for (i = 0; i < w->n; i++) {
 		c = &w->cores[i];
-		rc = lwkb_tramp_add_slot(page, c->apic_id, c->stack_top);
+		rc = lwkb_tramp_add_slot(page, w->slots, c->apic_id, c->stack_top);
 		if (rc < 0) {
 			lwkb_logf(w->pf, "wake: core %u (APIC id %u): %s", c->lwk_id,
 				  c->apic_id, rc == -LWKB_EEXIST ?
-				  "APIC id listed twice" : "bad stack or too many cores");
+				  "APIC id listed twice" : rc == -LWKB_ENOSPC ?
+				  "more cores than the slot table has room for" : "bad stack");
 			return rc;
 		}
-		w->slot[i] = (lwkb_u32)rc;
+		if ((lwkb_u32)rc != i)
+			return -LWKB_EINVAL;	/* slots fill in order after clear_slots */
 		c->stage = LWKB_STAGE_NONE;
 		c->sipis = 0;
 		c->elapsed_us = 0;
@@ -128,6 +130,9 @@ static int wait_arrival(struct wake *w)
 				  c->lwk_id, c->host_cpu, c->apic_id, wp->timeout_us,
 				  lwkb_stage_name(c->stage));
 	}
+	lwkb_logf(w->pf, "wake: %u core(s) ran the real-mode part of the page, %u found no slot",
+		  __atomic_load_n(&lwkb_tramp_data(w->page)->entered, __ATOMIC_ACQUIRE),
+		  __atomic_load_n(&lwkb_tramp_data(w->page)->stray, __ATOMIC_ACQUIRE));
 	return -LWKB_ETIMEDOUT;
 }
 
@@ -137,7 +142,7 @@ static int wait_arrival(struct wake *w)
  * host: the INIT was handled late, the SIPIs after the host gave up).  It
  * would then run the page with a page table the host frees on failure.
  * So its slot is retired first: a late core finds no slot, counts itself
- * in 'stray' and halts in real mode, touching nothing.  Then INIT every
+ * in 'stray' and halts in 32-bit mode, touching nothing.  Then INIT every
  * core that has not jumped: it goes back to wait-for-SIPI and will not run
  * the page (or anything) later.
  */
@@ -147,7 +152,7 @@ static void park(struct wake *w)
 
 	for (i = 0; i < w->n; i++)
 		if (stage(w, i) == LWKB_STAGE_NONE)
-			__atomic_store_n(&w->slots[w->slot[i]].apic_id, LWKB_TRAMP_SLOT_RETIRED,
+			__atomic_store_n(&w->slots[i].apic_id, LWKB_TRAMP_SLOT_RETIRED,
 					 __ATOMIC_SEQ_CST);
 	for (i = 0; i < w->n; i++)
 		if (stage(w, i) != LWKB_STAGE_JUMPED)
@@ -155,12 +160,13 @@ static void park(struct wake *w)
 }
 
 int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
-		    lwkb_u64 page_phys, struct lwkb_wake_core *cores,
+		    lwkb_u64 page_phys, struct lwkb_tramp_slot *slots,
+		    struct lwkb_wake_core *cores,
 		    lwkb_u32 n, const struct lwkb_wake_params *wp)
 {
 	struct wake w = {
 		.pf = pf, .wp = wp, .cores = cores, .n = n,
-		.slots = lwkb_tramp_slots(page), .vector = (lwkb_u8)(page_phys >> 12),
+		.page = page, .slots = slots, .vector = (lwkb_u8)(page_phys >> 12),
 	};
 	int rc;
 

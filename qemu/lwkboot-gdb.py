@@ -170,16 +170,19 @@ class Stages(gdb.Command):
     def invoke(self, arg, from_tty):
         if state["tramp"] is None:
             raise gdb.GdbError("run lwkb-setup TRAMP first")
-        data = read_phys(state["tramp"] + 0x300, 0x60)
+        # struct lwkb_tramp_data at page + 0x300 (include/lwkboot/trampoline.h)
+        data = read_phys(state["tramp"] + 0x300, 152)
         if int.from_bytes(data[0:8], "little") != TRAMP_MAGIC:
             print("0x%x does not hold the lwkboot trampoline (yet)" % state["tramp"])
             return
-        nr = int.from_bytes(data[12:16], "little")
-        stray = int.from_bytes(data[56:60], "little")
-        print("trampoline 0x%x: %d slot(s), %d stray core(s), entry 0x%x"
-              % (state["tramp"], nr, stray, int.from_bytes(data[32:40], "little")))
-        for i in range(min(nr, 192)):
-            s = read_phys(state["tramp"] + 0x400 + 16 * i, 16)
+        field = lambda off: int.from_bytes(data[off:off + 4], "little")
+        nr, stray = field(12), field(56)
+        slots, room, entered = field(136), field(140), field(144)
+        print("trampoline 0x%x: %d slot(s) of %d at 0x%x, %d core(s) entered, %d stray, entry 0x%x"
+              % (state["tramp"], nr, room, slots, entered, stray,
+                 int.from_bytes(data[32:40], "little")))
+        for i in range(min(nr, room, 8192)):
+            s = read_phys(slots + 16 * i, 16)
             st = int.from_bytes(s[4:8], "little")
             print("  slot %d: APIC id %d, stage %s, stack 0x%x"
                   % (i, int.from_bytes(s[0:4], "little"),

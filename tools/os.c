@@ -178,7 +178,8 @@ int do_load(int os, const char *path, const char *initrd)
 	if (is_bz)
 		ret = lwkb_bz_check(img, len, 0, &bz, err, sizeof(err));
 	else
-		ret = lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err));
+		ret = lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err)) ||
+		      lwkb_elf_check_contract(img, len, err, sizeof(err));
 	if (ret) {
 		free(img);
 		return fail(0, "load: '%s' is not a valid co-kernel image (an ELF64 co-kernel or a Linux bzImage): %s",

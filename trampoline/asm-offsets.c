@@ -20,8 +20,8 @@ void tramp_asm_offsets(void);
 void tramp_asm_offsets(void)
 {
 	/* The page */
+	LWKB_ASM_SAME(LWKB_TRAMP_SIZE);
 	LWKB_ASM_SAME(LWKB_TRAMP_DATA_OFF);
-	LWKB_ASM_SAME(LWKB_TRAMP_SLOTS_OFF);
 	LWKB_ASM_SAME(LWKB_TRAMP_MAX_SLOTS);
 	LWKB_ASM_SAME(LWKB_TRAMP_MAGIC);
 	LWKB_ASM_SAME(LWKB_TRAMP_VERSION);
@@ -49,6 +49,9 @@ void tramp_asm_offsets(void)
 	TD(TD_IDTR_LIMIT, idtr_limit);
 	TD(TD_IDTR_BASE, idtr_base);
 	TD(TD_GDT, gdt);
+	TD(TD_SLOTS_PHYS, slots_phys);
+	TD(TD_MAX_SLOTS, max_slots);
+	TD(TD_ENTERED, entered);
 	LWKB_ASM_SIZE(TD_SIZE, struct lwkb_tramp_data);
 	LWKB_ASM_CONST(TD_GDT_SIZE, sizeof(((struct lwkb_tramp_data *)0)->gdt));
 

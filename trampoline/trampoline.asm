@@ -17,6 +17,9 @@
 ; Register use: ESI = this core's APIC id, EDI = linear address of its slot,
 ; EBX = linear base of the page.  No stack is used until the 64-bit stub
 ; loads the slot's stack, so any number of cores may run this at once.
+; The slot table lies anywhere below 4 GiB (TD_SLOTS_PHYS), so the search
+; runs in 32-bit protected mode with flat segments; real mode only counts
+; the core in TD_ENTERED (a core stuck before its slot shows there).
 
 %include "asm-offsets.inc"
 
@@ -56,31 +59,7 @@ tramp_start:
 	movzx	ebx, ax
 	shl	ebx, 4
 
-global tramp_find_slot
-tramp_find_slot:
-	mov	ecx, [TD_NR_SLOTS]
-	cmp	ecx, LWKB_TRAMP_MAX_SLOTS
-	jbe	.count_ok
-	mov	ecx, LWKB_TRAMP_MAX_SLOTS
-.count_ok:
-	mov	di, LWKB_TRAMP_SLOTS_OFF
-.next:
-	jecxz	.no_slot
-	cmp	[di + SLOT_APIC_ID], esi
-	je	.found
-	add	di, SLOT_SIZE
-	dec	ecx
-	jmp	.next
-.no_slot:
-	lock inc dword [TD_STRAY]
-.park16:
-	hlt
-	jmp	.park16
-
-.found:
-	mov	dword [di + SLOT_STAGE], LWKB_STAGE_REAL
-	movzx	edi, di
-	add	edi, ebx		; EDI = linear address of our slot
+	lock inc dword [TD_ENTERED]
 
 	; A 32-bit operand size loads all 32 bits of the GDT base; with a
 	; 16-bit operand only 24 bits are loaded (SDM vol. 2A, LGDT).
@@ -102,7 +81,30 @@ tramp_pm32:
 	mov	ss, ax
 	mov	fs, ax
 	mov	gs, ax
-	mov	dword [edi + SLOT_STAGE], LWKB_STAGE_PROT
+
+	; Our slot: the first of min(nr_slots, max_slots) with our APIC id.
+global tramp_find_slot
+tramp_find_slot:
+	mov	ecx, [ebx + TD_NR_SLOTS]
+	cmp	ecx, [ebx + TD_MAX_SLOTS]
+	jbe	.count_ok
+	mov	ecx, [ebx + TD_MAX_SLOTS]
+.count_ok:
+	mov	edi, [ebx + TD_SLOTS_PHYS]
+.next:
+	jecxz	.no_slot
+	cmp	[edi + SLOT_APIC_ID], esi
+	je	.found
+	add	edi, SLOT_SIZE
+	dec	ecx
+	jmp	.next
+.no_slot:
+	lock inc dword [ebx + TD_STRAY]
+.park32:
+	hlt
+	jmp	.park32
+.found:
+	mov	dword [edi + SLOT_STAGE], LWKB_STAGE_REAL
 
 	; Long mode (SDM vol. 3A, "Initializing IA-32e Mode"): CR4.PAE, CR3,
 	; EFER.LME (and NXE, so entries with XD set are legal), then CR0.PG.
@@ -114,6 +116,7 @@ tramp_pm32:
 	rdmsr
 	or	eax, [ebx + TD_EFER_SET]
 	wrmsr
+	mov	dword [edi + SLOT_STAGE], LWKB_STAGE_PROT
 global tramp_paging_on
 tramp_paging_on:
 	mov	eax, LWKB_CR0_PG | LWKB_CR0_PE | LWKB_CR0_ET | LWKB_CR0_NE
@@ -190,6 +193,6 @@ tramp_gdt:
 	dq	LWKB_DESC_CODE64	; LWKB_TRAMP_CS64: 64-bit code (L = 1, D = 0)
 	AT LWKB_TRAMP_DATA_OFF + TD_SIZE
 tramp_data_end:
-%if tramp_data_end - tramp_data > LWKB_TRAMP_SLOTS_OFF - LWKB_TRAMP_DATA_OFF
-%error "data block overlaps the slots"
+%if tramp_data_end - tramp_start > LWKB_TRAMP_SIZE
+%error "data block runs past the page"
 %endif

@@ -98,7 +98,8 @@ static void be_hostile(lwkb_u64 level)
 
 void lwk_main(void)
 {
-	int n = ihk_mc_get_nr_cores(), i, ids[LWKB_MAX_CORES], rc;
+	static int ids[LWKB_MAX_CORES];	/* not on the 16 KiB boot stack */
+	int n = ihk_mc_get_nr_cores(), i, rc;
 	unsigned long cpu, apic, start, end;
 	int numa, serial;
 	lwkb_u64 v, t0;
@@ -112,9 +113,21 @@ void lwk_main(void)
 		lwk_printk("demo: memory chunk %d: [0x%lx, 0x%lx) %lu MiB, NUMA %d\n",
 			   i, start, end, (end - start) >> 20, numa);
 	}
-	for (i = 0; i < ihk_mc_get_nr_numa_nodes(); i++)
-		lwk_printk("demo: NUMA node %d: distance to 0 = %d\n", i,
-			   ihk_mc_get_numa_distance(i, 0));
+	/* Each node's row of the distance matrix the host gave (ACPI SLIT
+	 * units: 10 local), on one line. */
+	for (i = 0; i < ihk_mc_get_nr_numa_nodes(); i++) {
+		int host_node = -1, type, j, len;
+		char row[96];
+
+		ihk_mc_get_numa_node(i, &host_node, &type);
+		row[0] = '\0';
+		for (j = 0, len = 0; j < ihk_mc_get_nr_numa_nodes() && len < (int)sizeof(row) - 8;
+		     j++)
+			len += lwkb_snprintf(row + len, sizeof(row) - (unsigned)len, " %d",
+					     ihk_mc_get_numa_distance(i, j));
+		lwk_printk("demo: NUMA node %d (host node %d): distances%s%s\n", i, host_node, row,
+			   j < ihk_mc_get_nr_numa_nodes() ? " ..." : "");
+	}
 
 	if (!lwk_karg_u64("demo.drop_sipi", &v))
 		lwk_drop_sipi_core = (int)v;

@@ -143,7 +143,7 @@ void lwk_dump_siblings(void)
 		struct lwkb_core_dump *a = area_of(i);
 
 		if (a != me && __atomic_load_n(&a->nmi_ready, __ATOMIC_ACQUIRE) == 1)
-			lwkb_apic_send_nmi(&lwk_apic, lwk_bi->cores[i].apic_id);
+			lwkb_apic_send_nmi(&lwk_apic, lwkb_bi_cores(lwk_bi)[i].apic_id);
 	}
 }
 

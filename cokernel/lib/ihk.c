@@ -16,9 +16,9 @@ int ihk_mc_get_numa_node(int id, int *linux_numa_id, int *type)
 	if (id < 0 || (lwkb_u32)id >= lwk_bi->nr_numa)
 		return -1;
 	if (linux_numa_id)
-		*linux_numa_id = (int)lwk_bi->numa[id].host_id;
+		*linux_numa_id = (int)lwkb_bi_numa(lwk_bi)[id].host_id;
 	if (type)
-		*type = (int)lwk_bi->numa[id].type;
+		*type = (int)lwkb_bi_numa(lwk_bi)[id].type;
 	return 0;
 }
 
@@ -26,7 +26,7 @@ int ihk_mc_get_numa_id(void)
 {
 	int c = lwk_this_core();
 
-	return c < 0 ? 0 : (int)lwk_bi->cores[c].numa_id;
+	return c < 0 ? 0 : (int)lwkb_bi_cores(lwk_bi)[c].numa_id;
 }
 
 int ihk_mc_get_numa_distance(int i, int j)
@@ -34,7 +34,7 @@ int ihk_mc_get_numa_distance(int i, int j)
 	if (i < 0 || j < 0 || (lwkb_u32)i >= lwk_bi->nr_numa ||
 	    (lwkb_u32)j >= lwk_bi->nr_numa)
 		return -1;
-	return lwk_bi->numa_distance[i][j];
+	return *lwkb_bi_distance(lwk_bi, (lwkb_u32)i, (lwkb_u32)j);
 }
 
 int ihk_mc_get_nr_memory_chunks(void)
@@ -48,11 +48,11 @@ int ihk_mc_get_memory_chunk(int id, unsigned long *start, unsigned long *end,
 	if (id < 0 || (lwkb_u32)id >= lwk_bi->nr_chunks)
 		return -1;
 	if (start)
-		*start = lwk_bi->chunks[id].start;
+		*start = lwkb_bi_chunks(lwk_bi)[id].start;
 	if (end)
-		*end = lwk_bi->chunks[id].end;
+		*end = lwkb_bi_chunks(lwk_bi)[id].end;
 	if (numa_id)
-		*numa_id = (int)lwk_bi->chunks[id].numa_id;
+		*numa_id = (int)lwkb_bi_chunks(lwk_bi)[id].numa_id;
 	return 0;
 }
 
@@ -67,11 +67,11 @@ int ihk_mc_get_core(int id, unsigned long *linux_core_id, unsigned long *hw_id,
 	if (id < 0 || (lwkb_u32)id >= lwk_bi->nr_cores)
 		return -1;
 	if (linux_core_id)
-		*linux_core_id = lwk_bi->cores[id].host_cpu;
+		*linux_core_id = lwkb_bi_cores(lwk_bi)[id].host_cpu;
 	if (hw_id)
-		*hw_id = lwk_bi->cores[id].apic_id;
+		*hw_id = lwkb_bi_cores(lwk_bi)[id].apic_id;
 	if (numa_id)
-		*numa_id = (int)lwk_bi->cores[id].numa_id;
+		*numa_id = (int)lwkb_bi_cores(lwk_bi)[id].numa_id;
 	return 0;
 }
 
@@ -79,12 +79,12 @@ int ihk_mc_get_ikc_cpu(int id)
 {
 	if (id < 0 || (lwkb_u32)id >= lwk_bi->nr_cores)
 		return -1;
-	return (int)lwk_bi->ikc_map[id];
+	return (int)lwkb_bi_ikc_map(lwk_bi)[id];
 }
 
 char *ihk_get_kargs(void)
 {
-	return lwk_bi->kargs;
+	return lwkb_bi_kargs(lwk_bi);
 }
 
 int ihk_get_kmsg_buf(unsigned long *addr, unsigned long *size)
@@ -102,7 +102,7 @@ int ihk_get_kmsg_buf(unsigned long *addr, unsigned long *size)
  */
 int lwk_karg(const char *key, char *val, lwkb_size_t len)
 {
-	const char *s = lwk_bi->kargs;
+	const char *s = lwkb_bi_kargs(lwk_bi);
 	lwkb_size_t kl = lwkb_strlen(key);
 
 	while (*s) {

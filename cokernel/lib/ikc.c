@@ -31,7 +31,7 @@ void lwk_ikc_init(void)
 		ikc = 0;
 		return;
 	}
-	ikc->lwk_apic_id = bi->cores[0].apic_id;
+	ikc->lwk_apic_id = lwkb_bi_cores(bi)[0].apic_id;
 	__atomic_store_n(&ikc->lwk_ready, 1, __ATOMIC_RELEASE);
 	lwk_printk("lwk: IKC ready, %d channels, doorbell vector 0x%x on APIC id %u\n",
 		   LWKB_IKC_CHANNELS, LWKB_IKC_VECTOR, ikc->lwk_apic_id);

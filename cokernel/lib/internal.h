@@ -30,6 +30,7 @@ struct lwk_cpu {
 	struct lwk_cpu *self;		/* gs:0 */
 	int lwk_id;
 	lwkb_u32 apic_id;
+	lwkb_u64 gdt[5] __attribute__((aligned(16)));	/* this core's own (percpu.c) */
 	struct tss64 tss;
 	lwkb_u64 strays;		/* stray interrupts on this core */
 	lwkb_u32 stray_vector;		/* the last one's vector */
@@ -38,10 +39,10 @@ struct lwk_cpu {
 	lwkb_u8 nmi_stack[IST_STACK_SIZE] __attribute__((aligned(16)));	/* NMI */
 };
 
-/* GDT selectors (percpu.c): code, data, then one TSS per core. */
+/* GDT selectors (percpu.c): code, data, then the core's TSS. */
 #define LWK_SEL_CODE		0x08
 #define LWK_SEL_DATA		0x10
-#define LWK_SEL_TSS(i)		(0x18 + 16 * (i))
+#define LWK_SEL_TSS		0x18
 
 /* lgdt/lidt operand. */
 struct lwk_desc_ptr {

@@ -18,8 +18,8 @@ void lwk_mem_init(lwkb_u64 image_phys)
 	alloc_next = lwk_bi->loader_end;
 	alloc_end = 0;
 	for (i = 0; i < lwk_bi->nr_chunks; i++)
-		if (lwk_bi->chunks[i].start <= image_phys && image_phys < lwk_bi->chunks[i].end)
-			alloc_end = lwk_bi->chunks[i].end;
+		if (lwkb_bi_chunks(lwk_bi)[i].start <= image_phys && image_phys < lwkb_bi_chunks(lwk_bi)[i].end)
+			alloc_end = lwkb_bi_chunks(lwk_bi)[i].end;
 }
 
 lwkb_u64 lwk_alloc_pages(lwkb_u64 n)

@@ -13,8 +13,23 @@
 #include "internal.h"
 #include "lwkb_cpu.h"
 
+/*
+ * The note that tells a host which boot_info this image reads
+ * (LWKB_NOTE_CONTRACT in boot_info.h; gABI "Note Section" layout:
+ * namesz, descsz, type, name and descriptor padded to 4 bytes).
+ * cokernel.ld puts .note.lwkboot in a PT_NOTE segment.
+ */
+static const struct {
+	lwkb_u32 namesz, descsz, type;
+	char name[sizeof(LWKB_NOTE_NAME)];
+	lwkb_u32 version;
+} lwk_contract_note __attribute__((section(".note.lwkboot"), aligned(4), used)) = {
+	sizeof(LWKB_NOTE_NAME), 4, LWKB_NOTE_CONTRACT, LWKB_NOTE_NAME,
+	LWKB_BOOT_INFO_VERSION,
+};
+
 /* Core 0: the pointers to what the host handed over, checked. */
-static void take_boot_info(struct lwkb_boot_info *bi, lwkb_u64 image_phys)
+static void take_boot_info(struct lwkb_boot_info *bi, lwkb_u64 bi_phys, lwkb_u64 image_phys)
 {
 	char err[120];
 
@@ -23,7 +38,9 @@ static void take_boot_info(struct lwkb_boot_info *bi, lwkb_u64 image_phys)
 	lwk_bi = bi;
 	lwk_kmsg = phys_to_virt(bi->kmsg_phys);
 	lwk_st = phys_to_virt(bi->status_phys);
-	if (lwkb_bootinfo_check(bi, err, sizeof(err)))
+	/* The boot stacks follow boot_info and its arrays (loader/boot.c). */
+	if (lwkb_bootinfo_check(bi, bi->stacks_phys > bi_phys ?
+				bi->stacks_phys - bi_phys : 0, err, sizeof(err)))
 		lwk_panic("%s", err);
 	if (bi->image_phys != image_phys)
 		lwk_panic("image at 0x%llx but boot_info says 0x%llx",
@@ -35,7 +52,7 @@ void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys)
 {
 	struct lwkb_boot_info *bi = phys_to_virt(bi_phys);
 
-	take_boot_info(bi, image_phys);
+	take_boot_info(bi, bi_phys, image_phys);
 	lwk_mem_init(image_phys);
 	/*
 	 * IDT first: until then the trampoline's zero-limit IDT turns any
@@ -46,9 +63,9 @@ void lwk_start(lwkb_u64 bi_phys, lwkb_u64 image_phys)
 	lwk_idt_init();
 	lwk_cpu_setup(0);
 	lwk_paging_init();
-	if (lwkb_cpu_apic_id() != bi->cores[0].apic_id)
+	if (lwkb_cpu_apic_id() != lwkb_bi_cores(bi)[0].apic_id)
 		lwk_panic("core 0 runs on APIC id %u, boot_info says %u",
-			  lwkb_cpu_apic_id(), bi->cores[0].apic_id);
+			  lwkb_cpu_apic_id(), lwkb_bi_cores(bi)[0].apic_id);
 	lwk_apic_init();
 	lwk_timer_calibrate();
 	lwk_ikc_init();
@@ -66,7 +83,7 @@ void lwk_ap_entry(lwkb_u64 bi_phys, lwkb_u64 image_phys)
 	(void)image_phys;
 	/* Its LWK id: the core of boot_info with its APIC id. */
 	for (i = 0; i < lwk_bi->nr_cores; i++)
-		if (lwk_bi->cores[i].apic_id == apic)
+		if (lwkb_bi_cores(lwk_bi)[i].apic_id == apic)
 			break;
 	if (i == lwk_bi->nr_cores)
 		lwk_halt();	/* not ours: no IDT yet to report it with */

@@ -2,7 +2,8 @@
 /*
  * Starting further LWK cores from inside the LWK (IHK spec 1.2.3.12,
  * ihk_mc_boot_cpu), with loader/'s waker, the trampoline page the host
- * left for us (boot_info.tramp_phys) and its temporary page table.
+ * left for us (boot_info.tramp_phys), its slot table (slots_phys, room
+ * for every core) and its temporary page table.
  */
 #include "internal.h"
 
@@ -17,8 +18,8 @@ static int lwk_send_init(void *ctx, lwkb_u32 apic_id)
 static int lwk_send_sipi(void *ctx, lwkb_u32 apic_id, lwkb_u8 vector)
 {
 	(void)ctx;
-	if (lwk_drop_sipi_core >= 0 &&
-	    lwk_bi->cores[lwk_drop_sipi_core].apic_id == apic_id)
+	if (lwk_drop_sipi_core >= 0 && (lwkb_u32)lwk_drop_sipi_core < lwk_bi->nr_cores &&
+	    lwkb_bi_cores(lwk_bi)[lwk_drop_sipi_core].apic_id == apic_id)
 		return 0;	/* test hook: the IPI is "lost" */
 	return lwkb_apic_send_sipi(&lwk_apic, apic_id, vector);
 }
@@ -57,9 +58,9 @@ int lwk_boot_cpus(const int *lwk_ids, int n, unsigned long pc)
 
 		if (id <= 0 || (lwkb_u32)id >= lwk_bi->nr_cores)
 			return -LWKB_EINVAL;
-		wc[i].apic_id = lwk_bi->cores[id].apic_id;
+		wc[i].apic_id = lwkb_bi_cores(lwk_bi)[id].apic_id;
 		wc[i].lwk_id = (lwkb_u32)id;
-		wc[i].host_cpu = lwk_bi->cores[id].host_cpu;
+		wc[i].host_cpu = lwkb_bi_cores(lwk_bi)[id].host_cpu;
 		wc[i].stack_top = lwkb_stack_top(lwk_bi, (lwkb_u32)id);
 	}
 	lwkb_wake_defaults(&wp);
@@ -69,8 +70,8 @@ int lwk_boot_cpus(const int *lwk_ids, int n, unsigned long pc)
 		wp.timeout_us = (lwkb_u32)(v * 1000);
 	lwkb_tramp_set_entry(page, pc, (lwkb_u64)(__UINTPTR_TYPE__)lwk_bi,
 			     lwk_bi->image_phys);
-	rc = lwkb_wake_cores(&lwk_platform, page, lwk_bi->tramp_phys, wc,
-			     (lwkb_u32)n, &wp);
+	rc = lwkb_wake_cores(&lwk_platform, page, lwk_bi->tramp_phys,
+			     phys_to_virt(lwk_bi->slots_phys), wc, (lwkb_u32)n, &wp);
 	return rc;
 }
 
@@ -80,7 +81,7 @@ int ihk_mc_boot_cpu(int cpu_id, unsigned long pc)
 	int id;
 
 	for (i = 0; i < lwk_bi->nr_cores; i++)
-		if (lwk_bi->cores[i].apic_id == (lwkb_u32)cpu_id)
+		if (lwkb_bi_cores(lwk_bi)[i].apic_id == (lwkb_u32)cpu_id)
 			break;
 	if (i == lwk_bi->nr_cores) {
 		lwk_printk("ihk_mc_boot_cpu: APIC id %d is not an LWK core\n", cpu_id);

@@ -16,12 +16,33 @@
 #include "types.h"
 
 #define LWKB_BOOT_INFO_MAGIC	0x4f464e49424b574cULL	/* "LWKBINFO" */
-#define LWKB_BOOT_INFO_VERSION	1
+/*
+ * Version 2: the header below, then arrays sized to what the instance has
+ * (cores, chunks, NUMA nodes, distances, kernel arguments), each found by
+ * an offset from the start of boot_info.  Version 1 had fixed arrays
+ * (192 cores, 64 chunks, 16 nodes) inside the structure; neither side
+ * accepts the other's version (an image says which it speaks in its ELF
+ * note, LWKB_NOTE_CONTRACT below).
+ */
+#define LWKB_BOOT_INFO_VERSION	2
 
-#define LWKB_MAX_CORES		192	/* = trampoline slots */
-#define LWKB_MAX_CHUNKS		64
-#define LWKB_MAX_NUMA		16
+/*
+ * Protocol bounds, not sizes: boot_info holds only what an instance has.
+ * Cores: every CPU Linux can name (Debian's NR_CPUS is 8192).  NUMA
+ * nodes: Linux's MAX_NUMNODES with NODES_SHIFT 10.
+ */
+#define LWKB_MAX_CORES		8192
+#define LWKB_MAX_CHUNKS		4096
+#define LWKB_MAX_NUMA		1024
 #define LWKB_KARGS_SIZE		4096	/* including the terminating NUL */
+
+/*
+ * The ELF note every co-kernel image carries (PT_NOTE, name "lwkboot",
+ * type LWKB_NOTE_CONTRACT, 4-byte descriptor): the boot_info version it
+ * reads.  An image without it was built for version 1.
+ */
+#define LWKB_NOTE_NAME		"lwkboot"
+#define LWKB_NOTE_CONTRACT	1
 
 /* Virtual base at which the kernel image's physical base is mapped. */
 #define LWKB_KERNEL_VBASE	0xffffffff80000000ULL
@@ -60,7 +81,7 @@ struct lwkb_numa_node {
 struct lwkb_boot_info {
 	lwkb_u64 magic;		/* LWKB_BOOT_INFO_MAGIC */
 	lwkb_u32 version;	/* LWKB_BOOT_INFO_VERSION */
-	lwkb_u32 size;		/* sizeof(struct lwkb_boot_info) */
+	lwkb_u32 size;		/* whole area: this header and every array */
 
 	lwkb_u32 nr_cores;
 	lwkb_u32 nr_chunks;
@@ -88,18 +109,63 @@ struct lwkb_boot_info {
 	lwkb_u64 stacks_phys;	/* boot stacks: core i owns [stacks_phys + i*stack_size, +stack_size) */
 	lwkb_u64 stack_size;	/* bytes per boot stack, a multiple of 4 KiB */
 
-	struct lwkb_core cores[LWKB_MAX_CORES];
-	lwkb_u32 ikc_map[LWKB_MAX_CORES];	/* LWK core -> host CPU for IKC */
-	struct lwkb_mem_chunk chunks[LWKB_MAX_CHUNKS];
-	struct lwkb_numa_node numa[LWKB_MAX_NUMA];
-	lwkb_u8 numa_distance[LWKB_MAX_NUMA][LWKB_MAX_NUMA];
-	char kargs[LWKB_KARGS_SIZE];	/* NUL-terminated, verbatim */
+	/* The trampoline's slot table (trampoline.h), below 4 GiB. */
+	lwkb_u64 slots_phys;
+	lwkb_u32 slots_max;	/* slots it has room for (>= nr_cores) */
+
+	/* The arrays: byte offsets from the start of boot_info, and room. */
+	lwkb_u32 cores_max;	/* room in cores[] and ikc_map[] (>= nr_cores) */
+	lwkb_u32 chunks_max;
+	lwkb_u32 numa_max;	/* also the row length of the distance matrix */
+	lwkb_u32 cores_off;	/* struct lwkb_core[cores_max] */
+	lwkb_u32 ikc_map_off;	/* lwkb_u32[cores_max]: LWK core -> host CPU for IKC */
+	lwkb_u32 chunks_off;	/* struct lwkb_mem_chunk[chunks_max] */
+	lwkb_u32 numa_off;	/* struct lwkb_numa_node[numa_max] */
+	lwkb_u32 distance_off;	/* lwkb_u8[numa_max][numa_max], ACPI SLIT units */
+	lwkb_u32 kargs_off;	/* char[kargs_size], NUL-terminated, verbatim */
+	lwkb_u32 kargs_size;
+	lwkb_u32 reserved;
 };
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_core) == 16, "core layout");
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_mem_chunk) == 24, "chunk layout");
-LWKB_STATIC_ASSERT(__builtin_offsetof(struct lwkb_boot_info, cores) == 168,
-		   "boot_info header layout");
-LWKB_STATIC_ASSERT(sizeof(struct lwkb_boot_info) % 8 == 0, "boot_info size");
+LWKB_STATIC_ASSERT(sizeof(struct lwkb_numa_node) == 8, "node layout");
+LWKB_STATIC_ASSERT(sizeof(struct lwkb_boot_info) == 224, "boot_info header layout");
+
+/*
+ * The arrays.  Only for a boot_info that passed lwkb_bootinfo_check()
+ * (loader/bootinfo.c), which proves every array lies inside 'size'.
+ */
+static inline struct lwkb_core *lwkb_bi_cores(const struct lwkb_boot_info *bi)
+{
+	return (struct lwkb_core *)((char *)bi + bi->cores_off);
+}
+
+static inline lwkb_u32 *lwkb_bi_ikc_map(const struct lwkb_boot_info *bi)
+{
+	return (lwkb_u32 *)((char *)bi + bi->ikc_map_off);
+}
+
+static inline struct lwkb_mem_chunk *lwkb_bi_chunks(const struct lwkb_boot_info *bi)
+{
+	return (struct lwkb_mem_chunk *)((char *)bi + bi->chunks_off);
+}
+
+static inline struct lwkb_numa_node *lwkb_bi_numa(const struct lwkb_boot_info *bi)
+{
+	return (struct lwkb_numa_node *)((char *)bi + bi->numa_off);
+}
+
+/* Distance from LWK node i to LWK node j. */
+static inline lwkb_u8 *lwkb_bi_distance(const struct lwkb_boot_info *bi, lwkb_u32 i,
+					lwkb_u32 j)
+{
+	return (lwkb_u8 *)bi + bi->distance_off + (lwkb_u64)i * bi->numa_max + j;
+}
+
+static inline char *lwkb_bi_kargs(const struct lwkb_boot_info *bi)
+{
+	return (char *)bi + bi->kargs_off;
+}
 
 #endif /* LWKBOOT_BOOT_INFO_H */

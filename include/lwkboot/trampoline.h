@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The trampoline page: one 4 KiB page below 1 MiB holding the real-mode
- * entry code, its GDT, a data block and one slot per core it may start.
+ * entry code, its GDT and a data block; and the slot table, one slot per
+ * core it may start, anywhere below 4 GiB.
  *
  * A STARTUP IPI with vector VV starts a core in real mode at CS = VV00h,
  * IP = 0, i.e. at physical VV000h (Intel SDM vol. 3A, "MP Initialization
@@ -9,15 +10,17 @@
  * code starts at offset 0.  Vectors A0h-BFh are reserved (MP spec 1.4,
  * B.4.2); a page below 0xA0000 never needs them.
  *
- *   0x000  code: 16-bit entry, 32-bit and 64-bit stubs (trampoline/trampoline.asm)
- *   0x300  struct lwkb_tramp_data (fixed; the loader patches it)
- *   0x400  struct lwkb_tramp_slot[LWKB_TRAMP_MAX_SLOTS]
+ *   page 0x000  code: 16-bit entry, 32-bit and 64-bit stubs (trampoline/trampoline.asm)
+ *   page 0x300  struct lwkb_tramp_data (fixed; the loader patches it)
+ *   slots_phys  struct lwkb_tramp_slot[max_slots], below 4 GiB
  *
- * Each core reads its APIC id with CPUID (leaf 0Bh, else leaf 1) while
- * still in real mode, finds the slot with that id, and from then on writes
- * its progress into the slot's stage word and takes the slot's stack, so
- * any number of cores can run the page at the same time.  A core whose id
- * is in no slot increments 'stray' and halts.
+ * Each core reads its APIC id with CPUID (leaf 0Bh, else leaf 1) in real
+ * mode, counts itself in 'entered', switches to 32-bit protected mode
+ * (flat 4 GiB segments) and there finds the slot with that id; from then
+ * on it writes its progress into the slot's stage word and takes the
+ * slot's stack, so any number of cores can run the page at the same time,
+ * and the table can be as large as the instance needs (8192 cores: 128
+ * KiB).  A core whose id is in no slot increments 'stray' and halts.
  */
 #ifndef LWKBOOT_TRAMPOLINE_H
 #define LWKBOOT_TRAMPOLINE_H
@@ -26,10 +29,12 @@
 
 #define LWKB_TRAMP_SIZE		4096
 #define LWKB_TRAMP_DATA_OFF	0x300
-#define LWKB_TRAMP_SLOTS_OFF	0x400
-#define LWKB_TRAMP_MAX_SLOTS	((LWKB_TRAMP_SIZE - LWKB_TRAMP_SLOTS_OFF) / 16)
+#define LWKB_TRAMP_MAX_SLOTS	8192	/* = LWKB_MAX_CORES */
 #define LWKB_TRAMP_MAGIC	0x504d52544b574cULL	/* "LWKTRMP" */
-#define LWKB_TRAMP_VERSION	1
+#define LWKB_TRAMP_VERSION	2	/* 1: the slots were in the page (192 at most) */
+/* Bytes of a slot table for n cores, whole pages. */
+#define LWKB_TRAMP_SLOTS_BYTES(n) \
+	((((lwkb_u64)(n) * 16) + 4095) & ~4095ULL)
 
 /* Segment selectors of the trampoline GDT. */
 #define LWKB_TRAMP_CS32		0x08
@@ -37,18 +42,18 @@
 #define LWKB_TRAMP_CS64		0x18
 
 /* Stage words a core writes into its slot, in this order. */
-#define LWKB_STAGE_NONE		0	/* not entered (or not yet) */
-#define LWKB_STAGE_REAL		1	/* entered 16-bit real mode, found its slot */
-#define LWKB_STAGE_PROT		2	/* reached 32-bit protected mode */
+#define LWKB_STAGE_NONE		0	/* has not found its slot (or not yet) */
+#define LWKB_STAGE_REAL		1	/* left real mode, found its slot in 32-bit mode */
+#define LWKB_STAGE_PROT		2	/* 32-bit: CR4, CR3, EFER set; enabling paging */
 #define LWKB_STAGE_LONG		3	/* reached 64-bit long mode, paging on */
 #define LWKB_STAGE_JUMPED	4	/* jumping to the entry with its stack */
 
 static inline const char *lwkb_stage_name(lwkb_u32 st)
 {
 	static const char *const names[] = {
-		"none (never entered the trampoline)",
-		"real (16-bit: stuck at GDT load or far jump to 32-bit)",
-		"protected (32-bit: stuck at CR4/CR3/EFER/paging or far jump to 64-bit)",
+		"none (never found its slot: see the page's entered count)",
+		"real (found its slot in 32-bit mode: stuck at CR4/CR3/EFER)",
+		"protected (32-bit: stuck at paging or far jump to 64-bit)",
 		"long (64-bit: stuck before the jump to the entry)",
 		"jumped (reached the entry)",
 	};
@@ -85,6 +90,10 @@ struct lwkb_tramp_data {
 	lwkb_u16 idtr_limit;	/* 0: any exception shuts the core down */
 	lwkb_u32 idtr_base;
 	lwkb_u64 gdt[4];	/* null, code32, data, code64 */
+	lwkb_u32 slots_phys;	/* the slot table, below 4 GiB */
+	lwkb_u32 max_slots;	/* its room; the search reads min(nr_slots, max_slots) */
+	lwkb_u32 entered;	/* cores that ran the real-mode part */
+	lwkb_u32 pad;
 };
 
 /* A slot's apic_id after a failed wake: no core has it (x2APIC's broadcast id). */
@@ -97,8 +106,8 @@ struct lwkb_tramp_slot {
 };
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_tramp_slot) == 16, "slot layout");
-LWKB_STATIC_ASSERT(sizeof(struct lwkb_tramp_data) <= LWKB_TRAMP_SLOTS_OFF - LWKB_TRAMP_DATA_OFF,
-		   "data block fits before the slots");
+LWKB_STATIC_ASSERT(sizeof(struct lwkb_tramp_data) <= LWKB_TRAMP_SIZE - LWKB_TRAMP_DATA_OFF,
+		   "data block fits in the page");
 LWKB_STATIC_ASSERT(__builtin_offsetof(struct lwkb_tramp_data, gdtr_limit) % 8 == 6,
 		   "gdtr base 4-aligned");
 

@@ -11,6 +11,8 @@
  *   - a rejected image leaves the whole 1 MiB untouched;
  *   - an accepted image has its entry in [VBASE, VBASE + 1 MiB), below
  *     load_end, and load_end within the 1 MiB;
+ *   - lwkb_elf_contract (the lwkboot note walk) never reads outside the
+ *     file and gives 0 with a version or -LWKB_ENOEXEC;
  *   - lwkb_elf_check with 4 GiB of memory (no memory is touched) accepts
  *     only segments that end at or below 2^64, i.e. within the kernel
  *     half [VBASE, 2^64): a wrapping segment would be placed outside it.
@@ -131,6 +133,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	REQUIRE(rc == rc2);
 	if (lwkb_elf_check(data, size, 4ULL << 30, NULL, NULL, 0) == 0)
 		check_no_wrap(data);
+	/* The note walk reads only inside the file (ASan sees any overread
+	 * of the fuzzer's exact-size buffer) and answers 0 or -ENOEXEC. */
+	{
+		lwkb_u32 version = 0;
+		int rc3 = lwkb_elf_contract(data, size, &version, err, sizeof(err));
+
+		REQUIRE(rc3 == 0 || rc3 == -LWKB_ENOEXEC);
+		REQUIRE(rc3 || version);
+	}
 	if (rc) {
 		REQUIRE(rc == -LWKB_ENOEXEC);
 		REQUIRE(memchr(err, '\0', sizeof(err)) != NULL);

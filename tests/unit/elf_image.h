@@ -104,6 +104,30 @@ static inline int elf_image_build(struct elf_image *im)
 	return 0;
 }
 
+/*
+ * The lwkboot note (LWKB_NOTE_CONTRACT) saying the image reads boot_info
+ * 'version': program header 2 becomes a PT_NOTE at file offset
+ * IMG_FILE_SIZE, the file grows by its 24 bytes.  The loader requires it
+ * (lwkb_prepare); the ELF checks alone do not look at it.
+ */
+#define IMG_NOTE_SIZE	24
+static inline void elf_image_add_note(struct elf_image *im, uint32_t version)
+{
+	unsigned char *n = im->buf + IMG_FILE_SIZE;
+	uint32_t hdr[3] = { 8, 4, 1 };
+
+	memcpy(n, hdr, sizeof(hdr));
+	memcpy(n + 12, "lwkboot", 8);
+	memcpy(n + 20, &version, 4);
+	im->ph[2].p_type = PT_NOTE;
+	im->ph[2].p_flags = PF_R;
+	im->ph[2].p_offset = IMG_FILE_SIZE;
+	im->ph[2].p_vaddr = im->ph[2].p_paddr = 0;
+	im->ph[2].p_filesz = im->ph[2].p_memsz = IMG_NOTE_SIZE;
+	im->ph[2].p_align = 4;
+	im->size = IMG_FILE_SIZE + IMG_NOTE_SIZE;
+}
+
 static inline void elf_image_free(struct elf_image *im)
 {
 	free(im->buf);

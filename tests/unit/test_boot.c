@@ -29,12 +29,14 @@
 #define TRAMP_PHYS	0x9000ULL
 #define PT_PHYS		0x100000ULL
 #define PT_PAGES	16
+#define SLOTS_PHYS	0x180000ULL
 #define SEED_MEM	11u
 #define SEED_TRAMP	12u
 #define SEED_POOL	13u
 
 struct env {
 	unsigned char *mem, *tramp, *pool;	/* pool: PT_PAGES + 1 guard page */
+	struct lwkb_tramp_slot *slots;		/* one page */
 	struct elf_image im;
 	struct lwkb_prepare p;
 	char err[256];
@@ -46,8 +48,10 @@ static int env_new(struct env *e)
 	e->mem = aligned_alloc(4096, MEM_SIZE);
 	e->tramp = aligned_alloc(4096, 4096);
 	e->pool = aligned_alloc(4096, (PT_PAGES + 1) * 4096);
-	if (!e->mem || !e->tramp || !e->pool || elf_image_build(&e->im))
+	e->slots = aligned_alloc(4096, 4096);
+	if (!e->mem || !e->tramp || !e->pool || !e->slots || elf_image_build(&e->im))
 		return -1;
+	elf_image_add_note(&e->im, LWKB_BOOT_INFO_VERSION);
 	unit_fill(e->mem, MEM_SIZE, SEED_MEM);
 	unit_fill(e->tramp, 4096, SEED_TRAMP);
 	unit_fill(e->pool, (PT_PAGES + 1) * 4096, SEED_POOL);
@@ -72,6 +76,9 @@ static int env_new(struct env *e)
 	e->p.status_phys = 0x7f100000;
 	e->p.stack_size = 0;		/* default: 16 KiB */
 	e->p.nr_cores = 4;
+	e->p.slots_phys = SLOTS_PHYS;
+	e->p.slots_virt = e->slots;
+	e->p.max_slots = 4;
 	return 0;
 }
 
@@ -80,6 +87,7 @@ static void env_free(struct env *e)
 	free(e->mem);
 	free(e->tramp);
 	free(e->pool);
+	free(e->slots);
 	elf_image_free(&e->im);
 }
 
@@ -91,7 +99,8 @@ static void boot_prepare_good(void)
 	struct ptw w;
 	struct ptw_result r;
 	lwkb_u64 bi_off = LWKB_ALIGN_UP(IMG_LOAD_END, 4096);
-	lwkb_u64 stacks_off = bi_off + LWKB_ALIGN_UP(sizeof(struct lwkb_boot_info), 4096);
+	lwkb_u64 bi_size = lwkb_bootinfo_size(4, 1, 1);
+	lwkb_u64 stacks_off = bi_off + LWKB_ALIGN_UP(bi_size, 4096);
 	lwkb_u64 end_off = stacks_off + 4 * 16384;
 	char err[128];
 	int rc;
@@ -116,7 +125,6 @@ static void boot_prepare_good(void)
 	/* boot_info fields. */
 	CHECK_EQ(bi->magic, LWKB_BOOT_INFO_MAGIC);
 	CHECK_EQ(bi->version, LWKB_BOOT_INFO_VERSION);
-	CHECK_EQ(bi->size, sizeof(*bi));
 	CHECK_EQ(bi->apic_mode, LWKB_APIC_X2APIC);
 	CHECK_EQ(bi->image_phys, MEM_PHYS);
 	CHECK_EQ(bi->image_end, MEM_PHYS + IMG_LOAD_END);
@@ -138,8 +146,15 @@ static void boot_prepare_good(void)
 	CHECK_EQ(bi->nr_cores, 0);		/* the caller adds them */
 	CHECK_EQ(bi->nr_numa, 1);
 	CHECK_EQ(bi->nr_chunks, 1);
-	CHECK_EQ(bi->chunks[0].start, MEM_PHYS);
-	CHECK_EQ(bi->chunks[0].end, MEM_PHYS + MEM_SIZE);
+	CHECK_EQ(lwkb_bi_chunks(bi)[0].start, MEM_PHYS);
+	CHECK_EQ(lwkb_bi_chunks(bi)[0].end, MEM_PHYS + MEM_SIZE);
+	/* Sized to the room asked: 4 cores, 1 chunk, 1 node. */
+	CHECK_EQ(bi->size, bi_size);
+	CHECK_EQ(bi->cores_max, 4);
+	CHECK_EQ(bi->chunks_max, 1);
+	CHECK_EQ(bi->numa_max, 1);
+	CHECK_EQ(bi->slots_phys, SLOTS_PHYS);
+	CHECK_EQ(bi->slots_max, 4);
 	/* Nothing past loader_end written. */
 	CHECK(unit_intact_part(e.mem, end_off, MEM_SIZE, SEED_MEM),
 	      "memory past loader_end written");
@@ -154,6 +169,8 @@ static void boot_prepare_good(void)
 	CHECK_EQ(td->cr4, 1u << 5);			/* PAE */
 	CHECK_EQ(td->efer_set, (1u << 8) | (1u << 11));	/* LME | NXE */
 	CHECK_EQ(td->nr_slots, 0);
+	CHECK_EQ(td->slots_phys, SLOTS_PHYS);
+	CHECK_EQ(td->max_slots, 4);
 	/* Page table: the image at VBASE, identity for boot_info, stacks, APIC. */
 	w = (struct ptw){ e.pool, PT_PHYS, PT_PAGES, 1, 1, 46 };
 	CHECK(ptw_translate(&w, PT_PHYS, IMG_ENTRY, &r) == PTW_OK &&
@@ -174,7 +191,8 @@ static void boot_prepare_good(void)
 	for (lwkb_u32 i = 0; i < 4; i++)
 		CHECK_EQ(lwkb_bootinfo_add_core(bi, i, 2 * i, 0), 0);
 	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, "hidden=1"), 0);
-	CHECK(lwkb_bootinfo_check(bi, err, sizeof(err)) == 0, "%s", err);
+	CHECK(lwkb_bootinfo_check(bi, bi->stacks_phys - e.p.bi_phys, err, sizeof(err)) == 0,
+	      "%s", err);
 	CHECK_EQ(lwkb_stack_top(bi, 0), bi->stacks_phys + 16384);
 	CHECK_EQ(lwkb_stack_top(bi, 3), bi->loader_end);
 	CHECK_EQ(lwkb_stack_top(bi, 1) % 16, 0);
@@ -193,6 +211,7 @@ static void boot_prepare_variants(void)
 	e.p.nx = 0;
 	e.p.stack_size = 8192;
 	e.p.nr_cores = 3;
+	e.p.max_slots = 3;
 	rc = lwkb_prepare(&e.p, e.err, sizeof(e.err));
 	CHECK(rc == 0, "rc %d: %s", rc, e.err);
 	CHECK_EQ(e.p.bi->pt_pages, 7);	/* PML4, PDPT, 4 identity PDs, 1 image PD */
@@ -234,9 +253,25 @@ static void boot_prepare_refusals(void)
 	} while (0)
 	CASE(e.im.eh->e_machine = EM_386, -LWKB_ENOEXEC, "machine 3", 1);
 	CASE(e.im.ph[1].p_memsz = MEM_SIZE, -LWKB_ENOEXEC, "does not fit", 1);
-	CASE((e.p.nr_cores = 192, e.p.stack_size = 65536), -LWKB_ENOMEM, "192 stacks", 1);
+	CASE((e.p.nr_cores = e.p.max_slots = 192, e.p.stack_size = 65536), -LWKB_ENOMEM,
+	     "192 stacks", 1);
 	CASE(e.p.nr_cores = 0, -LWKB_EINVAL, "0 cores", 1);
-	CASE(e.p.nr_cores = LWKB_MAX_CORES + 1, -LWKB_EINVAL, "193 cores", 1);
+	CASE(e.p.nr_cores = LWKB_MAX_CORES + 1, -LWKB_EINVAL, "8193 cores", 1);
+	CASE(e.p.nr_chunks = LWKB_MAX_CHUNKS + 1, -LWKB_EINVAL, "4097 memory chunks", 1);
+	CASE(e.p.nr_numa = LWKB_MAX_NUMA + 1, -LWKB_EINVAL, "1025 NUMA nodes", 1);
+	/* The image must read this boot_info: version 1 (no note) and others refused. */
+	CASE(e.im.ph[2].p_type = PT_GNU_STACK, -LWKB_ENOEXEC, "no lwkboot note", 1);
+	CASE(elf_image_add_note(&e.im, 1), -LWKB_ENOEXEC, "boot_info version 1", 1);
+	CASE(elf_image_add_note(&e.im, 3), -LWKB_ENOEXEC, "reads boot_info version 3", 1);
+	CASE(e.im.ph[2].p_filesz = 4096, -LWKB_ENOEXEC, "exceeds the file", 1);
+	CASE(e.im.ph[2].p_filesz = 20, -LWKB_ENOEXEC, "runs past its end", 1);
+	/* The slot table: room for every core, a page below 4 GiB. */
+	CASE(e.p.max_slots = 3, -LWKB_EINVAL, "slot table of 3 slots for 4 cores", 1);
+	CASE(e.p.slots_phys = 4ULL << 30, -LWKB_EINVAL, "slot table", 1);
+	CASE((e.p.slots_phys = (4ULL << 30) - 4096, e.p.max_slots = 257), -LWKB_EINVAL,
+	     "slot table", 1);
+	CASE(e.p.slots_phys = MEM_PHYS, -LWKB_EINVAL, "slot table", 1);
+	CASE(e.p.slots_phys = SLOTS_PHYS + 16, -LWKB_EINVAL, "slot table", 1);
 	CASE(e.p.mem_size = MEM_SIZE - 100, -LWKB_EINVAL, "not page aligned", 1);
 	CASE(e.p.mem_phys = MEM_PHYS + 0x800, -LWKB_EINVAL, "not page aligned", 1);
 	/* (the message names the LWK memory, not the stack size) */

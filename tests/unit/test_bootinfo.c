@@ -3,16 +3,22 @@
  * The shared ABI headers and boot_info building (loader/bootinfo.c).
  *
  * What these tests prove:
- *  - the layout of struct lwkb_boot_info, lwkb_core, lwkb_mem_chunk,
- *    lwkb_kmsg and lwkb_status_page is the documented one: every offset is
- *    written out below as a number computed by hand from the field list,
- *    so an accidental change of the ABI fails here;
+ *  - the layout of struct lwkb_boot_info (version 2's header), lwkb_core,
+ *    lwkb_mem_chunk, lwkb_kmsg and lwkb_status_page is the documented one:
+ *    every offset is written out below as a number computed by hand from
+ *    the field list, so an accidental change of the ABI fails here;
  *  - the magics spell their ASCII names in memory;
- *  - add_core / add_chunk / add_numa keep their invariants (ids, limits,
- *    duplicates, SLIT default distances);
+ *  - boot_info is sized to its room: the arrays' offsets and the size are
+ *    the hand-computed ones; counts of 0 or above LWKB_MAX_* and a buffer
+ *    one byte too small are refused and leave the buffer alone;
+ *  - add_core / add_chunk / add_numa keep their invariants (ids, room,
+ *    duplicates, SLIT default distances), up to 8192 cores;
  *  - kernel arguments: 4095 bytes fit, 4096 do not (and change nothing),
  *    every byte is kept verbatim;
- *  - lwkb_bootinfo_check catches each inconsistency with a message.
+ *  - lwkb_bootinfo_check catches each inconsistency with a message: an
+ *    array outside the size (offsets near 2^32, room near 2^32 whose byte
+ *    count would overflow 32 bits), a size beyond what the reader can see,
+ *    version 1.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -52,18 +58,21 @@ static void bi_layout(void)
 	CHECK_EQ(OFF(lwkb_boot_info, high_size), 144);
 	CHECK_EQ(OFF(lwkb_boot_info, stacks_phys), 152);
 	CHECK_EQ(OFF(lwkb_boot_info, stack_size), 160);
-	CHECK_EQ(OFF(lwkb_boot_info, cores), 168);
-	/* 168 + 192 cores * 16 = 3240; + 192 * 4 = 4008; + 64 chunks * 24 =
-	 * 5544; + 16 nodes * 8 = 5672; + 16 * 16 distances = 5928; + 4096. */
-	CHECK_EQ(OFF(lwkb_boot_info, ikc_map), 3240);
-	CHECK_EQ(OFF(lwkb_boot_info, chunks), 4008);
-	CHECK_EQ(OFF(lwkb_boot_info, numa), 5544);
-	CHECK_EQ(OFF(lwkb_boot_info, numa_distance), 5672);
-	CHECK_EQ(OFF(lwkb_boot_info, kargs), 5928);
-	CHECK_EQ(sizeof(struct lwkb_boot_info), 10024);
-	CHECK_EQ(sizeof(struct lwkb_boot_info) % 8, 0);
-	CHECK_EQ(OFF(lwkb_boot_info, chunks) % 8, 0);
+	CHECK_EQ(OFF(lwkb_boot_info, slots_phys), 168);
+	CHECK_EQ(OFF(lwkb_boot_info, slots_max), 176);
+	CHECK_EQ(OFF(lwkb_boot_info, cores_max), 180);
+	CHECK_EQ(OFF(lwkb_boot_info, chunks_max), 184);
+	CHECK_EQ(OFF(lwkb_boot_info, numa_max), 188);
+	CHECK_EQ(OFF(lwkb_boot_info, cores_off), 192);
+	CHECK_EQ(OFF(lwkb_boot_info, ikc_map_off), 196);
+	CHECK_EQ(OFF(lwkb_boot_info, chunks_off), 200);
+	CHECK_EQ(OFF(lwkb_boot_info, numa_off), 204);
+	CHECK_EQ(OFF(lwkb_boot_info, distance_off), 208);
+	CHECK_EQ(OFF(lwkb_boot_info, kargs_off), 212);
+	CHECK_EQ(OFF(lwkb_boot_info, kargs_size), 216);
+	CHECK_EQ(sizeof(struct lwkb_boot_info), 224);
 	CHECK_EQ(LWKB_MAX_CORES, LWKB_TRAMP_MAX_SLOTS);
+	CHECK_EQ(LWKB_MAX_CORES, 8192);
 
 	CHECK_EQ(OFF(lwkb_core, lwk_id), 0);
 	CHECK_EQ(OFF(lwkb_core, host_cpu), 4);
@@ -146,17 +155,28 @@ static void bi_magics_spell_names(void)
 	CHECK(lwkb_status_name(LWKB_STATUS_NR) == NULL, "past the end");
 }
 
-static struct lwkb_boot_info *bi_new(void)
+/* Room of the tests' boot_info: 3 cores, 2 chunks, 2 nodes, unless said. */
+static struct lwkb_boot_info *bi_new_room(lwkb_u32 cores, lwkb_u32 chunks, lwkb_u32 numa)
 {
-	struct lwkb_boot_info *bi = malloc(sizeof(*bi));
+	lwkb_u64 size = lwkb_bootinfo_size(cores, chunks, numa);
+	struct lwkb_boot_info *bi = size ? malloc(size) : NULL;
 
 	if (bi) {
-		memset(bi, 0xa5, sizeof(*bi));	/* init must clear everything */
-		lwkb_bootinfo_init(bi);
+		memset(bi, 0xa5, size);	/* init must clear everything */
+		if (lwkb_bootinfo_init(bi, size, cores, chunks, numa)) {
+			free(bi);
+			bi = NULL;
+		}
 	}
 	return bi;
 }
 
+static struct lwkb_boot_info *bi_new(void)
+{
+	return bi_new_room(3, 2, 2);
+}
+
+/* Offsets and size by hand: 224-byte header, then each array 8-aligned. */
 static void bi_init(void)
 {
 	struct lwkb_boot_info *bi = bi_new();
@@ -165,70 +185,127 @@ static void bi_init(void)
 	if (!CHECK(bi != NULL, "out of memory"))
 		return;
 	CHECK_EQ(bi->magic, LWKB_BOOT_INFO_MAGIC);
-	CHECK_EQ(bi->version, LWKB_BOOT_INFO_VERSION);
-	CHECK_EQ(bi->size, sizeof(*bi));
-	for (size_t i = 16; i < sizeof(*bi); i++)
+	CHECK_EQ(bi->version, 2);
+	CHECK_EQ(bi->cores_max, 3);
+	CHECK_EQ(bi->chunks_max, 2);
+	CHECK_EQ(bi->numa_max, 2);
+	/* cores 224 + 3 * 16 = 272; ikc_map 272 + 12 -> 288; chunks 288 + 48 =
+	 * 336; nodes 336 + 16 = 352; distances 352 + 4 -> 360; kargs 360 + 4096. */
+	CHECK_EQ(bi->cores_off, 224);
+	CHECK_EQ(bi->ikc_map_off, 272);
+	CHECK_EQ(bi->chunks_off, 288);
+	CHECK_EQ(bi->numa_off, 336);
+	CHECK_EQ(bi->distance_off, 352);
+	CHECK_EQ(bi->kargs_off, 360);
+	CHECK_EQ(bi->kargs_size, LWKB_KARGS_SIZE);
+	CHECK_EQ(bi->size, 360 + LWKB_KARGS_SIZE);
+	CHECK_EQ(lwkb_bootinfo_size(3, 2, 2), 360 + LWKB_KARGS_SIZE);
+	CHECK_EQ(bi->nr_cores + bi->nr_chunks + bi->nr_numa, 0);
+	for (size_t i = 224; i < bi->size; i++)
 		if (!CHECK(b[i] == 0, "byte %zu not cleared", i))
 			break;
 	free(bi);
 }
 
-/* Cores get lwk ids in order; duplicates and the 193rd core are refused. */
+/* What cannot be laid out, or does not fit, is refused; the buffer stays. */
+static void bi_init_bounds(void)
+{
+	lwkb_u64 size = lwkb_bootinfo_size(4, 1, 1);
+	unsigned char *buf = malloc(size + 64);
+
+	if (!CHECK(buf != NULL, "out of memory"))
+		return;
+	CHECK_EQ(lwkb_bootinfo_size(0, 1, 1), 0);
+	CHECK_EQ(lwkb_bootinfo_size(1, 0, 1), 0);
+	CHECK_EQ(lwkb_bootinfo_size(1, 1, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_size(LWKB_MAX_CORES + 1, 1, 1), 0);
+	CHECK_EQ(lwkb_bootinfo_size(1, LWKB_MAX_CHUNKS + 1, 1), 0);
+	CHECK_EQ(lwkb_bootinfo_size(1, 1, LWKB_MAX_NUMA + 1), 0);
+	CHECK_EQ(lwkb_bootinfo_size(0xffffffffu, 0xffffffffu, 0xffffffffu), 0);
+	/* The largest: 8192 cores, 4096 chunks, 1024 nodes (a 1 MiB matrix). */
+	CHECK_EQ(lwkb_bootinfo_size(LWKB_MAX_CORES, LWKB_MAX_CHUNKS, LWKB_MAX_NUMA),
+		 224 + 8192 * 16 + 8192 * 4 + 4096 * 24 + 1024 * 8 + 1024 * 1024 + 4096);
+	memset(buf, 0x5a, size + 64);
+	CHECK_EQ(lwkb_bootinfo_init((struct lwkb_boot_info *)buf, size - 1, 4, 1, 1),
+		 -LWKB_ENOSPC);
+	CHECK_EQ(lwkb_bootinfo_init((struct lwkb_boot_info *)buf, size + 64, 0, 1, 1),
+		 -LWKB_EINVAL);
+	CHECK_EQ(lwkb_bootinfo_init((struct lwkb_boot_info *)buf, size + 64,
+				    LWKB_MAX_CORES + 1, 1, 1), -LWKB_EINVAL);
+	for (size_t i = 0; i < size + 64; i++)
+		if (!CHECK(buf[i] == 0x5a, "byte %zu written by a refused init", i))
+			break;
+	CHECK_EQ(lwkb_bootinfo_init((struct lwkb_boot_info *)buf, size, 4, 1, 1), 0);
+	CHECK(buf[size] == 0x5a, "init wrote past its size");
+	free(buf);
+}
+
+/* Cores get lwk ids in order; duplicates and one more than the room are refused. */
 static void bi_add_core(void)
 {
-	struct lwkb_boot_info *bi = bi_new();
+	struct lwkb_boot_info *bi = bi_new_room(LWKB_MAX_CORES, 1, 1);
+	struct lwkb_core *c;
 
 	if (!CHECK(bi != NULL, "out of memory"))
 		return;
+	c = lwkb_bi_cores(bi);
 	CHECK_EQ(lwkb_bootinfo_add_core(bi, 4, 8, 0), 0);
 	CHECK_EQ(lwkb_bootinfo_add_core(bi, 5, 10, 1), 0);
 	CHECK_EQ(lwkb_bootinfo_add_core(bi, 6, 8, 0), -LWKB_EEXIST);	/* same APIC id */
 	CHECK_EQ(lwkb_bootinfo_add_core(bi, 4, 12, 0), -LWKB_EEXIST);	/* same host CPU */
 	CHECK_EQ(bi->nr_cores, 2);
-	CHECK_EQ(bi->cores[1].lwk_id, 1);
-	CHECK_EQ(bi->cores[1].host_cpu, 5);
-	CHECK_EQ(bi->cores[1].apic_id, 10);
-	CHECK_EQ(bi->cores[1].numa_id, 1);
+	CHECK_EQ(c[1].lwk_id, 1);
+	CHECK_EQ(c[1].host_cpu, 5);
+	CHECK_EQ(c[1].apic_id, 10);
+	CHECK_EQ(c[1].numa_id, 1);
+	/* APIC ids above 255 (x2APIC) are ordinary ids. */
 	for (lwkb_u32 i = 2; i < LWKB_MAX_CORES; i++)
 		if (!CHECK_EQ(lwkb_bootinfo_add_core(bi, 100 + i, 1000 + i, 0), 0))
 			break;
 	CHECK_EQ(bi->nr_cores, LWKB_MAX_CORES);
-	CHECK_EQ(bi->cores[LWKB_MAX_CORES - 1].lwk_id, LWKB_MAX_CORES - 1);
-	CHECK_EQ(lwkb_bootinfo_add_core(bi, 5000, 5000, 0), -LWKB_ENOSPC);
+	CHECK_EQ(c[LWKB_MAX_CORES - 1].lwk_id, LWKB_MAX_CORES - 1);
+	CHECK_EQ(c[LWKB_MAX_CORES - 1].apic_id, 1000 + LWKB_MAX_CORES - 1);
+	CHECK_EQ(lwkb_bootinfo_add_core(bi, 50000, 50000, 0), -LWKB_ENOSPC);
 	CHECK_EQ(bi->nr_cores, LWKB_MAX_CORES);
+	free(bi);
+
+	bi = bi_new();		/* room for 3 */
+	if (!CHECK(bi != NULL, "out of memory"))
+		return;
+	for (lwkb_u32 i = 0; i < 3; i++)
+		CHECK_EQ(lwkb_bootinfo_add_core(bi, i, i, 0), 0);
+	CHECK_EQ(lwkb_bootinfo_add_core(bi, 3, 3, 0), -LWKB_ENOSPC);
 	free(bi);
 }
 
 static void bi_add_chunk_numa(void)
 {
-	struct lwkb_boot_info *bi = bi_new();
+	struct lwkb_boot_info *bi = bi_new_room(1, LWKB_MAX_CHUNKS, 3);
 
 	if (!CHECK(bi != NULL, "out of memory"))
 		return;
 	CHECK_EQ(lwkb_bootinfo_add_chunk(bi, 0x1000, 0x1000, 0), -LWKB_EINVAL);
 	CHECK_EQ(lwkb_bootinfo_add_chunk(bi, 0x2000, 0x1000, 0), -LWKB_EINVAL);
 	for (int i = 0; i < LWKB_MAX_CHUNKS; i++)
-		CHECK_EQ(lwkb_bootinfo_add_chunk(bi, (lwkb_u64)i << 30,
-						 ((lwkb_u64)i << 30) + 0x200000, 0), 0);
-	CHECK_EQ(lwkb_bootinfo_add_chunk(bi, 1ULL << 40, (1ULL << 40) + 4096, 0),
+		if (!CHECK_EQ(lwkb_bootinfo_add_chunk(bi, (lwkb_u64)i << 30,
+						      ((lwkb_u64)i << 30) + 0x200000, 0), 0))
+			break;
+	CHECK_EQ(lwkb_bootinfo_add_chunk(bi, 1ULL << 50, (1ULL << 50) + 4096, 0),
 		 -LWKB_ENOSPC);
-	CHECK_EQ(bi->chunks[3].start, 3ULL << 30);
-	CHECK_EQ(bi->chunks[3].end, (3ULL << 30) + 0x200000);
+	CHECK_EQ(lwkb_bi_chunks(bi)[3].start, 3ULL << 30);
+	CHECK_EQ(lwkb_bi_chunks(bi)[3].end, (3ULL << 30) + 0x200000);
 
 	/* NUMA: ACPI SLIT defaults, 10 on the diagonal, 20 elsewhere. */
 	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 0, 0), 0);
 	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 3, 1), 0);
 	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 7, 0), 0);
 	CHECK_EQ(bi->nr_numa, 3);
-	CHECK_EQ(bi->numa[1].host_id, 3);
-	CHECK_EQ(bi->numa[1].type, 1);
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			CHECK(bi->numa_distance[i][j] == (i == j ? 10 : 20),
-			      "distance[%d][%d] = %u", i, j, bi->numa_distance[i][j]);
-	CHECK_EQ(bi->numa_distance[3][0], 0);
-	for (int i = 3; i < LWKB_MAX_NUMA; i++)
-		CHECK_EQ(lwkb_bootinfo_add_numa(bi, (lwkb_u32)i, 0), 0);
+	CHECK_EQ(lwkb_bi_numa(bi)[1].host_id, 3);
+	CHECK_EQ(lwkb_bi_numa(bi)[1].type, 1);
+	for (lwkb_u32 i = 0; i < 3; i++)
+		for (lwkb_u32 j = 0; j < 3; j++)
+			CHECK(*lwkb_bi_distance(bi, i, j) == (i == j ? 10 : 20),
+			      "distance[%u][%u] = %u", i, j, *lwkb_bi_distance(bi, i, j));
 	CHECK_EQ(lwkb_bootinfo_add_numa(bi, 99, 0), -LWKB_ENOSPC);
 	free(bi);
 }
@@ -244,20 +321,20 @@ static void bi_kargs_limits(void)
 	memset(s, 'k', LWKB_KARGS_SIZE - 1);
 	s[LWKB_KARGS_SIZE - 1] = '\0';
 	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, s), 0);
-	CHECK_EQ(strlen(bi->kargs), LWKB_KARGS_SIZE - 1);
-	CHECK_EQ(bi->kargs[LWKB_KARGS_SIZE - 1], '\0');
+	CHECK_EQ(strlen(lwkb_bi_kargs(bi)), LWKB_KARGS_SIZE - 1);
+	CHECK_EQ(lwkb_bi_kargs(bi)[LWKB_KARGS_SIZE - 1], '\0');
 
 	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, "short"), 0);
 	memset(s, 'x', LWKB_KARGS_SIZE);
 	s[LWKB_KARGS_SIZE] = '\0';
 	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, s), -LWKB_E2BIG);
-	CHECK_STR(bi->kargs, "short");
+	CHECK_STR(lwkb_bi_kargs(bi), "short");
 	/* A shorter string clears the rest: no stale tail after the NUL. */
 	for (int i = 5; i < LWKB_KARGS_SIZE; i++)
-		if (!CHECK(bi->kargs[i] == 0, "stale byte at %d", i))
+		if (!CHECK(lwkb_bi_kargs(bi)[i] == 0, "stale byte at %d", i))
 			break;
 	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, ""), 0);
-	CHECK_STR(bi->kargs, "");
+	CHECK_STR(lwkb_bi_kargs(bi), "");
 	free(s);
 	free(bi);
 }
@@ -272,7 +349,8 @@ static void bi_kargs_verbatim(void)
 	if (!CHECK(bi != NULL, "out of memory"))
 		return;
 	CHECK_EQ(lwkb_bootinfo_set_kargs(bi, k), 0);
-	CHECK(memcmp(bi->kargs, k, sizeof(k)) == 0, "kargs not verbatim: \"%s\"", bi->kargs);
+	CHECK(memcmp(lwkb_bi_kargs(bi), k, sizeof(k)) == 0, "kargs not verbatim: \"%s\"",
+	      lwkb_bi_kargs(bi));
 	free(bi);
 }
 
@@ -280,6 +358,7 @@ static void bi_kargs_verbatim(void)
 static void bi_check(void)
 {
 	struct lwkb_boot_info *bi = bi_new(), *good = bi_new();
+	lwkb_u64 size = lwkb_bootinfo_size(3, 2, 2);
 	char err[160];
 
 	if (!CHECK(bi && good, "out of memory"))
@@ -289,26 +368,49 @@ static void bi_check(void)
 	CHECK_EQ(lwkb_bootinfo_add_core(good, 1, 2, 0), 0);
 	CHECK_EQ(lwkb_bootinfo_add_core(good, 2, 4, 0), 0);
 	CHECK_EQ(lwkb_bootinfo_set_kargs(good, "a=b"), 0);
-	CHECK_EQ(lwkb_bootinfo_check(good, err, sizeof(err)), 0);
+	CHECK_EQ(lwkb_bootinfo_check(good, size, err, sizeof(err)), 0);
+	/* The reader sees less than the size says. */
+	err[0] = '\0';
+	CHECK_EQ(lwkb_bootinfo_check(good, size - 1, err, sizeof(err)), -LWKB_EINVAL);
+	CHECK_CONTAINS(err, "size");
 
 #define BAD(stmt, needle) do {						\
-		memcpy(bi, good, sizeof(*bi));				\
+		memcpy(bi, good, size);					\
 		stmt;							\
 		err[0] = '\0';						\
-		CHECK_EQ(lwkb_bootinfo_check(bi, err, sizeof(err)), -LWKB_EINVAL); \
+		CHECK_EQ(lwkb_bootinfo_check(bi, size, err, sizeof(err)), -LWKB_EINVAL); \
 		CHECK_CONTAINS(err, needle);				\
 	} while (0)
 	BAD(bi->magic ^= 1, "magic");
-	BAD(bi->version = 2, "version 2");
-	BAD(bi->size -= 8, "size");
+	BAD(bi->version = 1, "version 1, this LWK knows 2");
+	BAD(bi->version = 3, "version 3");
+	BAD(bi->size = 200, "size 200");
+	BAD(bi->size = 0xffffffffu, "size");
 	BAD(bi->nr_cores = 0, "0 cores");
-	BAD(bi->nr_cores = LWKB_MAX_CORES + 1, "193 cores");
+	BAD(bi->nr_cores = 4, "4 cores (room for 3)");
+	BAD(bi->cores_max = LWKB_MAX_CORES + 1, "cores");
 	BAD(bi->nr_chunks = 0, "memory chunks");
+	BAD(bi->nr_chunks = 3, "3 memory chunks (room for 2)");
 	BAD(bi->nr_numa = 0, "NUMA");
-	BAD(bi->cores[1].lwk_id = 5, "core 1");
-	BAD(bi->cores[0].numa_id = 1, "core 0");
-	BAD(bi->chunks[0].end = bi->chunks[0].start, "chunk 0");
-	BAD(memset(bi->kargs, 'a', LWKB_KARGS_SIZE), "not terminated");
+	BAD(bi->numa_max = LWKB_MAX_NUMA + 1, "NUMA");
+	/* Arrays outside the size, or inside the header, or misaligned. */
+	BAD(bi->cores_off = 8, "outside");
+	BAD(bi->cores_off = 228, "outside");
+	BAD(bi->cores_off = 0xfffffff8u, "outside");
+	BAD(bi->ikc_map_off = bi->size - 4, "outside");
+	BAD(bi->chunks_off = bi->size, "outside");
+	BAD(bi->numa_off = bi->size + 8, "outside");
+	BAD(bi->distance_off = bi->size - 3, "outside");
+	BAD(bi->kargs_off = bi->size - 8, "outside");
+	BAD(bi->kargs_size = 0, "outside");
+	BAD(bi->kargs_size = 0xffffffffu, "outside");
+	/* Room whose bytes would wrap 32 bits: caught before the count. */
+	BAD(bi->cores_max = 0x10000001u, "cores");
+	BAD((bi->numa_max = 3, bi->distance_off = bi->size - 8), "outside");
+	BAD(lwkb_bi_cores(bi)[1].lwk_id = 5, "core 1");
+	BAD(lwkb_bi_cores(bi)[0].numa_id = 1, "core 0");
+	BAD(lwkb_bi_chunks(bi)[0].end = lwkb_bi_chunks(bi)[0].start, "chunk 0");
+	BAD(memset(lwkb_bi_kargs(bi), 'a', LWKB_KARGS_SIZE), "not terminated");
 #undef BAD
 	free(bi);
 	free(good);
@@ -319,6 +421,7 @@ UNIT_SUITE(bootinfo,
 	UNIT_TEST(bi_magics_spell_names),
 	UNIT_TEST(status_init_formats_the_area),
 	UNIT_TEST(bi_init),
+	UNIT_TEST(bi_init_bounds),
 	UNIT_TEST(bi_add_core),
 	UNIT_TEST(bi_add_chunk_numa),
 	UNIT_TEST(bi_kargs_limits),

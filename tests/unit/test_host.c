@@ -105,7 +105,7 @@ static int f_send_init(void *ctx, lwkb_u32 apic_id)
 static int f_send_sipi(void *ctx, lwkb_u32 apic_id, lwkb_u8 vector)
 {
 	struct fake_host *f = ctx;
-	struct lwkb_tramp_slot *s = lwkb_tramp_slots(f->tramp);
+	struct lwkb_tramp_slot *s = f->h.prep.slots_virt;
 
 	CHECK_EQ(vector, TRAMP_PHYS >> 12);
 	if (f->arrive && s[0].apic_id == apic_id)
@@ -145,6 +145,7 @@ static int fake_new(struct fake_host *f)
 	f->status = aligned_alloc(4096, LWKB_ALIGN_UP(status_size, 4096));
 	if (!f->mem || !f->tramp || !f->pool || !f->status || elf_image_build(&f->im))
 		return -1;
+	elf_image_add_note(&f->im, LWKB_BOOT_INFO_VERSION);
 	memset(f->status, 0xa5, status_size);
 	for (lwkb_u32 i = 0; i < NR_CORES; i++)
 		f->apic_ids[i] = 2 * i + 1;
@@ -162,6 +163,8 @@ static int fake_new(struct fake_host *f)
 	p->apic_phys = 0xfee00000;
 	p->status_phys = 0x7f100000;
 	p->nr_cores = NR_CORES;
+	p->nr_chunks = 2;	/* the first and one further */
+	p->nr_numa = 3;
 	f->h.ram_end = 2ULL << 30;
 	f->h.status = f->status;
 	f->h.status_size = status_size;
@@ -204,33 +207,39 @@ static void host_prepare_fills_boot_info(void)
 	bi = f.h.prep.bi;
 	/* RAM ends below the APIC: the identity map goes past the APIC page. */
 	CHECK_EQ(bi->ident_end, 4ULL << 30);
-	CHECK_EQ(f.pool_asked, lwkb_tmp_pt_pages(1, 0xfee01000, MEM_PHYS, MEM_SIZE));
-	CHECK_EQ(bi->pt_pages_max, f.pool_asked);
+	/* The pool: the table's pages, then one page of slots (3 cores). */
+	CHECK_EQ(f.pool_asked, lwkb_tmp_pt_pages(1, 0xfee01000, MEM_PHYS, MEM_SIZE) + 1);
+	CHECK_EQ(bi->pt_pages_max, f.pool_asked - 1);
 	CHECK_EQ(bi->pt_phys, POOL_PHYS);
+	CHECK_EQ(bi->slots_phys, POOL_PHYS + (lwkb_u64)(f.pool_asked - 1) * 4096);
+	CHECK_EQ(bi->slots_max, NR_CORES);
+	CHECK_EQ(lwkb_tramp_data(f.tramp)->slots_phys, bi->slots_phys);
 	CHECK_EQ(bi->nr_cores, NR_CORES);
+	CHECK_EQ(bi->cores_max, NR_CORES);
+	CHECK_EQ(bi->size, lwkb_bootinfo_size(NR_CORES, 2, 3));
 	for (lwkb_u32 i = 0; i < NR_CORES; i++) {
-		CHECK_EQ(bi->cores[i].host_cpu, 10 + i);
-		CHECK_EQ(bi->cores[i].apic_id, 2 * i + 1);
-		CHECK_EQ(bi->ikc_map[i], 100 + i);
+		CHECK_EQ(lwkb_bi_cores(bi)[i].host_cpu, 10 + i);
+		CHECK_EQ(lwkb_bi_cores(bi)[i].apic_id, 2 * i + 1);
+		CHECK_EQ(lwkb_bi_ikc_map(bi)[i], 100 + i);
 	}
 	/* NUMA: 0 (the memory's), 3 (core 2), 5 (the further chunk). */
 	CHECK_EQ(bi->nr_numa, 3);
-	CHECK_EQ(bi->numa[1].host_id, 3);
-	CHECK_EQ(bi->numa[2].host_id, 5);
-	CHECK_EQ(bi->cores[1].numa_id, 0);
-	CHECK_EQ(bi->cores[2].numa_id, 1);
-	CHECK_EQ(bi->numa_distance[0][1], 33);
-	CHECK_EQ(bi->numa_distance[1][2], 38);
-	CHECK_EQ(bi->numa_distance[2][2], 10);
+	CHECK_EQ(lwkb_bi_numa(bi)[1].host_id, 3);
+	CHECK_EQ(lwkb_bi_numa(bi)[2].host_id, 5);
+	CHECK_EQ(lwkb_bi_cores(bi)[1].numa_id, 0);
+	CHECK_EQ(lwkb_bi_cores(bi)[2].numa_id, 1);
+	CHECK_EQ(*lwkb_bi_distance(bi, 0, 1), 33);
+	CHECK_EQ(*lwkb_bi_distance(bi, 1, 2), 38);
+	CHECK_EQ(*lwkb_bi_distance(bi, 2, 2), 10);
 	CHECK_EQ(bi->nr_chunks, 2);
-	CHECK_EQ(bi->chunks[1].start, 2ULL << 30);
-	CHECK_EQ(bi->chunks[1].numa_id, 2);
-	CHECK_STR(bi->kargs, "a=b c");
+	CHECK_EQ(lwkb_bi_chunks(bi)[1].start, 2ULL << 30);
+	CHECK_EQ(lwkb_bi_chunks(bi)[1].numa_id, 2);
+	CHECK_STR(lwkb_bi_kargs(bi), "a=b c");
 	CHECK_EQ(bi->ikc_phys, 0x7f200000);
 	CHECK_EQ(bi->ikc_size, 0x10000);
 	CHECK_EQ(f.status->magic, LWKB_STATUS_MAGIC);
 	CHECK_EQ(f.status->status, LWKB_STATUS_INACTIVE);
-	CHECK(lwkb_bootinfo_check(bi, err, sizeof(err)) == 0, "%s", err);
+	CHECK(lwkb_bootinfo_check(bi, bi->size, err, sizeof(err)) == 0, "%s", err);
 	fake_free(&f);
 }
 
@@ -246,7 +255,7 @@ static void host_prepare_ident_is_ram(void)
 	f.h.prep.allow_1g = 0;
 	rc = lwkb_host_prepare(&f.h, f.err, sizeof(f.err));
 	CHECK(rc == -LWKB_ENOMEM, "rc %d", rc);	/* 2 MiB pages need more than 16 */
-	CHECK_EQ(f.pool_asked, lwkb_tmp_pt_pages(0, 12ULL << 30, MEM_PHYS, MEM_SIZE));
+	CHECK_EQ(f.pool_asked, lwkb_tmp_pt_pages(0, 12ULL << 30, MEM_PHYS, MEM_SIZE) + 1);
 	CHECK_CONTAINS(f.err, "free pages below 4 GiB for the temporary page table");
 	f.h.prep.allow_1g = 1;
 	rc = lwkb_host_prepare(&f.h, f.err, sizeof(f.err));
@@ -277,12 +286,13 @@ static void host_prepare_refusals(void)
 		fake_free(&f);						\
 	} while (0)
 	CASE(f.pool_rc = -LWKB_ENOMEM, -LWKB_ENOMEM,
-	     "no 6 contiguous free pages below 4 GiB for the temporary page table");
+	     "no 7 contiguous free pages below 4 GiB for the temporary page table and slot table");
 	CASE(f.h.ram_end = LWKB_IDENTITY_LIMIT + 1, -LWKB_EINVAL,
 	     "no temporary page table can map [0, 0x800000000001)");
 	CASE(f.apic_ids[2] = 3, -LWKB_EINVAL, "CPU 12 (APIC id 3): its CPU or APIC id is listed twice");
-	CASE(f.nr_chunks = LWKB_MAX_CHUNKS, -LWKB_EINVAL,
-	     "memory chunk 0x83f00000-0x84000000: more than 64 memory chunks");
+	/* The host's ops give more than it counted (prep.nr_chunks 2, nr_numa 3). */
+	CASE(f.nr_chunks = 2, -LWKB_EINVAL,
+	     "memory chunk 0x80100000-0x80200000: more than the 2 memory chunks the host counted");
 	CASE(f.h.kargs = long_kargs, -LWKB_EINVAL,
 	     "kernel arguments of 4096 bytes: at most 4095 fit in boot_info");
 #undef CASE
@@ -297,7 +307,7 @@ static int many_nodes_chunk(void *ctx, struct lwkb_host_chunk *c)
 	return more;
 }
 
-/* Each chunk on a new node: the 17th node is refused by number. */
+/* Each chunk on a new node: the 4th node, beyond the 3 counted, is refused by number. */
 static void host_prepare_too_many_nodes(void)
 {
 	struct lwkb_host_ops ops = f_ops;
@@ -307,11 +317,12 @@ static void host_prepare_too_many_nodes(void)
 		return;
 	ops.next_chunk = many_nodes_chunk;
 	f.h.ops = &ops;
-	f.nr_chunks = 32;
+	f.nr_chunks = 2;
+	f.h.prep.nr_chunks = 3;
 	node_of_chunk = 100;
-	/* nodes 0 and 3 from memory and cores, then 100.. from chunks */
-	expect_refusal(&f, -LWKB_EINVAL, "NUMA node 114: an LWK can have at most 16 NUMA nodes",
-		       "17 nodes");
+	/* nodes 0 and 3 from memory and cores, then 100, 101 from chunks */
+	expect_refusal(&f, -LWKB_EINVAL, "NUMA node 101: more NUMA nodes than the 3 the host counted",
+		       "4 nodes");
 	fake_free(&f);
 }
 
@@ -335,7 +346,8 @@ static void host_start_wakes_core0(void)
 	CHECK_EQ(f.h.core0.host_cpu, 10);
 	CHECK_EQ(f.h.core0.stack_top, lwkb_stack_top(f.h.prep.bi, 0));
 	CHECK_EQ(f.h.core0.stage, LWKB_STAGE_JUMPED);
-	CHECK_EQ(lwkb_tramp_slots(f.tramp)[0].stack_top, f.h.core0.stack_top);
+	CHECK_EQ(((struct lwkb_tramp_slot *)f.h.prep.slots_virt)[0].stack_top,
+		 f.h.core0.stack_top);
 	/* A core that never arrives: timed out, INACTIVE again. */
 	f.arrive = 0;
 	CHECK_EQ(lwkb_host_start(&f.h), -LWKB_ETIMEDOUT);

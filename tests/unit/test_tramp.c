@@ -12,13 +12,17 @@
  *    longer drift apart by hand; this checks the generator, the NASM
  *    include and that asm-offsets.c names the right fields.  A scan of the
  *    generated file makes sure no constant is left unchecked;
- *  - the blob: fits before the slots, its code ends before the data block,
+ *  - the blob: fits the page, its code ends before the data block,
  *    its data block carries magic, version, code size, unrelocated far
  *    pointers and a GDT whose descriptors are what the selectors promise;
  *  - lwkb_tramp_install relocates exactly the three patched fields by
- *    page_phys, fills the parameters, zeroes the rest of the page, and
- *    refuses bad pages and CR3 values without touching the page;
- *  - slots: indices, duplicates, capacity, stack alignment, clearing.
+ *    page_phys, fills the parameters and the slot table's place, zeroes
+ *    the rest of the page, and refuses bad pages, CR3 values and slot
+ *    tables (unaligned, empty, too large, reaching past 4 GiB) without
+ *    touching the page;
+ *  - the slot table: indices, duplicates, room (8192 slots, 128 KiB),
+ *    stack alignment, clearing, and a corrupt count or room in the page
+ *    never makes add_slot write outside the table.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -42,7 +46,7 @@ struct asm_const {
 #define FIELD(n, f)	{ #n, TRAMP_SYM_##n, TD(f) }
 
 static const struct asm_const asm_consts[] = {
-	SAME(LWKB_TRAMP_DATA_OFF), SAME(LWKB_TRAMP_SLOTS_OFF),
+	SAME(LWKB_TRAMP_SIZE), SAME(LWKB_TRAMP_DATA_OFF),
 	SAME(LWKB_TRAMP_MAX_SLOTS), SAME(LWKB_TRAMP_MAGIC),
 	SAME(LWKB_TRAMP_VERSION), SAME(LWKB_TRAMP_CS32), SAME(LWKB_TRAMP_DS),
 	SAME(LWKB_TRAMP_CS64),
@@ -54,7 +58,8 @@ static const struct asm_const asm_consts[] = {
 	FIELD(TD_GDTR_LIMIT, gdtr_limit), FIELD(TD_GDTR_BASE, gdtr_base),
 	FIELD(TD_FAR32, far32), FIELD(TD_FAR64, far64),
 	FIELD(TD_IDTR_LIMIT, idtr_limit), FIELD(TD_IDTR_BASE, idtr_base),
-	FIELD(TD_GDT, gdt),
+	FIELD(TD_GDT, gdt), FIELD(TD_SLOTS_PHYS, slots_phys),
+	FIELD(TD_MAX_SLOTS, max_slots), FIELD(TD_ENTERED, entered),
 	{ "TD_SIZE", TRAMP_SYM_TD_SIZE, sizeof(struct lwkb_tramp_data) },
 	{ "TD_GDT_SIZE", TRAMP_SYM_TD_GDT_SIZE, sizeof(((struct lwkb_tramp_data *)0)->gdt) },
 	{ "SLOT_APIC_ID", TRAMP_SYM_SLOT_APIC_ID, SL(apic_id) },
@@ -75,9 +80,13 @@ static void tramp_layout_matches_header(void)
 	for (size_t i = 0; i < sizeof(asm_consts) / sizeof(asm_consts[0]); i++)
 		CHECK(asm_consts[i].nasm == asm_consts[i].c, "%s: NASM 0x%llx, C 0x%llx",
 		      asm_consts[i].name, asm_consts[i].nasm, asm_consts[i].c);
-	/* The slots fill the page exactly. */
-	CHECK_EQ(LWKB_TRAMP_SLOTS_OFF + LWKB_TRAMP_MAX_SLOTS *
-		 sizeof(struct lwkb_tramp_slot), LWKB_TRAMP_SIZE);
+	/* The data block fits the page; a full table is 128 KiB. */
+	CHECK(LWKB_TRAMP_DATA_OFF + sizeof(struct lwkb_tramp_data) <= LWKB_TRAMP_SIZE,
+	      "data block ends at %zu", LWKB_TRAMP_DATA_OFF + sizeof(struct lwkb_tramp_data));
+	CHECK_EQ(LWKB_TRAMP_SLOTS_BYTES(LWKB_TRAMP_MAX_SLOTS), 128 * 1024);
+	CHECK_EQ(LWKB_TRAMP_SLOTS_BYTES(1), 4096);
+	CHECK_EQ(LWKB_TRAMP_SLOTS_BYTES(256), 4096);
+	CHECK_EQ(LWKB_TRAMP_SLOTS_BYTES(257), 8192);
 	CHECK_EQ(TD(gdtr_base) % 4, 0);
 	CHECK_EQ(TD(gdt) % 8, 0);
 }
@@ -150,7 +159,7 @@ static void tramp_blob(void)
 	struct lwkb_tramp_data d = blob_data();
 	struct desc c32, ds, c64;
 
-	CHECK(lwkb_tramp_blob_size <= LWKB_TRAMP_SLOTS_OFF, "blob is %u bytes",
+	CHECK(lwkb_tramp_blob_size <= LWKB_TRAMP_SIZE, "blob is %u bytes",
 	      lwkb_tramp_blob_size);
 	CHECK(lwkb_tramp_blob_size >= TD(gdt) + sizeof(d.gdt), "blob is %u bytes",
 	      lwkb_tramp_blob_size);
@@ -205,6 +214,8 @@ static const struct lwkb_tramp_params good_params = {
 	.entry = 0xffffffff80001000ULL,
 	.arg0 = 0x40005000,
 	.arg1 = 0x40000000,
+	.slots_phys = 0x200000,
+	.max_slots = 300,
 };
 
 static void tramp_install_relocates(void)
@@ -219,7 +230,6 @@ static void tramp_install_relocates(void)
 	CHECK_EQ(lwkb_tramp_install(page, &p), 0);
 	d = lwkb_tramp_data(page);
 	CHECK(d == (void *)(page + LWKB_TRAMP_DATA_OFF), "data pointer");
-	CHECK(lwkb_tramp_slots(page) == (void *)(page + LWKB_TRAMP_SLOTS_OFF), "slots pointer");
 	CHECK(memcmp(page, lwkb_tramp_blob, LWKB_TRAMP_DATA_OFF) == 0, "code differs");
 	CHECK_EQ(d->magic, LWKB_TRAMP_MAGIC);
 	CHECK_EQ(d->page_phys, 0x8000);
@@ -231,6 +241,9 @@ static void tramp_install_relocates(void)
 	CHECK_EQ(d->arg1, p.arg1);
 	CHECK_EQ(d->nr_slots, 0);
 	CHECK_EQ(d->stray, 0);
+	CHECK_EQ(d->entered, 0);
+	CHECK_EQ(d->slots_phys, 0x200000);
+	CHECK_EQ(d->max_slots, 300);
 	CHECK_EQ(d->gdtr_base, 0x8000 + TRAMP_SYM_tramp_gdt);
 	CHECK_EQ(d->far32.offset, 0x8000 + TRAMP_SYM_tramp_pm32);
 	CHECK_EQ(d->far32.selector, LWKB_TRAMP_CS32);
@@ -238,8 +251,8 @@ static void tramp_install_relocates(void)
 	CHECK_EQ(d->far64.selector, LWKB_TRAMP_CS64);
 	CHECK_EQ(d->idtr_base, 0);
 	CHECK(memcmp(d->gdt, blob_data().gdt, sizeof(d->gdt)) == 0, "GDT changed");
-	for (unsigned i = lwkb_tramp_blob_size; i < 4096; i++)
-		if (!CHECK(page[i] == 0, "byte 0x%x after the blob is 0x%02x", i, page[i]))
+	for (unsigned i = LWKB_TRAMP_DATA_OFF + sizeof(*d); i < 4096; i++)
+		if (!CHECK(page[i] == 0, "byte 0x%x after the data block is 0x%02x", i, page[i]))
 			break;
 
 	/* Installing again elsewhere relocates from the blob, not cumulatively. */
@@ -259,18 +272,27 @@ static void tramp_install_relocates(void)
 static void tramp_install_refuses(void)
 {
 	static const struct {
-		uint64_t page_phys, cr3;
+		uint64_t page_phys, cr3, slots;
+		uint32_t max;
 	} bad[] = {
-		{ 0xA0000, 0x100000 },		/* first reserved vector */
-		{ 0xFF000, 0x100000 },
-		{ 0x100000, 0x100000 },		/* not real-mode reachable */
-		{ 0x8800, 0x100000 },		/* unaligned */
-		{ 0x8001, 0x100000 },
-		{ 0, 0x100000 },		/* vector 0 */
-		{ 0x8000, 1ULL << 32 },		/* CR3 loaded in 32-bit mode */
-		{ 0x8000, 0x123456789000ULL },
-		{ 0x8000, 0x100800 },		/* unaligned CR3 */
-		{ 0x8000, 0 },
+		{ 0xA0000, 0x100000, 0x200000, 1 },	/* first reserved vector */
+		{ 0xFF000, 0x100000, 0x200000, 1 },
+		{ 0x100000, 0x100000, 0x200000, 1 },	/* not real-mode reachable */
+		{ 0x8800, 0x100000, 0x200000, 1 },	/* unaligned */
+		{ 0x8001, 0x100000, 0x200000, 1 },
+		{ 0, 0x100000, 0x200000, 1 },		/* vector 0 */
+		{ 0x8000, 1ULL << 32, 0x200000, 1 },	/* CR3 loaded in 32-bit mode */
+		{ 0x8000, 0x123456789000ULL, 0x200000, 1 },
+		{ 0x8000, 0x100800, 0x200000, 1 },	/* unaligned CR3 */
+		{ 0x8000, 0, 0x200000, 1 },
+		/* The slot table is searched in 32-bit mode. */
+		{ 0x8000, 0x100000, 0, 1 },
+		{ 0x8000, 0x100000, 0x200008, 1 },	/* 16-byte aligned */
+		{ 0x8000, 0x100000, 0x200000, 0 },	/* no room */
+		{ 0x8000, 0x100000, 0x200000, LWKB_TRAMP_MAX_SLOTS + 1 },
+		{ 0x8000, 0x100000, 0xfffffff0, 2 },	/* its second slot above 4 GiB */
+		{ 0x8000, 0x100000, 1ULL << 32, 1 },
+		{ 0x8000, 0x100000, 0xfffe0000ULL + 16, LWKB_TRAMP_MAX_SLOTS },
 	};
 	unsigned char *page = aligned_alloc(4096, 4096);
 
@@ -282,6 +304,8 @@ static void tramp_install_refuses(void)
 
 		p.page_phys = bad[i].page_phys;
 		p.cr3 = bad[i].cr3;
+		p.slots_phys = bad[i].slots;
+		p.max_slots = bad[i].max;
 		unit_fill(page, 4096, (unsigned)i);
 		rc = lwkb_tramp_install(page, &p);
 		CHECK(rc == -LWKB_EINVAL, "page 0x%llx cr3 0x%llx: rc %d",
@@ -295,8 +319,11 @@ static void tramp_install_refuses(void)
 
 		p.page_phys = 0x9f000;
 		p.cr3 = (1ULL << 32) - 4096;
+		p.slots_phys = 0xfffe0000ULL;	/* 8192 slots end at 4 GiB */
+		p.max_slots = LWKB_TRAMP_MAX_SLOTS;
 		CHECK_EQ(lwkb_tramp_install(page, &p), 0);
 		CHECK_EQ(lwkb_tramp_data(page)->cr3, 0xfffff000u);
+		CHECK_EQ(lwkb_tramp_data(page)->slots_phys, 0xfffe0000u);
 	}
 	free(page);
 }
@@ -304,41 +331,66 @@ static void tramp_install_refuses(void)
 static void tramp_slots(void)
 {
 	unsigned char *page = aligned_alloc(4096, 4096);
-	struct lwkb_tramp_slot *s;
+	/* A full table, and one slot's worth of guard after it. */
+	struct lwkb_tramp_slot *s = calloc(LWKB_TRAMP_MAX_SLOTS + 1, sizeof(*s));
+	struct lwkb_tramp_params p = good_params;
 	struct lwkb_tramp_data *d;
 
-	if (!CHECK(page != NULL, "out of memory"))
+	if (!CHECK(page && s, "out of memory"))
 		return;
-	CHECK_EQ(lwkb_tramp_install(page, &good_params), 0);
+	p.max_slots = LWKB_TRAMP_MAX_SLOTS;
+	CHECK_EQ(lwkb_tramp_install(page, &p), 0);
 	d = lwkb_tramp_data(page);
-	s = lwkb_tramp_slots(page);
-	CHECK_EQ(lwkb_tramp_add_slot(page, 7, 0x10000), 0);
-	CHECK_EQ(lwkb_tramp_add_slot(page, 9, 0x20000), 1);
-	CHECK_EQ(lwkb_tramp_add_slot(page, 7, 0x30000), -LWKB_EEXIST);
-	CHECK_EQ(lwkb_tramp_add_slot(page, 11, 0x30008), -LWKB_EINVAL);	/* 8-aligned */
-	CHECK_EQ(lwkb_tramp_add_slot(page, 11, 0x30001), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 7, 0x10000), 0);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 9, 0x20000), 1);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 7, 0x30000), -LWKB_EEXIST);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 11, 0x30008), -LWKB_EINVAL);	/* 8-aligned */
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 11, 0x30001), -LWKB_EINVAL);
 	CHECK_EQ(d->nr_slots, 2);
 	CHECK(s[1].apic_id == 9 && s[1].stage == LWKB_STAGE_NONE && s[1].stack_top == 0x20000,
 	      "slot 1 contents");
 	/* x2APIC ids above 255 are fine */
-	CHECK_EQ(lwkb_tramp_add_slot(page, 0x12345, 0x40000), 2);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 0x12345, 0x40000), 2);
 	for (lwkb_u32 i = 3; i < LWKB_TRAMP_MAX_SLOTS; i++)
-		if (!CHECK_EQ(lwkb_tramp_add_slot(page, 1000 + i, 0x100000 + i * 16), (int)i))
+		if (!CHECK_EQ(lwkb_tramp_add_slot(page, s, 100000 + i, 0x100000 + i * 16), (int)i))
 			break;
 	CHECK_EQ(d->nr_slots, LWKB_TRAMP_MAX_SLOTS);
-	CHECK_EQ(lwkb_tramp_add_slot(page, 5000, 0x50000), -LWKB_ENOSPC);
-	CHECK_EQ(s[LWKB_TRAMP_MAX_SLOTS - 1].apic_id, 1000 + LWKB_TRAMP_MAX_SLOTS - 1);
-	CHECK((unsigned char *)&s[LWKB_TRAMP_MAX_SLOTS] == page + 4096, "last slot ends the page");
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 5000, 0x50000), -LWKB_ENOSPC);
+	CHECK_EQ(s[LWKB_TRAMP_MAX_SLOTS - 1].apic_id, 100000 + LWKB_TRAMP_MAX_SLOTS - 1);
+	CHECK_EQ(s[LWKB_TRAMP_MAX_SLOTS].apic_id, 0);	/* the guard */
 
 	s[0].stage = LWKB_STAGE_JUMPED;
-	lwkb_tramp_clear_slots(page);
+	lwkb_tramp_clear_slots(page, s);
 	CHECK_EQ(d->nr_slots, 0);
 	for (lwkb_u32 i = 0; i < LWKB_TRAMP_MAX_SLOTS; i++)
 		if (!CHECK(s[i].apic_id == 0 && s[i].stage == 0 && s[i].stack_top == 0,
 			   "slot %u not cleared", i))
 			break;
 	CHECK_EQ(d->magic, LWKB_TRAMP_MAGIC);	/* the data block survives */
-	CHECK_EQ(lwkb_tramp_add_slot(page, 7, 0x10000), 0);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 7, 0x10000), 0);
+
+	/* Room as installed: a table of 3 takes 3. */
+	p.max_slots = 3;
+	CHECK_EQ(lwkb_tramp_install(page, &p), 0);
+	lwkb_tramp_clear_slots(page, s);
+	for (lwkb_u32 i = 0; i < 3; i++)
+		CHECK_EQ(lwkb_tramp_add_slot(page, s, i, 0x1000), (int)i);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 3, 0x1000), -LWKB_ENOSPC);
+	CHECK_EQ(s[3].apic_id, 0);
+
+	/* A page whose count or room was overwritten (the LWK owns it once
+	 * it runs) makes add_slot refuse, never write past the table. */
+	memset(s, 0, (LWKB_TRAMP_MAX_SLOTS + 1) * sizeof(*s));
+	d->nr_slots = 0xffffffffu;
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 1, 0x1000), -LWKB_EINVAL);
+	d->nr_slots = 4;	/* past the room of 3 */
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 1, 0x1000), -LWKB_EINVAL);
+	d->nr_slots = 0;
+	d->max_slots = LWKB_TRAMP_MAX_SLOTS + 1;
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, 1, 0x1000), -LWKB_EINVAL);
+	lwkb_tramp_clear_slots(page, s);	/* clears at most 8192 slots */
+	CHECK_EQ(s[LWKB_TRAMP_MAX_SLOTS].apic_id, 0);
+	free(s);
 	free(page);
 }
 

@@ -59,6 +59,7 @@ struct event {
 
 struct fake {
 	void *page;
+	struct lwkb_tramp_slot *slots;	/* the slot table, FAKE_SLOTS slots */
 	lwkb_u64 clock;
 	struct fake_cpu cpu[MAX_FAKE];
 	unsigned ncpu;
@@ -71,6 +72,7 @@ struct fake {
 	int fail_rc;
 };
 
+#define FAKE_SLOTS	16
 static struct fake F;
 
 static struct fake_cpu *cpu_of(lwkb_u32 apic_id)
@@ -91,7 +93,7 @@ static void add_event(char kind, lwkb_u32 apic_id, lwkb_u32 us, lwkb_u8 vector)
 static void set_stage(struct fake_cpu *c, lwkb_u32 stage)
 {
 	struct lwkb_tramp_data *d = lwkb_tramp_data(F.page);
-	struct lwkb_tramp_slot *s = lwkb_tramp_slots(F.page);
+	struct lwkb_tramp_slot *s = F.slots;
 	lwkb_u32 n = __atomic_load_n(&d->nr_slots, __ATOMIC_ACQUIRE);
 
 	for (lwkb_u32 i = 0; i < n; i++)
@@ -199,13 +201,16 @@ static int setup(const enum model *models, unsigned n, struct lwkb_wake_core *co
 	struct lwkb_tramp_params tp = {
 		.page_phys = PAGE_PHYS, .cr3 = 0x100000, .cr4 = 0x20,
 		.efer_set = 0x100, .entry = 0xffffffff80000000ULL,
+		.slots_phys = 0x200000, .max_slots = FAKE_SLOTS,
 	};
 
 	free(F.page);
+	free(F.slots);
 	memset(&F, 0, sizeof(F));
 	F.fail_init_apic = F.fail_sipi_apic = ~0u;
 	F.page = aligned_alloc(4096, 4096);
-	if (!F.page || lwkb_tramp_install(F.page, &tp))
+	F.slots = calloc(FAKE_SLOTS, sizeof(*F.slots));
+	if (!F.page || !F.slots || lwkb_tramp_install(F.page, &tp))
 		return -1;
 	F.ncpu = n;
 	for (unsigned i = 0; i < n; i++) {
@@ -224,7 +229,9 @@ static int setup(const enum model *models, unsigned n, struct lwkb_wake_core *co
 static void teardown(void)
 {
 	free(F.page);
+	free(F.slots);
 	F.page = NULL;
+	F.slots = NULL;
 }
 
 /* Index of the first event of kind k (for apic, or any when apic == ~0) at or after from. */
@@ -289,7 +296,7 @@ static void wake_success_order(void)
 
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
 	CHECK_EQ(rc, 0);
 	e = check_prologue(cores, 3, WP.init_delay_us);
 	/* then the SIPI delay and exactly one second SIPI, to the core that missed */
@@ -303,7 +310,7 @@ static void wake_success_order(void)
 		CHECK_EQ(cores[i].stage, LWKB_STAGE_JUMPED);
 		CHECK_EQ(cores[i].sipis, i == 1 ? 2 : 1);
 		CHECK_EQ(F.cpu[i].sipis, i == 1 ? 2 : 1);
-		CHECK_EQ(lwkb_tramp_slots(F.page)[i].stack_top, cores[i].stack_top);
+		CHECK_EQ(F.slots[i].stack_top, cores[i].stack_top);
 	}
 	CHECK_EQ(F.stray, 0);
 	CHECK_EQ(lwkb_tramp_data(F.page)->nr_slots, 3);
@@ -323,7 +330,7 @@ static void wake_late_core(void)
 
 	if (!CHECK(setup(m, 2, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 2, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP);
 	CHECK_EQ(rc, 0);
 	check_prologue(cores, 2, WP.init_delay_us);
 	CHECK_EQ(cores[1].stage, LWKB_STAGE_JUMPED);
@@ -346,7 +353,7 @@ static void wake_late_core_no_second_sipi(void)
 
 	if (!CHECK(setup(m, 1, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 1, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &WP), 0);
 	CHECK_EQ(count_ev('S', ~0u), 1);
 	CHECK_EQ(cores[0].sipis, 1);
 	CHECK_EQ(cores[0].stage, LWKB_STAGE_JUMPED);
@@ -380,7 +387,7 @@ static void check_timeout(const struct lwkb_wake_core *cores, unsigned n, unsign
 	/* A core that never entered cannot find its slot any more, should a
 	 * late SIPI start it after all: it would halt in real mode. */
 	if (want_stage == LWKB_STAGE_NONE) {
-		struct lwkb_tramp_slot *sl = lwkb_tramp_slots(F.page);
+		struct lwkb_tramp_slot *sl = F.slots;
 		unsigned j;
 
 		for (j = 0; j < lwkb_tramp_data(F.page)->nr_slots; j++)
@@ -414,7 +421,7 @@ static void wake_timeout_never_arrives(void)
 
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
 	check_timeout(cores, 3, 1, rc, "none", LWKB_STAGE_NONE);
 	CHECK_EQ(F.cpu[1].sipis, 2);
 	CHECK_EQ(cores[1].sipis, 2);
@@ -429,7 +436,7 @@ static void wake_timeout_stuck_in_protected_mode(void)
 
 	if (!CHECK(setup(m, 2, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 2, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP);
 	check_timeout(cores, 2, 0, rc, "protected", LWKB_STAGE_PROT);
 	CHECK_EQ(F.cpu[0].sipis, 1);	/* it had entered: no second SIPI */
 	teardown();
@@ -446,7 +453,7 @@ static void wake_timeout_odd_values(void)
 
 	if (!CHECK(setup(m, 1, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 1, &wp), -LWKB_ETIMEDOUT);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &wp), -LWKB_ETIMEDOUT);
 	waited = F.clock - first_sipi_at();
 	CHECK(waited >= 1234 && waited < 1234 + 100, "waited %llu us",
 	      (unsigned long long)waited);
@@ -464,7 +471,7 @@ static void wake_parallel_one_init_delay(void)
 		m[i] = ARRIVE_FIRST_SIPI;
 	if (!CHECK(setup(m, 7, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 7, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 7, &WP), 0);
 	check_prologue(cores, 7, WP.init_delay_us);
 	for (unsigned i = 0; i < F.nev; i++)
 		delays += F.ev[i].kind == 'D' && F.ev[i].us == WP.init_delay_us;
@@ -484,7 +491,7 @@ static void wake_no_init_delay(void)
 	wp.init_delay_us = 0;
 	if (!CHECK(setup(m, 2, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 2, &wp), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &wp), 0);
 	check_prologue(cores, 2, 0);
 	for (unsigned i = 0; i < F.nev; i++)
 		CHECK(F.ev[i].kind != 'D' || F.ev[i].us != 0, "udelay(0) called");
@@ -502,7 +509,7 @@ static void wake_invalid_cores_no_ipi(void)
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
 	cores[2].apic_id = cores[0].apic_id;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
 	CHECK_EQ(rc, -LWKB_EEXIST);
 	CHECK_EQ(F.nev, 0);
 	CHECK_CONTAINS(F.log, "twice");
@@ -511,7 +518,7 @@ static void wake_invalid_cores_no_ipi(void)
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
 	cores[1].stack_top += 8;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
 	CHECK_EQ(rc, -LWKB_EINVAL);
 	CHECK_EQ(F.nev, 0);
 	CHECK_CONTAINS(F.log, "core 2");
@@ -529,15 +536,15 @@ static void wake_bad_args(void)
 		return;
 	memset(cores, 0, sizeof(cores));
 	cores[0].apic_id = 4;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 0, &WP), -LWKB_EINVAL);
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, LWKB_TRAMP_MAX_SLOTS + 1, &WP),
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 0, &WP), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, LWKB_TRAMP_MAX_SLOTS + 1, &WP),
 		 -LWKB_EINVAL);
 	wp.poll_us = 0;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 1, &wp), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &wp), -LWKB_EINVAL);
 	/* the page was installed for 0x9000, not 0x8000 */
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, 0x8000, cores, 1, &WP), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, 0x8000, F.slots, cores, 1, &WP), -LWKB_EINVAL);
 	lwkb_tramp_data(F.page)->magic = 0;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 1, &WP), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &WP), -LWKB_EINVAL);
 	CHECK_EQ(F.nev, 0);
 	teardown();
 }
@@ -554,7 +561,7 @@ static void wake_send_init_fails(void)
 		return;
 	F.fail_init_apic = cores[1].apic_id;
 	F.fail_rc = -LWKB_EIO;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
 	CHECK_EQ(rc, -LWKB_EIO);
 	CHECK_EQ(count_ev('S', ~0u), 0);
 	CHECK_EQ(count_ev('D', ~0u), 0);
@@ -576,7 +583,7 @@ static void wake_send_sipi_fails(void)
 		return;
 	F.fail_sipi_apic = cores[1].apic_id;
 	F.fail_rc = -LWKB_EIO;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 2, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP);
 	CHECK_EQ(rc, -LWKB_EIO);
 	CHECK_CONTAINS(F.log, "SIPI");
 	first_sipi = find_ev(0, 'S', ~0u);
@@ -598,12 +605,12 @@ static void wake_twice_same_page(void)
 
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores, 2, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP), 0);
 	F.nev = 0;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, cores + 2, 1, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores + 2, 1, &WP), 0);
 	CHECK_EQ(lwkb_tramp_data(F.page)->nr_slots, 1);
-	CHECK_EQ(lwkb_tramp_slots(F.page)[0].apic_id, cores[2].apic_id);
-	CHECK_EQ(lwkb_tramp_slots(F.page)[1].apic_id, 0);
+	CHECK_EQ(F.slots[0].apic_id, cores[2].apic_id);
+	CHECK_EQ(F.slots[1].apic_id, 0);
 	CHECK_EQ(count_ev('I', ~0u), 1);
 	CHECK_EQ(F.stray, 0);
 	teardown();
