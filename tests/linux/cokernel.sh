@@ -81,6 +81,8 @@ for s in 6.1 6.12; do
 	host_work b
 	wait $hw
 	lwkboot kmsg > /tmp/kmsg.$s
+	timeout 3 lwkboot kmsg -f > /tmp/kmsg-f.$s 2>&1
+	grep -q "lwkcok: RESULT" /tmp/kmsg-f.$s || note "kmsg -f did not show the co-kernel's log"
 	grep -q "Linux version $rel " /tmp/kmsg.$s || note "kmsg has no 'Linux version $rel' line"
 	grep -q "lwkcok: Linux $rel: cpus=2 online=0-1 present=0-1" /tmp/kmsg.$s ||
 		note "CPUs: $(grep 'lwkcok: Linux' /tmp/kmsg.$s)"
