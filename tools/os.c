@@ -182,7 +182,7 @@ int do_load(int os, const char *path, const char *initrd)
 		      lwkb_elf_check_contract(img, len, err, sizeof(err));
 	if (ret) {
 		free(img);
-		return fail(0, "load: '%s' is not a valid co-kernel image (an ELF64 co-kernel or a Linux bzImage): %s",
+		return fail(0, "load: '%s' is not a valid co-kernel image: %s (want an ELF64 co-kernel or a Linux bzImage)",
 			    path, err);
 	}
 	if (initrd && !is_bz) {
