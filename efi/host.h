@@ -56,7 +56,7 @@ int host_madt_parse(const void *madt, lwkb_u64 len, struct host_cpu *cpus,
  * entries and keeps the enabled memory ranges (type 1), at most
  * HOST_MAX_MEM_RANGES; a CPU it does not name stays on node 0.
  */
-#define HOST_MAX_MEM_RANGES	64
+#define HOST_MAX_MEM_RANGES	256
 struct host_numa {
 	lwkb_u32 nr_ranges;
 	struct { lwkb_u64 start, end; lwkb_u32 node; } range[HOST_MAX_MEM_RANGES];

@@ -150,12 +150,20 @@ static void find_numa(void)
 	lwkb_u64 len;
 	char err[200];
 
+	lwkb_u32 i;
+
+	/* A table the host cannot use costs the LWK its NUMA view, not its boot. */
 	t = fw_find_table("SRAT", &len);
-	if (t && host_srat_parse(t, len, eb.cpus, eb.nr_cpus, &eb.numa, err, sizeof(err)))
-		fail(err);
+	if (t && host_srat_parse(t, len, eb.cpus, eb.nr_cpus, &eb.numa, err, sizeof(err))) {
+		host_say("NUMA: %s: every CPU and all memory count as node 0", err);
+		lwkb_memset(&eb.numa, 0, sizeof(eb.numa));
+		for (i = 0; i < eb.nr_cpus; i++)
+			eb.cpus[i].node = 0;
+		return;
+	}
 	t = fw_find_table("SLIT", &len);
 	if (t && host_slit_parse(t, len, &eb.numa, err, sizeof(err)))
-		fail(err);
+		host_say("NUMA: %s: distances 10 local, 20 remote", err);
 	if (eb.numa.nr_ranges)
 		host_say("NUMA: %u memory ranges in the SRAT, %s", eb.numa.nr_ranges,
 			 eb.numa.slit ? "distances from the SLIT" : "no SLIT (10 local, 20 remote)");

@@ -64,6 +64,18 @@ static int kmod_alloc_pt_pool(void *ctx, u32 pages, u64 *phys, void **virt)
 	return 0;
 }
 
+/*
+ * A CPU's node, never NUMA_NO_NODE: a CPU that was never online and has no
+ * SRAT entry may have none (arch/x86/mm/numa.c leaves it -1); it counts
+ * as the first online node.
+ */
+static int cpu_node(unsigned int cpu)
+{
+	int nid = cpu_to_node(cpu);
+
+	return nid >= 0 && nid < MAX_NUMNODES ? nid : first_online_node;
+}
+
 /* LWK core i runs on the i-th assigned CPU (os_boot.c, list_cores). */
 static void kmod_core(void *ctx, u32 i, struct lwkb_host_core *c)
 {
@@ -72,7 +84,7 @@ static void kmod_core(void *ctx, u32 i, struct lwkb_host_core *c)
 
 	c->host_cpu = cpu;
 	c->apic_id = cpu_physical_id(cpu);
-	c->host_node = cpu_to_node(cpu);
+	c->host_node = cpu_node(cpu);
 	c->ikc_cpu = os->ikc->dst[cpu] >= 0 ? os->ikc->dst[cpu] : 0;
 }
 
@@ -229,7 +241,7 @@ static u32 os_nr_nodes(struct lwkb_os *os)
 	u32 i;
 
 	for (i = 0; i < os->nr_cores; i++)
-		node_set(cpu_to_node(os->host_cpus[i]), nodes);
+		node_set(cpu_node(os->host_cpus[i]), nodes);
 	list_for_each_entry(c, &lwkb_chunks, list)
 		if (c->os == os->index)
 			node_set(c->nid, nodes);

@@ -176,9 +176,18 @@ int lwkb_bootinfo_check(const struct lwkb_boot_info *bi, lwkb_u64 buf_size, char
 	    !array_ok(bi, bi->chunks_off, bi->chunks_max, sizeof(struct lwkb_mem_chunk), 8) ||
 	    !array_ok(bi, bi->numa_off, bi->numa_max, sizeof(struct lwkb_numa_node), 8) ||
 	    !array_ok(bi, bi->distance_off, (lwkb_u64)bi->numa_max * bi->numa_max, 1, 1) ||
-	    !array_ok(bi, bi->kargs_off, bi->kargs_size, 1, 1) || !bi->kargs_size)
+	    !array_ok(bi, bi->kargs_off, bi->kargs_size, 1, 1) || !bi->kargs_size ||
+	    bi->kargs_size > LWKB_KARGS_SIZE)
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"boot_info: an array lies outside its %u bytes", bi->size);
+	/* The LWK starts its cores through the slot table: room for each, below 4 GiB. */
+	if (bi->slots_max < bi->nr_cores || bi->slots_max > LWKB_TRAMP_MAX_SLOTS ||
+	    !bi->slots_phys || (bi->slots_phys & 15) ||
+	    bi->slots_phys + (lwkb_u64)bi->slots_max * sizeof(struct lwkb_tramp_slot) >
+	    (1ULL << 32))
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info: slot table 0x%llx of %u slots for %u cores",
+				(unsigned long long)bi->slots_phys, bi->slots_max, bi->nr_cores);
 	cores = lwkb_bi_cores(bi);
 	chunks = lwkb_bi_chunks(bi);
 	for (i = 0; i < bi->nr_cores; i++)

@@ -17,6 +17,7 @@
 #define EM_X86_64	62
 #define PT_LOAD		1
 #define PT_NOTE		4
+#define NOTE_MAX	4096	/* bytes of a note segment lwkb_elf_contract reads */
 #define PF_X		1
 
 struct elf64_ehdr {
@@ -240,19 +241,21 @@ static lwkb_u32 rd32(const lwkb_u8 *p)
 /*
  * The notes of one PT_NOTE segment [off, off + size) of the file (gABI
  * "Note Section": namesz, descsz, type, then name and descriptor, each
- * padded to 4 bytes).  Returns 1 with *version when the lwkboot note is
+ * padded to 4 bytes, or to 8 in a segment aligned to 8, as GNU property
+ * notes are).  Returns 1 with *version when the lwkboot note is
  * there, 0 when not, a negative error for a note that runs past the
  * segment.
  */
-static int find_contract(const lwkb_u8 *f, lwkb_u64 off, lwkb_u64 size, lwkb_u32 *version)
+static int find_contract(const lwkb_u8 *f, lwkb_u64 off, lwkb_u64 size, lwkb_u64 align,
+			 lwkb_u32 *version)
 {
 	lwkb_u64 pos = 0;
 
 	while (size - pos >= 12) {
 		lwkb_u64 namesz = rd32(f + off + pos), descsz = rd32(f + off + pos + 4);
 		lwkb_u32 type = rd32(f + off + pos + 8);
-		lwkb_u64 name = pos + 12, desc = name + LWKB_ALIGN_UP(namesz, 4);
-		lwkb_u64 next = desc + LWKB_ALIGN_UP(descsz, 4);
+		lwkb_u64 name = pos + 12, desc = name + LWKB_ALIGN_UP(namesz, align);
+		lwkb_u64 next = desc + LWKB_ALIGN_UP(descsz, align);
 
 		if (next > size)	/* sizes < 2^32 + 3: no overflow */
 			return -LWKB_ENOEXEC;
@@ -276,12 +279,14 @@ int lwkb_elf_contract(const void *file, lwkb_u64 file_size, lwkb_u32 *version, c
 	rc = check_ehdr(file, file_size, &eh, err, errlen);
 	if (rc)
 		return rc;
-	*version = 1;	/* version 1 images carry no note */
+	*version = 0;	/* none: version 1 images carry no note */
 	for (i = 0; i < eh.e_phnum; i++) {
 		struct elf64_phdr ph;
 
 		read_phdr(file, eh.e_phoff + (lwkb_u64)i * sizeof(ph), &ph);
-		if (ph.p_type != PT_NOTE)
+		/* Ours is 24 bytes: a note segment past NOTE_MAX is not read,
+		 * so a crafted image cannot make the module walk megabytes. */
+		if (ph.p_type != PT_NOTE || ph.p_filesz > NOTE_MAX)
 			continue;
 		if (ph.p_offset > file_size || ph.p_filesz > file_size - ph.p_offset)
 			return lwkb_err(err, errlen, -LWKB_ENOEXEC,
@@ -289,7 +294,8 @@ int lwkb_elf_contract(const void *file, lwkb_u64 file_size, lwkb_u32 *version, c
 					i, (unsigned long long)ph.p_offset,
 					(unsigned long long)ph.p_filesz,
 					(unsigned long long)file_size);
-		rc = find_contract(file, ph.p_offset, ph.p_filesz, version);
+		rc = find_contract(file, ph.p_offset, ph.p_filesz, ph.p_align == 8 ? 8 : 4,
+				   version);
 		if (rc < 0)
 			return lwkb_err(err, errlen, rc, "note segment %u: a note runs past its end",
 					i);
@@ -307,7 +313,7 @@ int lwkb_elf_check_contract(const void *file, lwkb_u64 file_size, char *err,
 
 	if (rc)
 		return rc;
-	if (v == 1)
+	if (v == 0)
 		return lwkb_err(err, errlen, -LWKB_ENOEXEC,
 				"image has no lwkboot note: it was built for boot_info version 1; rebuild it against this lwkboot (boot_info version %u)",
 				LWKB_BOOT_INFO_VERSION);

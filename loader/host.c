@@ -345,7 +345,7 @@ int lwkb_host_start(struct lwkb_host *h)
 	wc->stack_top = lwkb_stack_top(bi, 0);
 	__atomic_store_n(&h->status->status, LWKB_STATUS_BOOTING, __ATOMIC_RELEASE);
 	rc = lwkb_wake_cores(h->pf, h->prep.tramp_virt, h->prep.tramp_phys,
-			     h->prep.slots_virt, wc, 1, &wp);
+			     h->prep.slots_virt, h->prep.max_slots, wc, 1, &wp);
 	if (rc)
 		__atomic_store_n(&h->status->status, LWKB_STATUS_INACTIVE, __ATOMIC_RELEASE);
 	return rc;

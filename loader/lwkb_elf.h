@@ -31,7 +31,8 @@ int lwkb_elf_load(const void *file, lwkb_u64 file_size, void *mem,
 
 /*
  * The boot_info version the image reads, from its lwkboot note
- * (LWKB_NOTE_CONTRACT, boot_info.h); 1 when it has none.  -LWKB_ENOEXEC
+ * (LWKB_NOTE_CONTRACT, boot_info.h); 0 when it has none (an image built
+ * for version 1).  Note segments over 4 KiB are not read.  -LWKB_ENOEXEC
  * for a bad ELF header or a note segment outside the file or malformed.
  */
 int lwkb_elf_contract(const void *file, lwkb_u64 file_size, lwkb_u32 *version, char *err,

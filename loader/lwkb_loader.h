@@ -117,12 +117,15 @@ int lwkb_tramp_install(void *page, const struct lwkb_tramp_params *p);
 void lwkb_tramp_set_entry(void *page, lwkb_u64 entry, lwkb_u64 arg0, lwkb_u64 arg1);
 /*
  * The slot table through the caller's mapping 'slots' of the page's
- * slots_phys.  add_slot returns the slot index (slots fill in order from
- * 0 after clear_slots), or a negative error: -LWKB_ENOSPC when full.
+ * slots_phys, with the room the caller allocated ('room' slots; a page
+ * whose max_slots differs is refused with -LWKB_EINVAL).  clear_slots also
+ * zeroes the entered and stray counts.  add_slot returns the slot index
+ * (slots fill in order from 0 after clear_slots), or a negative error:
+ * -LWKB_ENOSPC when full.
  */
-int lwkb_tramp_add_slot(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 apic_id,
-			lwkb_u64 stack_top);
-void lwkb_tramp_clear_slots(void *page, struct lwkb_tramp_slot *slots);
+int lwkb_tramp_add_slot(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 room,
+			lwkb_u32 apic_id, lwkb_u64 stack_top);
+int lwkb_tramp_clear_slots(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 room);
 struct lwkb_tramp_data *lwkb_tramp_data(void *page);
 
 /* ---- waking cores (wake.c) ---- */
@@ -153,7 +156,7 @@ struct lwkb_wake_core {
  * returns -LWKB_ETIMEDOUT.  The slots are set anew on each call.
  */
 int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
-		    lwkb_u64 page_phys, struct lwkb_tramp_slot *slots,
+		    lwkb_u64 page_phys, struct lwkb_tramp_slot *slots, lwkb_u32 room,
 		    struct lwkb_wake_core *cores,
 		    lwkb_u32 n, const struct lwkb_wake_params *wp);
 

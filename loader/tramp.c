@@ -58,24 +58,33 @@ void lwkb_tramp_set_entry(void *page, lwkb_u64 entry, lwkb_u64 arg0, lwkb_u64 ar
 	d->arg1 = arg1;
 }
 
-void lwkb_tramp_clear_slots(void *page, struct lwkb_tramp_slot *slots)
+/*
+ * The room is the caller's: the page's max_slots is only what the cores
+ * read, and a page the LWK has written may say anything.  A page that
+ * disagrees with the caller is refused.
+ */
+int lwkb_tramp_clear_slots(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 room)
 {
 	struct lwkb_tramp_data *d = lwkb_tramp_data(page);
-	lwkb_u32 max = d->max_slots < LWKB_TRAMP_MAX_SLOTS ? d->max_slots : LWKB_TRAMP_MAX_SLOTS;
 
+	if (room > LWKB_TRAMP_MAX_SLOTS || d->max_slots != room)
+		return -LWKB_EINVAL;
 	d->nr_slots = 0;
-	lwkb_memset(slots, 0, (lwkb_size_t)max * sizeof(*slots));
+	d->entered = 0;
+	d->stray = 0;
+	lwkb_memset(slots, 0, (lwkb_size_t)room * sizeof(*slots));
+	return 0;
 }
 
-int lwkb_tramp_add_slot(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 apic_id,
-			lwkb_u64 stack_top)
+int lwkb_tramp_add_slot(void *page, struct lwkb_tramp_slot *slots, lwkb_u32 room,
+			lwkb_u32 apic_id, lwkb_u64 stack_top)
 {
 	struct lwkb_tramp_data *d = lwkb_tramp_data(page);
-	lwkb_u32 i, n = d->nr_slots, max = d->max_slots;
+	lwkb_u32 i, n = d->nr_slots, max = room;
 	struct lwkb_tramp_slot *s;
 
 	/* A corrupt count or room must not walk off the table. */
-	if (stack_top & 15 || max > LWKB_TRAMP_MAX_SLOTS || n > max)
+	if (stack_top & 15 || max > LWKB_TRAMP_MAX_SLOTS || d->max_slots != room || n > max)
 		return -LWKB_EINVAL;
 	for (i = 0; i < n; i++)
 		if (slots[i].apic_id == apic_id)

@@ -32,6 +32,7 @@ struct wake {
 	lwkb_u32 n;
 	void *page;
 	struct lwkb_tramp_slot *slots;		/* cores[i] has slots[i] */
+	lwkb_u32 room;				/* slots the caller has */
 	lwkb_u8 vector;				/* the page's SIPI vector */
 	lwkb_u32 waited;			/* us since the first SIPI */
 };
@@ -48,10 +49,15 @@ static int add_slots(struct wake *w, void *page)
 	lwkb_u32 i;
 	int rc;
 
-	lwkb_tramp_clear_slots(page, w->slots);
+	rc = lwkb_tramp_clear_slots(page, w->slots, w->room);
+	if (rc) {
+		lwkb_logf(w->pf, "wake: the page's slot table room %u is not the %u slots given",
+			  lwkb_tramp_data(page)->max_slots, w->room);
+		return rc;
+	}
 	for (i = 0; i < w->n; i++) {
 		c = &w->cores[i];
-		rc = lwkb_tramp_add_slot(page, w->slots, c->apic_id, c->stack_top);
+		rc = lwkb_tramp_add_slot(page, w->slots, w->room, c->apic_id, c->stack_top);
 		if (rc < 0) {
 			lwkb_logf(w->pf, "wake: core %u (APIC id %u): %s", c->lwk_id,
 				  c->apic_id, rc == -LWKB_EEXIST ?
@@ -130,7 +136,7 @@ static int wait_arrival(struct wake *w)
 				  c->lwk_id, c->host_cpu, c->apic_id, wp->timeout_us,
 				  lwkb_stage_name(c->stage));
 	}
-	lwkb_logf(w->pf, "wake: %u core(s) ran the real-mode part of the page, %u found no slot",
+	lwkb_logf(w->pf, "wake: %u core(s) of this call ran the real-mode part of the page, %u found no slot",
 		  __atomic_load_n(&lwkb_tramp_data(w->page)->entered, __ATOMIC_ACQUIRE),
 		  __atomic_load_n(&lwkb_tramp_data(w->page)->stray, __ATOMIC_ACQUIRE));
 	return -LWKB_ETIMEDOUT;
@@ -160,13 +166,13 @@ static void park(struct wake *w)
 }
 
 int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
-		    lwkb_u64 page_phys, struct lwkb_tramp_slot *slots,
+		    lwkb_u64 page_phys, struct lwkb_tramp_slot *slots, lwkb_u32 room,
 		    struct lwkb_wake_core *cores,
 		    lwkb_u32 n, const struct lwkb_wake_params *wp)
 {
 	struct wake w = {
 		.pf = pf, .wp = wp, .cores = cores, .n = n,
-		.page = page, .slots = slots, .vector = (lwkb_u8)(page_phys >> 12),
+		.page = page, .slots = slots, .room = room, .vector = (lwkb_u8)(page_phys >> 12),
 	};
 	int rc;
 

@@ -85,11 +85,17 @@ tramp_pm32:
 	; Our slot: the first of min(nr_slots, max_slots) with our APIC id.
 global tramp_find_slot
 tramp_find_slot:
+	; The page is the LWK's once it runs: never trust its room beyond
+	; the protocol's 8192 slots either.
 	mov	ecx, [ebx + TD_NR_SLOTS]
 	cmp	ecx, [ebx + TD_MAX_SLOTS]
 	jbe	.count_ok
 	mov	ecx, [ebx + TD_MAX_SLOTS]
 .count_ok:
+	cmp	ecx, LWKB_TRAMP_MAX_SLOTS
+	jbe	.count_max
+	mov	ecx, LWKB_TRAMP_MAX_SLOTS
+.count_max:
 	mov	edi, [ebx + TD_SLOTS_PHYS]
 .next:
 	jecxz	.no_slot

@@ -71,7 +71,8 @@ int lwk_boot_cpus(const int *lwk_ids, int n, unsigned long pc)
 	lwkb_tramp_set_entry(page, pc, (lwkb_u64)(__UINTPTR_TYPE__)lwk_bi,
 			     lwk_bi->image_phys);
 	rc = lwkb_wake_cores(&lwk_platform, page, lwk_bi->tramp_phys,
-			     phys_to_virt(lwk_bi->slots_phys), wc, (lwkb_u32)n, &wp);
+			     phys_to_virt(lwk_bi->slots_phys), lwk_bi->slots_max, wc,
+			     (lwkb_u32)n, &wp);
 	return rc;
 }
 

@@ -202,12 +202,13 @@ check "assign cpu" lwkboot -o 0 assign cpu $A
 check "assign mem" lwkboot -o 0 assign mem all
 refuse "boot before load (with resources)" "no image loaded" lwkboot -o 0 boot
 refuse "malformed ELF" "not a valid co-kernel image: not an ELF file" lwkboot -o 0 load /etc/passwd
-# The demo with its last segment's p_memsz set to 16 MiB: more than the 8 MiB assigned.
+# The demo with its last PT_LOAD's p_memsz set to 16 MiB: more than the 8 MiB
+# assigned (program header phnum - 2: the last is the lwkboot note).
 cp $img /tmp/big.elf
 phoff=$(od -An -tu8 -j32 -N8 /tmp/big.elf | tr -d ' ')
 phnum=$(od -An -tu2 -j56 -N2 /tmp/big.elf | tr -d ' ')
 printf '\000\000\000\001\000\000\000\000' |
-	dd of=/tmp/big.elf bs=1 seek=$((phoff + 56 * (phnum - 1) + 40)) conv=notrunc 2>/dev/null
+	dd of=/tmp/big.elf bs=1 seek=$((phoff + 56 * (phnum - 2) + 40)) conv=notrunc 2>/dev/null
 refuse "ELF larger than the memory" "does not fit in its memory" lwkboot -o 0 load /tmp/big.elf
 long=$(head -c 5000 /dev/zero | tr '\0' 'x')
 refuse "kargs too long" "5000 bytes, at most 4095" lwkboot -o 0 kargs "$long"

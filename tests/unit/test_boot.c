@@ -264,6 +264,11 @@ static void boot_prepare_refusals(void)
 	CASE(elf_image_add_note(&e.im, 1), -LWKB_ENOEXEC, "boot_info version 1", 1);
 	CASE(elf_image_add_note(&e.im, 3), -LWKB_ENOEXEC, "reads boot_info version 3", 1);
 	CASE(e.im.ph[2].p_filesz = 4096, -LWKB_ENOEXEC, "exceeds the file", 1);
+	/* A note segment over 4 KiB is not read (nor can it make the loader walk it). */
+	CASE(e.im.ph[2].p_filesz = 4097, -LWKB_ENOEXEC, "no lwkboot note", 1);
+	/* 8-byte note alignment: name "lwkboot\0" is 8 already, so the same bytes parse. */
+	CASE((e.im.ph[2].p_align = 8, e.im.ph[2].p_filesz = 12), -LWKB_ENOEXEC,
+	     "runs past its end", 1);
 	CASE(e.im.ph[2].p_filesz = 20, -LWKB_ENOEXEC, "runs past its end", 1);
 	/* The slot table: room for every core, a page below 4 GiB. */
 	CASE(e.p.max_slots = 3, -LWKB_EINVAL, "slot table of 3 slots for 4 cores", 1);

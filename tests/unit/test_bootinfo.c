@@ -368,6 +368,8 @@ static void bi_check(void)
 	CHECK_EQ(lwkb_bootinfo_add_core(good, 1, 2, 0), 0);
 	CHECK_EQ(lwkb_bootinfo_add_core(good, 2, 4, 0), 0);
 	CHECK_EQ(lwkb_bootinfo_set_kargs(good, "a=b"), 0);
+	good->slots_phys = 0x100000;
+	good->slots_max = 2;
 	CHECK_EQ(lwkb_bootinfo_check(good, size, err, sizeof(err)), 0);
 	/* The reader sees less than the size says. */
 	err[0] = '\0';
@@ -407,6 +409,13 @@ static void bi_check(void)
 	/* Room whose bytes would wrap 32 bits: caught before the count. */
 	BAD(bi->cores_max = 0x10000001u, "cores");
 	BAD((bi->numa_max = 3, bi->distance_off = bi->size - 8), "outside");
+	/* The slot table: room for every core, 16-byte aligned, below 4 GiB. */
+	BAD(bi->slots_max = 1, "slot table 0x100000 of 1 slots for 2 cores");
+	BAD(bi->slots_max = LWKB_TRAMP_MAX_SLOTS + 1, "slot table");
+	BAD(bi->slots_phys = 0, "slot table");
+	BAD(bi->slots_phys = 0x100008, "slot table");
+	BAD(bi->slots_phys = 0xfffffff0, "slot table");
+	BAD(bi->slots_phys = 1ULL << 40, "slot table");
 	BAD(lwkb_bi_cores(bi)[1].lwk_id = 5, "core 1");
 	BAD(lwkb_bi_cores(bi)[0].numa_id = 1, "core 0");
 	BAD(lwkb_bi_chunks(bi)[0].end = lwkb_bi_chunks(bi)[0].start, "chunk 0");

@@ -335,61 +335,72 @@ static void tramp_slots(void)
 	struct lwkb_tramp_slot *s = calloc(LWKB_TRAMP_MAX_SLOTS + 1, sizeof(*s));
 	struct lwkb_tramp_params p = good_params;
 	struct lwkb_tramp_data *d;
+	lwkb_u32 room = LWKB_TRAMP_MAX_SLOTS;
 
 	if (!CHECK(page && s, "out of memory"))
 		return;
-	p.max_slots = LWKB_TRAMP_MAX_SLOTS;
+	p.max_slots = room;
 	CHECK_EQ(lwkb_tramp_install(page, &p), 0);
 	d = lwkb_tramp_data(page);
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 7, 0x10000), 0);
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 9, 0x20000), 1);
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 7, 0x30000), -LWKB_EEXIST);
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 11, 0x30008), -LWKB_EINVAL);	/* 8-aligned */
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 11, 0x30001), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 7, 0x10000), 0);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 9, 0x20000), 1);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 7, 0x30000), -LWKB_EEXIST);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 11, 0x30008), -LWKB_EINVAL);	/* 8-aligned */
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 11, 0x30001), -LWKB_EINVAL);
 	CHECK_EQ(d->nr_slots, 2);
 	CHECK(s[1].apic_id == 9 && s[1].stage == LWKB_STAGE_NONE && s[1].stack_top == 0x20000,
 	      "slot 1 contents");
 	/* x2APIC ids above 255 are fine */
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 0x12345, 0x40000), 2);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 0x12345, 0x40000), 2);
 	for (lwkb_u32 i = 3; i < LWKB_TRAMP_MAX_SLOTS; i++)
-		if (!CHECK_EQ(lwkb_tramp_add_slot(page, s, 100000 + i, 0x100000 + i * 16), (int)i))
+		if (!CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 100000 + i, 0x100000 + i * 16), (int)i))
 			break;
 	CHECK_EQ(d->nr_slots, LWKB_TRAMP_MAX_SLOTS);
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 5000, 0x50000), -LWKB_ENOSPC);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 5000, 0x50000), -LWKB_ENOSPC);
 	CHECK_EQ(s[LWKB_TRAMP_MAX_SLOTS - 1].apic_id, 100000 + LWKB_TRAMP_MAX_SLOTS - 1);
 	CHECK_EQ(s[LWKB_TRAMP_MAX_SLOTS].apic_id, 0);	/* the guard */
 
 	s[0].stage = LWKB_STAGE_JUMPED;
-	lwkb_tramp_clear_slots(page, s);
+	CHECK_EQ(lwkb_tramp_clear_slots(page, s, room), 0);
 	CHECK_EQ(d->nr_slots, 0);
 	for (lwkb_u32 i = 0; i < LWKB_TRAMP_MAX_SLOTS; i++)
 		if (!CHECK(s[i].apic_id == 0 && s[i].stage == 0 && s[i].stack_top == 0,
 			   "slot %u not cleared", i))
 			break;
 	CHECK_EQ(d->magic, LWKB_TRAMP_MAGIC);	/* the data block survives */
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 7, 0x10000), 0);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 7, 0x10000), 0);
 
 	/* Room as installed: a table of 3 takes 3. */
-	p.max_slots = 3;
+	p.max_slots = room = 3;
 	CHECK_EQ(lwkb_tramp_install(page, &p), 0);
-	lwkb_tramp_clear_slots(page, s);
+	CHECK_EQ(lwkb_tramp_clear_slots(page, s, room), 0);
 	for (lwkb_u32 i = 0; i < 3; i++)
-		CHECK_EQ(lwkb_tramp_add_slot(page, s, i, 0x1000), (int)i);
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 3, 0x1000), -LWKB_ENOSPC);
+		CHECK_EQ(lwkb_tramp_add_slot(page, s, room, i, 0x1000), (int)i);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 3, 0x1000), -LWKB_ENOSPC);
 	CHECK_EQ(s[3].apic_id, 0);
 
 	/* A page whose count or room was overwritten (the LWK owns it once
-	 * it runs) makes add_slot refuse, never write past the table. */
-	memset(s, 0, (LWKB_TRAMP_MAX_SLOTS + 1) * sizeof(*s));
+	 * it runs) makes add_slot and clear_slots refuse, never write past
+	 * the caller's table of 3. */
+	unit_fill(s, (LWKB_TRAMP_MAX_SLOTS + 1) * sizeof(*s), 77);
 	d->nr_slots = 0xffffffffu;
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 1, 0x1000), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 1, 0x1000), -LWKB_EINVAL);
 	d->nr_slots = 4;	/* past the room of 3 */
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 1, 0x1000), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 1, 0x1000), -LWKB_EINVAL);
 	d->nr_slots = 0;
+	d->max_slots = LWKB_TRAMP_MAX_SLOTS;	/* larger than the caller's 3 */
+	CHECK_EQ(lwkb_tramp_add_slot(page, s, room, 1, 0x1000), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_tramp_clear_slots(page, s, room), -LWKB_EINVAL);
 	d->max_slots = LWKB_TRAMP_MAX_SLOTS + 1;
-	CHECK_EQ(lwkb_tramp_add_slot(page, s, 1, 0x1000), -LWKB_EINVAL);
-	lwkb_tramp_clear_slots(page, s);	/* clears at most 8192 slots */
-	CHECK_EQ(s[LWKB_TRAMP_MAX_SLOTS].apic_id, 0);
+	CHECK_EQ(lwkb_tramp_clear_slots(page, s, LWKB_TRAMP_MAX_SLOTS + 1), -LWKB_EINVAL);
+	CHECK(unit_intact(s, (LWKB_TRAMP_MAX_SLOTS + 1) * sizeof(*s), 77),
+	      "a refused call wrote into the table");
+	/* clear_slots also starts the entered and stray counts afresh. */
+	d->max_slots = 3;
+	d->entered = 5;
+	d->stray = 2;
+	CHECK_EQ(lwkb_tramp_clear_slots(page, s, 3), 0);
+	CHECK(d->entered == 0 && d->stray == 0, "counts not cleared");
 	free(s);
 	free(page);
 }

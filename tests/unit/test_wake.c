@@ -296,7 +296,7 @@ static void wake_success_order(void)
 
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 3, &WP);
 	CHECK_EQ(rc, 0);
 	e = check_prologue(cores, 3, WP.init_delay_us);
 	/* then the SIPI delay and exactly one second SIPI, to the core that missed */
@@ -330,7 +330,7 @@ static void wake_late_core(void)
 
 	if (!CHECK(setup(m, 2, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 2, &WP);
 	CHECK_EQ(rc, 0);
 	check_prologue(cores, 2, WP.init_delay_us);
 	CHECK_EQ(cores[1].stage, LWKB_STAGE_JUMPED);
@@ -353,7 +353,7 @@ static void wake_late_core_no_second_sipi(void)
 
 	if (!CHECK(setup(m, 1, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 1, &WP), 0);
 	CHECK_EQ(count_ev('S', ~0u), 1);
 	CHECK_EQ(cores[0].sipis, 1);
 	CHECK_EQ(cores[0].stage, LWKB_STAGE_JUMPED);
@@ -421,7 +421,7 @@ static void wake_timeout_never_arrives(void)
 
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 3, &WP);
 	check_timeout(cores, 3, 1, rc, "none", LWKB_STAGE_NONE);
 	CHECK_EQ(F.cpu[1].sipis, 2);
 	CHECK_EQ(cores[1].sipis, 2);
@@ -436,7 +436,7 @@ static void wake_timeout_stuck_in_protected_mode(void)
 
 	if (!CHECK(setup(m, 2, cores) == 0, "setup"))
 		return;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 2, &WP);
 	check_timeout(cores, 2, 0, rc, "protected", LWKB_STAGE_PROT);
 	CHECK_EQ(F.cpu[0].sipis, 1);	/* it had entered: no second SIPI */
 	teardown();
@@ -453,7 +453,7 @@ static void wake_timeout_odd_values(void)
 
 	if (!CHECK(setup(m, 1, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &wp), -LWKB_ETIMEDOUT);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 1, &wp), -LWKB_ETIMEDOUT);
 	waited = F.clock - first_sipi_at();
 	CHECK(waited >= 1234 && waited < 1234 + 100, "waited %llu us",
 	      (unsigned long long)waited);
@@ -471,7 +471,7 @@ static void wake_parallel_one_init_delay(void)
 		m[i] = ARRIVE_FIRST_SIPI;
 	if (!CHECK(setup(m, 7, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 7, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 7, &WP), 0);
 	check_prologue(cores, 7, WP.init_delay_us);
 	for (unsigned i = 0; i < F.nev; i++)
 		delays += F.ev[i].kind == 'D' && F.ev[i].us == WP.init_delay_us;
@@ -491,7 +491,7 @@ static void wake_no_init_delay(void)
 	wp.init_delay_us = 0;
 	if (!CHECK(setup(m, 2, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &wp), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 2, &wp), 0);
 	check_prologue(cores, 2, 0);
 	for (unsigned i = 0; i < F.nev; i++)
 		CHECK(F.ev[i].kind != 'D' || F.ev[i].us != 0, "udelay(0) called");
@@ -509,7 +509,7 @@ static void wake_invalid_cores_no_ipi(void)
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
 	cores[2].apic_id = cores[0].apic_id;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 3, &WP);
 	CHECK_EQ(rc, -LWKB_EEXIST);
 	CHECK_EQ(F.nev, 0);
 	CHECK_CONTAINS(F.log, "twice");
@@ -518,7 +518,7 @@ static void wake_invalid_cores_no_ipi(void)
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
 	cores[1].stack_top += 8;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 3, &WP);
 	CHECK_EQ(rc, -LWKB_EINVAL);
 	CHECK_EQ(F.nev, 0);
 	CHECK_CONTAINS(F.log, "core 2");
@@ -536,15 +536,15 @@ static void wake_bad_args(void)
 		return;
 	memset(cores, 0, sizeof(cores));
 	cores[0].apic_id = 4;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 0, &WP), -LWKB_EINVAL);
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, LWKB_TRAMP_MAX_SLOTS + 1, &WP),
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 0, &WP), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, LWKB_TRAMP_MAX_SLOTS + 1, &WP),
 		 -LWKB_EINVAL);
 	wp.poll_us = 0;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &wp), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 1, &wp), -LWKB_EINVAL);
 	/* the page was installed for 0x9000, not 0x8000 */
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, 0x8000, F.slots, cores, 1, &WP), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, 0x8000, F.slots, FAKE_SLOTS, cores, 1, &WP), -LWKB_EINVAL);
 	lwkb_tramp_data(F.page)->magic = 0;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 1, &WP), -LWKB_EINVAL);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 1, &WP), -LWKB_EINVAL);
 	CHECK_EQ(F.nev, 0);
 	teardown();
 }
@@ -561,7 +561,7 @@ static void wake_send_init_fails(void)
 		return;
 	F.fail_init_apic = cores[1].apic_id;
 	F.fail_rc = -LWKB_EIO;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 3, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 3, &WP);
 	CHECK_EQ(rc, -LWKB_EIO);
 	CHECK_EQ(count_ev('S', ~0u), 0);
 	CHECK_EQ(count_ev('D', ~0u), 0);
@@ -583,7 +583,7 @@ static void wake_send_sipi_fails(void)
 		return;
 	F.fail_sipi_apic = cores[1].apic_id;
 	F.fail_rc = -LWKB_EIO;
-	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP);
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 2, &WP);
 	CHECK_EQ(rc, -LWKB_EIO);
 	CHECK_CONTAINS(F.log, "SIPI");
 	first_sipi = find_ev(0, 'S', ~0u);
@@ -605,9 +605,9 @@ static void wake_twice_same_page(void)
 
 	if (!CHECK(setup(m, 3, cores) == 0, "setup"))
 		return;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores, 2, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 2, &WP), 0);
 	F.nev = 0;
-	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, cores + 2, 1, &WP), 0);
+	CHECK_EQ(lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores + 2, 1, &WP), 0);
 	CHECK_EQ(lwkb_tramp_data(F.page)->nr_slots, 1);
 	CHECK_EQ(F.slots[0].apic_id, cores[2].apic_id);
 	CHECK_EQ(F.slots[1].apic_id, 0);
