@@ -4,6 +4,8 @@
 #   make test       every test: unit, fuzz smoke, module build, OVMF, Linux 6.1
 #                   and 6.12 VMs, gdb; ends "N passed, N failed"
 #   make run        boot the demo co-kernel next to Linux in QEMU and show its log
+#   make run-linux  boot Debian's 6.12 kernel, unmodified, as a co-kernel next to
+#                   Linux in QEMU and show both logs
 #   make run-efi    boot the demo co-kernel standalone under QEMU/OVMF (8 CPUs)
 #   make unit       host unit tests only
 #   make fuzz       run the libFuzzer targets (FUZZ_SECONDS each, default 60)
@@ -38,7 +40,7 @@ LWKB_VERSION ?= $(shell cat VERSION)
 LOADER_SRCS := $(wildcard loader/*.c)
 # loader/'s headers: lwkb_loader.h for ring 0 and firmware, the narrow
 # lwkb_parse.h and lwkb_elf.h (which it includes) for user space too.
-LOADER_HDRS := loader/lwkb_loader.h loader/lwkb_parse.h loader/lwkb_elf.h
+LOADER_HDRS := loader/lwkb_loader.h loader/lwkb_parse.h loader/lwkb_elf.h loader/lwkb_linux.h
 INCLUDES := $(wildcard include/lwkboot/*.h) $(LOADER_HDRS)
 # Set before the rules that name them (make expands prerequisites as it reads).
 MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
@@ -48,14 +50,14 @@ MAN_PAGES := $(BUILD)/man/lwkboot.8 $(BUILD)/man/lwkboot.ko.4
 FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 	-mgeneral-regs-only -fno-stack-protector -fno-pic -fno-pie -O2 -g $(WARN)
 
-.PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-efi gdb clean help
+.PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-linux run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
 	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
-	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all
+	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all cok-initrd
 
 help:
-	@sed -n '2,21p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,23p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	@scripts/install-deps all
@@ -173,6 +175,24 @@ kmod: $(BUILD)/gen/tramp_blob.c $(if $(filter debug,$(KSERIES)),debug-kernel)
 kmod-all:
 	@$(MAKE) --no-print-directory kmod KSERIES=6.1
 	@$(MAKE) --no-print-directory kmod KSERIES=6.12
+	@$(MAKE) --no-print-directory lwkcon KSERIES=6.1
+	@$(MAKE) --no-print-directory lwkcon KSERIES=6.12
+
+# lwkcon.ko for a Linux co-kernel of that series (cokernel/linux/Kbuild),
+# in build/lwkcon/<release>/ as lwkboot.ko is in build/kmod/<release>/.
+LWKCON_OUT = $(abspath $(BUILD))/lwkcon/$(KMOD_REL)
+.PHONY: lwkcon
+lwkcon:
+	@scripts/install-deps linux
+	@d=$(LWKCON_OUT); mkdir -p $$d; \
+	echo 'include $$(LWKB_SRC)/cokernel/linux/Kbuild' > $$d/Kbuild; \
+	$(MAKE) -C $(KDIR) M=$$d LWKB_SRC=$(CURDIR) W=1 $(if $(C),C=$(C)) modules
+
+# The Linux co-kernel's initramfs (busybox, lwkcon.ko of each series, /init):
+# scripts/linux-cok-initrd; qemu/linux-vm puts it at /usr/share/lwkboot/linux/.
+.PHONY: cok-initrd
+cok-initrd: kmod-all
+	scripts/linux-cok-initrd $(BUILD)/linux-cok/initrd.img $(BUILD)
 # The debug kernel: a no-op once it is in the cache (scripts/debug-kernel --help).
 debug-kernel:
 	@scripts/install-deps debug
@@ -182,7 +202,7 @@ debug-kernel:
 # tools/*.c but timeit.c (lwkb-timeit), and loader/'s pure parts: the parsers
 # (with lwkb_err and what they use of lib.c) and the ELF check.
 TOOL_SRCS := $(filter-out tools/timeit.c,$(wildcard tools/*.c)) \
-	loader/parse.c loader/format.c loader/lib.c loader/elf.c
+	loader/parse.c loader/format.c loader/lib.c loader/elf.c loader/linux.c
 # Static by default: it also runs alone in the Linux VM's initramfs (the
 # Debian package links it dynamically, with Debian's flags: TOOL_LDFLAGS,
 # TOOL_CFLAGS).
@@ -279,6 +299,14 @@ gdb:
 	@scripts/install-deps all
 	@$(MAKE) --no-print-directory all
 	qemu/gdb --efi
+
+# An unmodified Debian 6.12 kernel as the co-kernel next to a 6.1 host; both
+# logs (the co-kernel's early console on the second UART also goes to
+# build/linux-cok-com2.log).
+run-linux:
+	@scripts/install-deps all
+	@$(MAKE) --no-print-directory all
+	qemu/linux-vm --smp 4 --out $(BUILD)/linux-cok-com2.log qemu/run-linux.sh
 
 run-efi:
 	@scripts/install-deps all

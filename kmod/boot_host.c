@@ -146,6 +146,93 @@ static u64 ram_end(void)
 	return end;
 }
 
+/* ---- a Linux bzImage as the co-kernel (loader/linux.c) ---- */
+static void *kmod_lx_p2v(void *ctx, u64 phys, u64 len)
+{
+	/* The plan keeps every write inside the instance's chunks: RAM the
+	 * module took from Linux, in the direct map. */
+	return phys_to_virt(phys);
+}
+
+/*
+ * The co-kernel's command line: the user's kargs, then what only the host
+ * knows and the parameters that keep a stock kernel inside its partition
+ * (../shared/notes/linux-cokernel.md, docs/linux-cokernel.md):
+ *  - earlycon on the second UART and 8250.nr_uarts=0: never the host's
+ *    console port;
+ *  - nokaslr: the decompressor stays in [load, +init_size)
+ *    (arch/x86/boot/compressed/kaslr.c); no5lvl: no low-memory trampoline
+ *    of its own (compressed/pgtable_64.c);
+ *  - pci=off, numa=off, nox2apic on an xAPIC host, no_ipi_broadcast=1 (its
+ *    all-but-self IPIs would reach the host: arch/x86/kernel/apic/ipi.c),
+ *    panic=0 (hang, never reset), nmi_watchdog=0, io_delay=none (no port
+ *    0x80), tsc=reliable;
+ *  - tsc_early_khz: the host's TSC, so no PIT calibration decides it
+ *    (arch/x86/kernel/tsc.c); disable_cpu_apicid: the host's boot CPU,
+ *    which the MADT lists first for 6.12's sake (loader/linux.c), is never
+ *    started by 6.1 (arch/x86/kernel/apic/apic.c);
+ *  - lwkcon.*: where lwkcon.ko finds the kmsg ring and the status area.
+ */
+static int linux_cmdline(struct lwkb_boot *b)
+{
+	struct lwkb_os *os = b->os;
+	int n;
+
+	b->cmdline = kmalloc(LWKB_LX_CMDLINE_MAX + 1, GFP_KERNEL);
+	if (!b->cmdline)
+		return -ENOMEM;
+	n = snprintf(b->cmdline, LWKB_LX_CMDLINE_MAX + 1,
+		     "%s%searlycon=uart8250,io,0x2f8,115200 keep_bootcon nokaslr no5lvl 8250.nr_uarts=0 pci=off numa=off %sno_ipi_broadcast=1 panic=0 nmi_watchdog=0 tsc=reliable io_delay=none tsc_early_khz=%u disable_cpu_apicid=%u lwkcon.kmsg=0x%llx lwkcon.kmsg_size=%lu lwkcon.status=0x%llx lwkcon.status_size=%lu lwkcon.cores=%u",
+		     os->kargs, os->kargs[0] ? " " : "", x2apic_mode ? "" : "nox2apic ",
+		     tsc_khz, cpu_physical_id(0),
+		     (unsigned long long)page_to_phys(os->kmsg_page), LWKB_KMSG_AREA,
+		     (unsigned long long)page_to_phys(os->status_page),
+		     PAGE_SIZE << os->status_order, os->nr_cores);
+	if (n > LWKB_LX_CMDLINE_MAX) {
+		dev_err(os->dev,
+			"kernel arguments of %zu bytes: with lwkboot's own the command line needs %d bytes, at most %d fit\n",
+			strlen(os->kargs), n, LWKB_LX_CMDLINE_MAX);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+static int linux_fill(struct lwkb_boot *b)
+{
+	struct lwkb_os *os = b->os;
+	struct lwkb_linux *lx;
+	int ret;
+
+	ret = linux_cmdline(b);
+	if (ret)
+		return ret;
+	lx = kzalloc(sizeof(*lx), GFP_KERNEL);
+	if (!lx)
+		return -ENOMEM;
+	b->lx = lx;
+	lx->image = os->image;
+	lx->image_size = os->image_size;
+	lx->initrd = os->initrd;
+	lx->initrd_size = os->initrd_size;
+	lx->cmdline = b->cmdline;
+	lx->low_phys = lwkb_linux_window(os);
+	lx->low_size = LWKB_LINUX_WINDOW;
+	lx->apic_phys = b->h.prep.apic_phys;
+	lx->decoy_apic_id = cpu_physical_id(0);
+	lx->p2v = kmod_lx_p2v;
+	b->h.lx = lx;
+	return 0;
+}
+
+void lwkb_boot_free(struct lwkb_boot *b)
+{
+	kfree(b->lx);
+	kfree(b->cmdline);
+	b->lx = NULL;
+	b->cmdline = NULL;
+	b->h.lx = NULL;
+}
+
 /* The host NUMA nodes of the instance's cores and chunks: boot_info's room. */
 static u32 os_nr_nodes(struct lwkb_os *os)
 {
@@ -162,7 +249,7 @@ static u32 os_nr_nodes(struct lwkb_os *os)
 }
 
 /* What the instance and Linux give loader/'s host sequence. */
-void lwkb_boot_fill(struct lwkb_boot *b)
+int lwkb_boot_fill(struct lwkb_boot *b)
 {
 	struct lwkb_os *os = b->os;
 	struct lwkb_host *h = &b->h;
@@ -203,5 +290,6 @@ void lwkb_boot_fill(struct lwkb_boot *b)
 	h->pf = &b->pf;
 	h->ops = &kmod_host_ops;
 	h->ctx = b;
+	return os->is_linux ? linux_fill(b) : 0;
 }
 

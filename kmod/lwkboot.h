@@ -81,8 +81,11 @@ struct lwkb_os {
 	struct device *dev;
 	cpumask_var_t cpus;		/* assigned Linux CPUs */
 	struct lwkb_ikc_map *ikc;
-	void *image;			/* vmalloc'ed copy of the ELF */
+	void *image;			/* vmalloc'ed copy of the ELF or bzImage */
 	size_t image_size;
+	bool is_linux;			/* the image is a Linux bzImage (loader/linux.c) */
+	void *initrd;			/* vmalloc'ed initrd of a bzImage, or NULL */
+	size_t initrd_size;
 	char *kargs;			/* LWKB_KARGS_SIZE bytes */
 	bool booted;
 	atomic_t opens;			/* open files of /dev/mcosN */
@@ -129,6 +132,10 @@ extern struct list_head lwkb_chunks;
 extern unsigned long tramp_addr;
 extern void *tramp_virt_base;		/* the whole region, mapped once at load */
 extern unsigned int tramp_pages;
+extern unsigned int linux_windows;
+/* A Linux co-kernel's low-memory window, after the trampoline pages. */
+#define LWKB_LINUX_WINDOW	(64UL << 10)
+unsigned long lwkb_linux_window(const struct lwkb_os *os);
 extern unsigned int init_delay_us;
 extern unsigned int hung_ms;
 extern unsigned int shutdown_ms;
@@ -168,8 +175,11 @@ struct lwkb_boot {
 	struct lwkb_chunk *img;		/* first chunk: image, boot_info, stacks */
 	struct lwkb_chunk *chunk;	/* the chunk the host's next_chunk gave last */
 	struct lwkb_platform pf;	/* IPIs, delays and log for the waker */
+	struct lwkb_linux *lx;		/* a bzImage's plan (kzalloc'ed), or NULL */
+	char *cmdline;			/* its command line (kmalloc'ed) */
 };
-void lwkb_boot_fill(struct lwkb_boot *b);
+int lwkb_boot_fill(struct lwkb_boot *b);
+void lwkb_boot_free(struct lwkb_boot *b);
 void lwkb_os_free_pt_pool(struct lwkb_os *os);
 /* os_boot.c: boot */
 int lwkb_may_take_code(struct lwkb_os *os);

@@ -75,6 +75,16 @@ MODULE_PARM_DESC(tramp_addr,
 unsigned int tramp_pages = 1;
 LWKB_UINT_PARAM(tramp_pages, 0444, 1, 0xA0000 / PAGE_SIZE,
 		"Pages in that region (1-160); instance N uses page N % tramp_pages (default 1)");
+unsigned int linux_windows;
+LWKB_UINT_PARAM(linux_windows, 0444, 0, 9,
+		"64 KiB windows after the trampoline pages, in the same reserved region, for Linux co-kernels' own AP trampolines; instance N uses window N % linux_windows (default 0: no Linux co-kernel)");
+
+/* Instance os's window: tramp_addr + tramp_pages pages + (N % linux_windows) * 64 KiB. */
+unsigned long lwkb_linux_window(const struct lwkb_os *os)
+{
+	return tramp_addr + tramp_pages * PAGE_SIZE +
+		(os->index % linux_windows) * LWKB_LINUX_WINDOW;
+}
 unsigned int init_delay_us = 10000;
 LWKB_UINT_PARAM(init_delay_us, 0644, 0, 1000000,
 		"Delay between INIT and STARTUP IPI in microseconds (0-1000000, default 10000)");
@@ -384,20 +394,21 @@ static char *lwkb_devnode(struct device *dev, umode_t *mode)
  */
 static int __init map_tramp_region(void)
 {
-	size_t size = (size_t)tramp_pages * PAGE_SIZE;
+	/* The trampoline pages, then the Linux co-kernels' windows. */
+	size_t size = (size_t)tramp_pages * PAGE_SIZE + linux_windows * LWKB_LINUX_WINDOW;
 
 	if (!tramp_addr)
 		return 0;
-	/* tramp_pages is 1-160 (checked when set); the region must fit too. */
+	/* tramp_pages is 1-160, linux_windows 0-9 (checked when set); the region must fit too. */
 	if (tramp_addr & ~PAGE_MASK || tramp_addr >= 0xA0000 || tramp_addr + size > 0xA0000) {
-		pr_err("tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000\n",
-		       tramp_addr, tramp_pages);
+		pr_err("tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000 (with linux_windows=%u)\n",
+		       tramp_addr, tramp_pages, linux_windows);
 		return -EINVAL;
 	}
 	if (region_intersects(tramp_addr, size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_DISJOINT) {
-		pr_err("tramp_addr=0x%lx is System RAM that Linux may use: reserve it with memmap=%uK$0x%lx\n",
-		       tramp_addr, tramp_pages * 4, tramp_addr);
+		pr_err("tramp_addr=0x%lx is System RAM that Linux may use: reserve it with memmap=%zuK$0x%lx\n",
+		       tramp_addr, size >> 10, tramp_addr);
 		return -EINVAL;
 	}
 	tramp_virt_base = memremap(tramp_addr, size, MEMREMAP_WB);

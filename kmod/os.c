@@ -122,6 +122,7 @@ int lwkb_os_destroy(int index)
 	if (os->ikc_page)
 		lwkb_free_pages(os->ikc_page, get_order(LWKB_IKC_AREA_SIZE));
 	vfree(os->image);
+	vfree(os->initrd);
 	kvfree(os->last.chunks);
 	kvfree(os->apic_ids);
 	kfree(os->kargs);
@@ -130,12 +131,31 @@ int lwkb_os_destroy(int index)
 	return 0;
 }
 
-/* The image was copied in (req.c); the instance keeps it if it fits. */
+/* The largest run of the instance's adjacent chunks (a bzImage needs init_size in one). */
+static u64 largest_run(struct lwkb_os *os)
+{
+	struct lwkb_lx_range r[64];
+	struct lwkb_chunk *c;
+	u32 n = 0;
+
+	list_for_each_entry(c, &lwkb_chunks, list)
+		if (c->os == os->index && n < ARRAY_SIZE(r))
+			r[n++] = (struct lwkb_lx_range){ c->start, c->start + c->size };
+	return lwkb_lx_largest_run(r, n);
+}
+
+/*
+ * The image was copied in (req.c); the instance keeps it if it fits: an
+ * ELF co-kernel, or a Linux bzImage (loader/linux.c).  A new image drops
+ * the old one's initrd.
+ */
 static long os_load(struct lwkb_os *os, struct lwkb_req *r)
 {
 	struct lwkb_chunk *img = lwkb_first_chunk(os);
 	struct lwkb_elf_info ei;
-	char err[160];
+	struct lwkb_bz_info bz;
+	bool is_bz;
+	char err[200];
 	int ret;
 
 	ret = lwkb_may_take_code(os);
@@ -145,15 +165,42 @@ static long os_load(struct lwkb_os *os, struct lwkb_req *r)
 		dev_err(os->dev, "assign memory before loading an image\n");
 		return -EINVAL;
 	}
-	/* Refuse an image whose segments would not fit, before keeping it. */
-	if (lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err)) ||
-	    lwkb_elf_check_contract(r->in, r->a.buf.len, err, sizeof(err))) {
+	/* Refuse an image that would not fit, before keeping it. */
+	is_bz = lwkb_bz_probe(r->in, r->a.buf.len);
+	if (is_bz)
+		ret = lwkb_bz_check(r->in, r->a.buf.len, largest_run(os), &bz, err, sizeof(err));
+	else
+		ret = lwkb_elf_check(r->in, r->a.buf.len, img->size, &ei, err, sizeof(err)) ||
+			lwkb_elf_check_contract(r->in, r->a.buf.len, err, sizeof(err));
+	if (ret) {
 		dev_err(os->dev, "invalid image: %s\n", err);
 		return -EINVAL;	/* IHK 1.2.2.14 */
 	}
 	vfree(os->image);
+	vfree(os->initrd);
+	os->initrd = NULL;
+	os->initrd_size = 0;
 	os->image = r->in;
 	os->image_size = r->a.buf.len;
+	os->is_linux = is_bz;
+	r->in = NULL;
+	return 0;
+}
+
+/* The initrd of a loaded bzImage (copied in by req.c); len 0 drops it. */
+static long os_load_initrd(struct lwkb_os *os, struct lwkb_req *r)
+{
+	int ret = lwkb_may_take_code(os);
+
+	if (ret)
+		return ret;
+	if (!os->image || !os->is_linux) {
+		dev_err(os->dev, "an initrd needs a Linux bzImage loaded first\n");
+		return -EINVAL;
+	}
+	vfree(os->initrd);
+	os->initrd = r->in;
+	os->initrd_size = r->a.buf.len;
 	r->in = NULL;
 	return 0;
 }
@@ -351,6 +398,8 @@ long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r)
 		return os_load(os, r);
 	case LWKB_OS_KARGS:
 		return os_kargs(os, r);
+	case LWKB_OS_LOAD_INITRD:
+		return os_load_initrd(os, r);
 	case LWKB_OS_BOOT:
 		return lwkb_os_boot(os);
 	case LWKB_OS_STATUS:

@@ -114,6 +114,11 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 		pr_err("no trampoline page: reserve one below 1 MiB with memmap=4K$ADDR and load with tramp_addr=ADDR\n");
 		return -ENODEV;
 	}
+	if (os->is_linux && !linux_windows) {
+		pr_err("no low-memory window for a Linux co-kernel: reserve %luK more after the trampoline pages with memmap= and load with linux_windows=1\n",
+		       LWKB_LINUX_WINDOW >> 10);
+		return -ENODEV;
+	}
 	if (cpumask_weight(os->cpus) > LWKB_MAX_CORES) {
 		dev_err(os->dev, "%u CPUs assigned, at most %d\n",
 			cpumask_weight(os->cpus), LWKB_MAX_CORES);
@@ -132,6 +137,15 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 			dev_err(os->dev,
 				"trampoline page 0x%lx is in use by os%u; reserve more with tramp_pages\n",
 				tramp_addr + page * PAGE_SIZE, n);
+			return -EBUSY;
+		}
+	/* Nor its low-memory window, which a Linux co-kernel keeps using. */
+	for (n = 0; os->is_linux && n < LWKB_MAX_OS; n++)
+		if (lwkb_oses[n] && lwkb_oses[n] != os && lwkb_oses[n]->booted &&
+		    lwkb_oses[n]->is_linux && n % linux_windows == os->index % linux_windows) {
+			dev_err(os->dev,
+				"low-memory window 0x%lx is in use by os%u; reserve more with linux_windows\n",
+				lwkb_linux_window(os), n);
 			return -EBUSY;
 		}
 	return check_cpus(os);
@@ -297,7 +311,7 @@ static int start_core0(struct lwkb_os *os, struct lwkb_host *h)
 int lwkb_os_boot(struct lwkb_os *os)
 {
 	struct lwkb_boot b = { .os = os };
-	char err[160];
+	char err[320];
 	int ret;
 
 	ret = boot_ready(os, &b.img);
@@ -309,12 +323,15 @@ int lwkb_os_boot(struct lwkb_os *os)
 		return ret;
 	list_cores(os);
 	os->last.valid = false;		/* its memory is about to be rewritten */
-	lwkb_boot_fill(&b);
-	ret = lwkb_host_prepare(&b.h, err, sizeof(err));
-	if (ret) {
-		dev_err(os->dev, "%s\n", err);
-		goto out_pt;
+	ret = lwkb_boot_fill(&b);
+	if (!ret) {
+		ret = lwkb_host_prepare(&b.h, err, sizeof(err));
+		if (ret)
+			dev_err(os->dev, "%s\n", err);
 	}
+	lwkb_boot_free(&b);
+	if (ret)
+		goto out_pt;
 	record_boot(os, b.img, b.h.prep.bi);
 	ret = start_core0(os, &b.h);
 	if (ret)

@@ -74,6 +74,25 @@ static int image_in(struct lwkb_req *r)
 	return 0;
 }
 
+/* An initrd: 0 (none) to LWKB_MAX_INITRD_SIZE bytes, vmalloc'ed. */
+static int initrd_in(struct lwkb_req *r)
+{
+	const struct lwkb_buf *b = &r->a.buf;
+
+	if (b->len > LWKB_MAX_INITRD_SIZE) {
+		pr_err("an initrd of %llu bytes: at most %llu\n", b->len, LWKB_MAX_INITRD_SIZE);
+		return -EINVAL;
+	}
+	if (!b->len)
+		return 0;
+	r->in = vmalloc(b->len);
+	if (!r->in)
+		return -ENOMEM;
+	if (copy_from_user(r->in, u64_to_user_ptr(b->addr), b->len))
+		return -EFAULT;
+	return 0;
+}
+
 /* Kernel arguments: shorter than LWKB_KARGS_SIZE, no NUL inside. */
 static int kargs_in(struct lwkb_req *r)
 {
@@ -167,6 +186,8 @@ int lwkb_req_in(struct lwkb_req *r, bool on_os)
 		return query_mem_room(r);
 	case LWKB_OS_LOAD:
 		return image_in(r);
+	case LWKB_OS_LOAD_INITRD:
+		return initrd_in(r);
 	case LWKB_OS_KARGS:
 		return kargs_in(r);
 	case LWKB_OS_KMSG:

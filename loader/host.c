@@ -130,11 +130,180 @@ static int add_chunks(struct lwkb_host *h, struct lwkb_boot_info *bi, char *err,
 	return 0;
 }
 
+/* ---- a Linux bzImage (loader/linux.c) ---- */
+
+/* The LWK's memory and cores, as the host's callbacks give them. */
+static int linux_gather(struct lwkb_host *h, char *err, lwkb_size_t errlen)
+{
+	struct lwkb_linux *lx = h->lx;
+	struct lwkb_host_chunk c;
+	struct lwkb_host_core hc;
+	lwkb_u32 i;
+
+	lx->mem[0].start = h->prep.mem_phys;
+	lx->mem[0].end = h->prep.mem_phys + h->prep.mem_size;
+	lx->mem_node[0] = h->prep.numa_host;
+	lx->nr_mem = 1;
+	while (h->ops->next_chunk && h->ops->next_chunk(h->ctx, &c)) {
+		if (lx->nr_mem >= LWKB_MAX_CHUNKS || lx->nr_mem >= 64)
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"memory chunk 0x%llx-0x%llx: more than %u memory chunks; assign fewer, larger ones",
+					(unsigned long long)c.start, (unsigned long long)c.end,
+					LWKB_MAX_CHUNKS);
+		lx->mem[lx->nr_mem].start = c.start;
+		lx->mem[lx->nr_mem].end = c.end;
+		lx->mem_node[lx->nr_mem++] = c.host_node;
+	}
+	if (h->prep.nr_cores > 1024)
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "%u cores", h->prep.nr_cores);
+	for (i = 0; i < h->prep.nr_cores; i++) {
+		h->ops->core(h->ctx, i, &hc);
+		lx->apic_ids[i] = hc.apic_id;
+	}
+	lx->nr_cores = h->prep.nr_cores;
+	return 0;
+}
+
+/*
+ * boot_info in the tables region's extra part, then core 0's stack: the
+ * host's records (cores, chunks, kmsg, status) as for an ELF co-kernel,
+ * though Linux itself never reads it.
+ */
+#define LX_STACK	(16 * 1024)
+static lwkb_u64 linux_bi_size(const struct lwkb_host *h)
+{
+	return lwkb_bootinfo_size(h->lx->nr_cores, h->lx->nr_mem,
+				  h->prep.nr_numa ? h->prep.nr_numa : 1);
+}
+
+static int linux_boot_info(struct lwkb_host *h, const struct lwkb_tmp_pt *t,
+			   char *err, lwkb_size_t errlen)
+{
+	struct lwkb_linux *lx = h->lx;
+	struct lwkb_prepare *p = &h->prep;
+	struct lwkb_boot_info *bi;
+	lwkb_u32 i, numa;
+	int rc;
+
+	bi = lx->p2v(lx->ctx, lx->extra_phys, lx->extra_size);
+	if (!bi)
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "boot_info at 0x%llx cannot be written",
+				(unsigned long long)lx->extra_phys);
+	lwkb_memset(bi, 0, lx->extra_size);
+	rc = lwkb_bootinfo_init(bi, linux_bi_size(h), lx->nr_cores, lx->nr_mem,
+				p->nr_numa ? p->nr_numa : 1);
+	if (rc)
+		return lwkb_err(err, errlen, rc, "boot_info for %u cores: error %d",
+				lx->nr_cores, rc);
+	bi->apic_mode = p->apic_mode;
+	bi->image_phys = lx->load_phys;
+	bi->image_end = lx->load_phys + lx->bz.init_size;
+	bi->loader_end = lx->run_end;
+	bi->apic_phys = p->apic_phys;
+	bi->tsc_khz = p->tsc_khz;
+	bi->kmsg_phys = p->kmsg_phys;
+	bi->kmsg_size = p->kmsg_size;
+	bi->status_phys = p->status_phys;
+	bi->tramp_phys = p->tramp_phys;
+	bi->pt_phys = t->cr3;
+	bi->pt_pages = t->pages_used;
+	bi->pt_pages_max = p->pt_pool_pages;
+	bi->ident_end = t->ident_end;
+	bi->high_size = t->high_size;
+	bi->stacks_phys = lx->extra_phys + LWKB_ALIGN_UP(linux_bi_size(h), LWKB_PAGE_SIZE);
+	bi->stack_size = LX_STACK;	/* lwkb_stack_top(bi, 0): the region's end */
+	bi->slots_phys = p->slots_phys;
+	bi->slots_max = p->max_slots;
+	p->bi = bi;
+	p->bi_phys = lx->extra_phys;
+	p->entry = lx->entry;
+	for (i = 0; i < lx->nr_mem; i++) {
+		rc = lwk_numa(h, bi, lx->mem_node[i], &numa, err, errlen);
+		if (rc)
+			return rc;
+		if (lwkb_bootinfo_add_chunk(bi, lx->mem[i].start, lx->mem[i].end, numa))
+			return lwkb_err(err, errlen, -LWKB_EINVAL,
+					"memory chunk 0x%llx-0x%llx does not fit in boot_info",
+					(unsigned long long)lx->mem[i].start,
+					(unsigned long long)lx->mem[i].end);
+	}
+	return add_cores(h, bi, err, errlen);
+}
+
+static int linux_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen)
+{
+	struct lwkb_linux *lx = h->lx;
+	struct lwkb_prepare *p = &h->prep;
+	struct lwkb_tmp_pt t;
+	struct lwkb_tramp_params tp;
+	int rc;
+
+	rc = linux_gather(h, err, errlen);
+	if (rc)
+		return rc;
+	if (!linux_bi_size(h))
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"boot_info cannot hold %u cores, %u chunks, %u NUMA nodes",
+				lx->nr_cores, lx->nr_mem, p->nr_numa);
+	lx->extra_size = LWKB_ALIGN_UP(linux_bi_size(h), LWKB_PAGE_SIZE) + LX_STACK;
+	rc = lwkb_linux_plan(lx, err, errlen);
+	if (rc)
+		return rc;
+	if (p->tramp_phys >= 0xA0000 || (p->tramp_phys & (LWKB_PAGE_SIZE - 1)) || !p->tramp_phys)
+		return lwkb_err(err, errlen, -LWKB_EINVAL,
+				"trampoline page 0x%llx is not a page below 0xA0000",
+				(unsigned long long)p->tramp_phys);
+	/* Identity map of all RAM (the 64-bit boot protocol: the kernel, the
+	 * zero page and the command line identity-mapped); the high half is
+	 * unused by Linux but harmless. */
+	p->ident_end = ident_end(h->ram_end, p->apic_phys);
+	p->mem_phys = lx->load_phys;
+	p->mem_size = lx->run_end - lx->load_phys;
+	rc = alloc_pt_pool(h, err, errlen);
+	if (rc)
+		return rc;
+	lwkb_memset(&t, 0, sizeof(t));
+	t.pool_virt = p->pt_pool_virt;
+	t.pool_phys = p->pt_pool_phys;
+	t.pool_pages = p->pt_pool_pages;
+	t.allow_1g = p->allow_1g;
+	t.ident_end = p->ident_end;
+	t.high_phys = p->mem_phys;
+	t.high_size = p->mem_size < 2 * LWKB_1G ? p->mem_size : 2 * LWKB_1G;
+	rc = lwkb_tmp_pt_build(&t);
+	if (rc)
+		return lwkb_err(err, errlen, rc, "temporary page table: error %d", rc);
+	rc = lwkb_linux_build(lx, err, errlen);
+	if (!rc)
+		rc = linux_boot_info(h, &t, err, errlen);
+	if (rc)
+		return rc;
+	/* The 64-bit entry: rsi = the zero page (boot.rst); rdi = boot_info. */
+	tp = (struct lwkb_tramp_params){
+		.page_phys = p->tramp_phys, .cr3 = t.cr3, .cr4 = LWKB_CR4_PAE,
+		.efer_set = LWKB_EFER_LME | (p->nx ? LWKB_EFER_NXE : 0),
+		.entry = lx->entry, .arg0 = p->bi_phys, .arg1 = lx->zp_phys,
+		.slots_phys = p->slots_phys, .max_slots = p->max_slots,
+	};
+	rc = lwkb_tramp_install(p->tramp_virt, &tp);
+	if (rc)
+		return lwkb_err(err, errlen, rc, "installing the trampoline at 0x%llx: error %d",
+				(unsigned long long)p->tramp_phys, rc);
+	if (lwkb_bootinfo_set_kargs(p->bi, h->kargs))
+		return lwkb_err(err, errlen, -LWKB_EINVAL, "kernel arguments too long");
+	p->bi->ikc_phys = h->ikc_phys;
+	p->bi->ikc_size = h->ikc_size;
+	lwkb_status_init(h->status, h->status_size);
+	return 0;
+}
+
 int lwkb_host_prepare(struct lwkb_host *h, char *err, lwkb_size_t errlen)
 {
 	struct lwkb_boot_info *bi;
 	int rc;
 
+	if (h->lx)
+		return linux_prepare(h, err, errlen);
 	h->prep.ident_end = ident_end(h->ram_end, h->prep.apic_phys);
 	rc = alloc_pt_pool(h, err, errlen);
 	if (!rc)

@@ -16,6 +16,7 @@
 #include "lwkboot/status.h"
 #include "lwkb_parse.h"	/* lists, sizes, numbers, bits; lwkb_err */
 #include "lwkb_elf.h"	/* ELF64 validation and loading */
+#include "lwkb_linux.h"	/* Linux bzImages as the co-kernel */
 #include "lwkboot/x86.h"
 
 typedef __builtin_va_list lwkb_va_list;
@@ -330,6 +331,14 @@ struct lwkb_host {
 	const struct lwkb_platform *pf;
 	const struct lwkb_host_ops *ops;
 	void *ctx;		/* for ops */
+	/*
+	 * A Linux bzImage instead of the ELF (loader/linux.c): the caller
+	 * fills image, initrd, cmdline, the low window, apic_phys,
+	 * decoy_apic_id and p2v; lwkb_host_prepare fills the memory and the
+	 * cores from ops, plans, loads and builds the tables.  prep.elf is
+	 * not used.  NULL: an ELF co-kernel.
+	 */
+	struct lwkb_linux *lx;
 	/* out: LWK core 0 as lwkb_host_start woke it */
 	struct lwkb_wake_core core0;
 };

@@ -55,7 +55,7 @@ const char *status_str(int st);
 int status_of(int os);
 double now(void);
 int wait_state(int os, int want, double timeout);
-int do_load(int os, const char *path);
+int do_load(int os, const char *path, const char *initrd);
 int do_kargs(int os, const char *s);
 
 /* The commands, as main.c's table lists them. */

@@ -75,7 +75,9 @@ static const struct help_line {
 	{ "set", "  set ikc_map MAP        set the IKC map LIST:CPU+LIST:CPU... (the LWK cores\n"
 		 "                         of each LIST signal that Linux CPU; docs/ikc.md)\n" },
 	{ "get", "  get ikc_map            print the IKC map\n" },
-	{ "load", "  load FILE              load a co-kernel ELF image\n" },
+	{ "load", "  load FILE [--initrd INITRD]\n"
+		  "                         load a co-kernel: an ELF image, or a Linux bzImage\n"
+		  "                         (boot protocol 2.12+, 64-bit, relocatable) and its initrd\n" },
 	{ "kargs", "  kargs STRING           set the kernel arguments\n" },
 	{ "boot", "  boot                   boot it (status becomes BOOTING, then RUNNING)\n" },
 	{ "status", "  status [-v] [--wait STATE] [--timeout SEC]\n"
@@ -111,11 +113,12 @@ static const struct help_line {
 		       "                         no_ipi_broadcast=1), its /etc/default/grub form and the\n"
 		       "                         modprobe.d options; PAGES: trampoline pages (16)\n" },
 	{ NULL, "\nOne shot:\n" },
-	{ "up", "  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-t SEC] [-v] [IMAGE]\n"
+	{ "up", "  up [-c LIST] [-m MEMLIST] [-r IKCMAP] [-k KARGS] [-i INITRD] [-t SEC] [-v] [IMAGE]\n"
 		"      load the module if needed, reserve, create, assign, load, boot and\n"
 		"      wait for RUNNING; on failure undo every step (as mcreboot.sh).\n"
 		"      Defaults: the upper half of the online CPUs, " DEFAULT_MEM ",\n"
-		"      IMAGE " DEFAULT_IMAGE ", 60 s.  -v prints how long each step took.\n" },
+		"      IMAGE " DEFAULT_IMAGE ", 60 s.  -v prints how long each step took.\n"
+		"      IMAGE may be a Linux bzImage, -i its initrd.\n" },
 	{ "down", "  down   shut down and destroy every instance, release all CPUs and memory,\n"
 		  "         unload the module (as mcstop+release.sh)\n" },
 	{ NULL, "" },
@@ -226,7 +229,7 @@ static const struct command {
 	{ "list",		cmd_list,		0, 0 },
 	{ "set",		cmd_ikc_map,		-1, 0 },
 	{ "get",		cmd_ikc_map,		-1, 0 },
-	{ "load",		cmd_load,		1, 0 },
+	{ "load",		cmd_load,		-1, 0 },
 	{ "kargs",		cmd_kargs,		1, ARG_IS_TEXT },
 	{ "boot",		cmd_boot,		0, ALLOW_AFTER },
 	{ "status",		cmd_status,		-1, 0 },

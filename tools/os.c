@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "lwkb_elf.h"
+#include "lwkb_linux.h"
 #include "lwkboot/boot_info.h"
 #include "cmd.h"
 
@@ -134,33 +135,78 @@ static int read_file(const char *path, void **buf, size_t *len)
 	return 0;
 }
 
-int do_load(int os, const char *path)
+/* The initrd of a bzImage: read whole, then handed to the module. */
+static int load_initrd(int os, const char *path)
+{
+	struct lwkb_buf b;
+	void *buf = NULL;
+	size_t len = 0;
+	int ret = read_file(path, &buf, &len);
+
+	if (ret)
+		return fail(ret, "load: cannot read the initrd '%s'", path);
+	if (len > LWKB_MAX_INITRD_SIZE) {
+		free(buf);
+		return fail(0, "load: the initrd '%s' has %zu bytes, at most %llu", path, len,
+			    LWKB_MAX_INITRD_SIZE);
+	}
+	b.addr = (uintptr_t)buf;
+	b.len = len;
+	ret = lwkb_os_ctl(os, LWKB_OS_LOAD_INITRD, &b);
+	free(buf);
+	return ret ? fail(ret, "load the initrd '%s' into OS %d", path, os) : 0;
+}
+
+/*
+ * An ELF co-kernel, or a Linux bzImage with an optional initrd
+ * (loader/linux.c).  The module checks again; the checks here say exactly
+ * what is wrong before anything changes.
+ */
+int do_load(int os, const char *path, const char *initrd)
 {
 	struct lwkb_buf b;
 	void *img = NULL;
 	size_t len = 0;
 	char err[200];
 	struct lwkb_elf_info ei;
-	int ret = read_file(path, &img, &len);
+	struct lwkb_bz_info bz;
+	int is_bz, ret = read_file(path, &img, &len);
 
 	if (ret)
 		return fail(ret, "load: cannot read '%s'", path);
-	/* Same checks as the module, here to say exactly what is wrong. */
-	if (lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err)) ||
-	    lwkb_elf_check_contract(img, len, err, sizeof(err))) {
+	is_bz = lwkb_bz_probe(img, len);
+	if (is_bz)
+		ret = lwkb_bz_check(img, len, 0, &bz, err, sizeof(err));
+	else
+		ret = lwkb_elf_check(img, len, ~0ULL >> 1, &ei, err, sizeof(err)) ||
+		      lwkb_elf_check_contract(img, len, err, sizeof(err));
+	if (ret) {
 		free(img);
-		return fail(0, "load: '%s' is not a valid co-kernel image: %s", path, err);
+		return fail(0, "load: '%s' is not a valid co-kernel image: %s (want an ELF64 co-kernel or a Linux bzImage)",
+			    path, err);
+	}
+	if (initrd && !is_bz) {
+		free(img);
+		return fail(0, "load: --initrd '%s' needs a Linux bzImage; '%s' is an ELF co-kernel",
+			    initrd, path);
+	}
+	if (initrd && access(initrd, R_OK)) {
+		free(img);
+		return fail(-errno, "load: cannot read the initrd '%s'", initrd);
 	}
 	b.addr = (uintptr_t)img;
 	b.len = len;
 	ret = lwkb_os_ctl(os, LWKB_OS_LOAD, &b);
 	free(img);
+	if (ret == -EINVAL && is_bz)
+		return fail(ret, "load '%s' into OS %d: the kernel's init_size (%llu MiB) does not fit in the largest run of adjacent memory assigned (or none is assigned; see dmesg)",
+			    path, os, (unsigned long long)(bz.init_size >> 20));
 	if (ret == -EINVAL)
 		return fail(ret, "load '%s' into OS %d: the image does not fit in its memory (or none is assigned)",
 			    path, os);
 	if (ret)
 		return fail(ret, "load '%s' into OS %d", path, os);
-	return 0;
+	return initrd ? load_initrd(os, initrd) : 0;
 }
 
 int do_kargs(int os, const char *s)
@@ -292,10 +338,28 @@ int cmd_ikc_map(int argc, char **argv)
 	return 0;
 }
 
+/* load IMAGE [--initrd FILE], the option before or after the image. */
 int cmd_load(int argc, char **argv)
 {
-	(void)argc;
-	return do_load(os_index, argv[1]);
+	const char *image = NULL, *initrd = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--initrd") || !strcmp(argv[i], "-i")) {
+			if (++i == argc)
+				die_usage("load: --initrd needs a file");
+			initrd = argv[i];
+		} else if (!strncmp(argv[i], "--initrd=", 9)) {
+			initrd = argv[i] + 9;
+		} else if (!image) {
+			image = argv[i];
+		} else {
+			die_usage("load: unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!image)
+		die_usage("load: which image?");
+	return do_load(os_index, image, initrd);
 }
 
 int cmd_kargs(int argc, char **argv)

@@ -14,7 +14,7 @@
 
 /* What up was asked for, and how far it got: what to undo on failure. */
 struct up {
-	const char *cpus, *mem, *ikc, *kargs, *image;	/* the options */
+	const char *cpus, *mem, *ikc, *kargs, *image, *initrd;	/* the options */
 	double timeout;
 	int verbose;
 	struct lwkb_cpuset set;			/* parsed */
@@ -69,8 +69,9 @@ static int up_options(struct up *u, int argc, char **argv)
 	int opt;
 
 	optind = 1;
-	while ((opt = getopt(argc, argv, "c:m:r:k:t:vh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:m:r:k:i:t:vh")) != -1) {
 		switch (opt) {
+		case 'i': u->initrd = optarg; break;
 		case 'v': u->verbose = 1; break;
 		case 'c': u->cpus = optarg; break;
 		case 'm': u->mem = optarg; break;
@@ -126,6 +127,8 @@ static int up_check(struct up *u)
 		return 1;
 	if (access(u->image, R_OK))
 		return fail(-errno, "up: image '%s'", u->image);
+	if (u->initrd && access(u->initrd, R_OK))
+		return fail(-errno, "up: initrd '%s'", u->initrd);
 	return check_ipi_broadcast("up");
 }
 
@@ -179,7 +182,7 @@ static int up_start(struct up *u)
 {
 	int ret;
 
-	if (do_load(u->os, u->image) || do_kargs(u->os, u->kargs))
+	if (do_load(u->os, u->image, u->initrd) || do_kargs(u->os, u->kargs))
 		return 1;
 	step_done(u, "load");
 	ret = lwkb_os_ctl(u->os, LWKB_OS_BOOT, NULL);

@@ -196,6 +196,10 @@ struct lwkb_os_list {
 #define LWKB_OS_DUMP_INFO	LWKB_IOWR(0x33, struct lwkb_dump_info)
 #define LWKB_OS_DUMP_READ	LWKB_IOW(0x34, struct lwkb_dump_read)	/* returns bytes */
 #define LWKB_OS_DUMP_NMI	LWKB_IOWR(0x35, struct lwkb_dump_nmi)
+/* The initrd of a Linux bzImage co-kernel; len 0 drops it.  At most
+ * LWKB_MAX_INITRD_SIZE bytes. */
+#define LWKB_OS_LOAD_INITRD	LWKB_IOW(0x36, struct lwkb_buf)
+#define LWKB_MAX_INITRD_SIZE	(512ULL << 20)
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_ikc_map) < (1 << 14), "fits the _IOC size field");
 

@@ -14,12 +14,13 @@
 extern const struct unit_suite unit_suite_elf, unit_suite_pgtable,
 	unit_suite_bootinfo, unit_suite_tramp, unit_suite_parse,
 	unit_suite_format, unit_suite_wake, unit_suite_kmsg, unit_suite_boot,
-	unit_suite_host;
+	unit_suite_host, unit_suite_linux;
 
 static const struct unit_suite *const suites[] = {
 	&unit_suite_format, &unit_suite_parse, &unit_suite_elf,
 	&unit_suite_pgtable, &unit_suite_bootinfo, &unit_suite_tramp,
 	&unit_suite_wake, &unit_suite_kmsg, &unit_suite_boot, &unit_suite_host,
+	&unit_suite_linux,
 };
 
 static int current_failed;	/* checks failed in the running test */
