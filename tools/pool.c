@@ -199,8 +199,11 @@ static int change_cpus(const char *verb, const char *list, int on_os)
 		if (ret)
 			return fail(ret, "release cpu all");
 	} else {
+		char what[32];
+
 		parse_cpus(list, &set);
-		if (strcmp(verb, "reserve") && check_cpus_exist(set.bits, verb))
+		snprintf(what, sizeof(what), "%s cpu", verb);
+		if (strcmp(verb, "reserve") && check_cpus_exist(set.bits, what))
 			return 1;
 	}
 	if (!strcmp(verb, "reserve")) {
