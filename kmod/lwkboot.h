@@ -46,7 +46,7 @@ struct lwkb_req {
 		u32 u32v;
 		s32 s32v;
 		u64 u64v;
-	} a;			/* the argument struct, in and out (a CPU set: in and out) */
+	} a;			/* the argument struct, in and out (a CPU set is not here: in, out) */
 	void *in;		/* what it points to, copied in (entries, image, kargs),
 				 * or the CPU set */
 	void *out;		/* bytes for out_uaddr (entries, kmsg, a CPU set) */
