@@ -53,7 +53,7 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 .PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-linux run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
-	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
+	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-rawctl $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
 	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all cok-initrd
 
 help:
@@ -217,6 +217,9 @@ $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
 # Test programs that run in the VM's initramfs (static, like the tool).
 $(BUILD)/tests/lwkb-openrace: tests/linux/openrace.c $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) -static -Iinclude -o $@ $<
+$(BUILD)/tests/lwkb-rawctl: tests/linux/rawctl.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -Iinclude -o $@ $<
 # The JSON checker of the --json tests (tests/tools/jsoncheck.c), in the VM too.

@@ -85,7 +85,7 @@ static void kmod_core(void *ctx, u32 i, struct lwkb_host_core *c)
 	c->host_cpu = cpu;
 	c->apic_id = cpu_physical_id(cpu);
 	c->host_node = cpu_node(cpu);
-	c->ikc_cpu = os->ikc->dst[cpu] >= 0 ? os->ikc->dst[cpu] : 0;
+	c->ikc_cpu = os->ikc[cpu] >= 0 ? os->ikc[cpu] : 0;
 }
 
 /* The instance's chunks but the first, in the order of lwkb_chunks. */

@@ -34,22 +34,22 @@ struct lwkb_req {
 	unsigned int cmd;
 	void __user *uarg;
 	union {
-		struct lwkb_cpuset set;
 		struct lwkb_mem_list ml;
 		struct lwkb_os_list ol;
 		struct lwkb_buf buf;
 		struct lwkb_kmsg_read kr;
 		struct lwkb_os_info info;
-		struct lwkb_ikc_map map;
+		struct lwkb_ikc_list il;
 		struct lwkb_dump_info dinfo;
 		struct lwkb_dump_read dread;
 		struct lwkb_dump_nmi dnmi;
 		u32 u32v;
 		s32 s32v;
 		u64 u64v;
-	} a;			/* the argument struct, in and out */
-	void *in;		/* what it points to, copied in (entries, image, kargs) */
-	void *out;		/* bytes for out_uaddr (entries, kmsg) */
+	} a;			/* the argument struct, in and out (a CPU set is not here: in, out) */
+	void *in;		/* what it points to, copied in (entries, image, kargs),
+				 * or the CPU set */
+	void *out;		/* bytes for out_uaddr (entries, kmsg, a CPU set) */
 	size_t out_len;		/* set by the operation */
 	u64 out_uaddr;
 	void *out2;		/* a second result array (dump info's chunks) */
@@ -80,7 +80,7 @@ struct lwkb_os {
 	struct cdev *cdev;
 	struct device *dev;
 	cpumask_var_t cpus;		/* assigned Linux CPUs */
-	struct lwkb_ikc_map *ikc;
+	s32 *ikc;			/* IKC destination of each Linux CPU (nr_cpu_ids), -1: none */
 	void *image;			/* vmalloc'ed copy of the ELF or bzImage */
 	size_t image_size;
 	bool is_linux;			/* the image is a Linux bzImage (loader/linux.c) */

@@ -167,7 +167,7 @@ static long mcd_cpus(struct lwkb_req *r)
 
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
-	ret = lwkb_cpuset_to_mask(&r->a.set, mask);
+	ret = lwkb_cpuset_to_mask(r->in, mask);
 	if (!ret)
 		ret = r->cmd == LWKB_RESERVE_CPU ? lwkb_reserve_cpus(mask) : lwkb_release_cpus(mask);
 	free_cpumask_var(mask);
@@ -184,7 +184,8 @@ static long mcd_ioctl(struct lwkb_req *r)
 	case LWKB_RELEASE_CPU:
 		return mcd_cpus(r);
 	case LWKB_QUERY_CPU:
-		lwkb_mask_to_cpuset(lwkb_reserved_cpus, &r->a.set);
+		lwkb_mask_to_cpuset(lwkb_reserved_cpus, r->out);
+		r->out_len = sizeof(struct lwkb_cpuset);
 		return 0;
 	case LWKB_RESERVE_MEM:
 		return lwkb_reserve_mem(r->in, ml->nr);

@@ -64,7 +64,7 @@ int lwkb_os_create(void)
 	if (!os)
 		return -ENOMEM;
 	os->index = i;
-	os->ikc = kvmalloc(sizeof(*os->ikc), GFP_KERNEL);
+	os->ikc = kvmalloc_array(nr_cpu_ids, sizeof(*os->ikc), GFP_KERNEL);
 	os->kargs = kzalloc(LWKB_KARGS_SIZE, GFP_KERNEL);
 	os->apic_ids = kvcalloc(3 * (size_t)nr_cpu_ids, sizeof(u32), GFP_KERNEL);
 	if (!os->ikc || !os->kargs || !os->apic_ids ||
@@ -74,7 +74,7 @@ int lwkb_os_create(void)
 	}
 	os->host_cpus = os->apic_ids + nr_cpu_ids;
 	os->core_numa = os->host_cpus + nr_cpu_ids;
-	memset(os->ikc->dst, 0xff, sizeof(os->ikc->dst));
+	memset(os->ikc, 0xff, nr_cpu_ids * sizeof(*os->ikc));
 	mutex_init(&os->ikc_lock);
 	ret = lwkb_os_device_add(os);
 	if (ret)
@@ -320,27 +320,43 @@ static long os_cpus(struct lwkb_os *os, struct lwkb_req *r)
 		return -EBUSY;
 	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
 		return -ENOMEM;
-	ret = lwkb_cpuset_to_mask(&r->a.set, mask);
+	ret = lwkb_cpuset_to_mask(r->in, mask);
 	if (!ret)
 		ret = r->cmd == LWKB_OS_ASSIGN_CPU ? assign_cpus(os, mask) : release_cpus(os, mask);
 	free_cpumask_var(mask);
 	return ret;
 }
 
-/* Every destination must be a Linux CPU that is present and not reserved. */
-static long os_set_ikc_map(struct lwkb_os *os, const struct lwkb_ikc_map *m)
+/*
+ * dst[] (nr entries, req.c's copy) replaces the map.  An entry is -1 or a
+ * destination; a CPU with one must be one this kernel can have, and every
+ * destination a Linux CPU that is present and not reserved.
+ */
+static long os_set_ikc_map(struct lwkb_os *os, const s32 *dst, u32 nr)
 {
-	unsigned int cpu;
+	unsigned int cpu, n = min_t(unsigned int, nr, nr_cpu_ids);
 
 	if (os->booted)
 		return -EBUSY;
-	for (cpu = 0; cpu < LWKB_MAX_CPUS; cpu++)
-		if (m->dst[cpu] >= 0 && (m->dst[cpu] >= nr_cpu_ids || !cpu_present(m->dst[cpu]) ||
-					 cpumask_test_cpu(m->dst[cpu], lwkb_reserved_cpus))) {
-			pr_err("IKC destination CPU %d is not a Linux CPU\n", m->dst[cpu]);
+	for (cpu = 0; cpu < nr; cpu++) {
+		s32 d = dst[cpu];
+
+		if (d == -1)
+			continue;
+		if (cpu >= nr_cpu_ids) {
+			pr_err("IKC map: CPU %u does not exist: this kernel's CPUs are 0-%u\n",
+			       cpu, nr_cpu_ids - 1);
 			return -EINVAL;
 		}
-	memcpy(os->ikc, m, sizeof(*m));
+		if (d < 0 || d >= nr_cpu_ids || !cpu_present(d) ||
+		    cpumask_test_cpu(d, lwkb_reserved_cpus)) {
+			pr_err("IKC map: destination %d of CPU %u is not a Linux CPU\n", d, cpu);
+			return -EINVAL;
+		}
+	}
+	if (n)
+		memcpy(os->ikc, dst, n * sizeof(s32));
+	memset(os->ikc + n, 0xff, (nr_cpu_ids - n) * sizeof(s32));
 	return 0;
 }
 
@@ -379,7 +395,8 @@ long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r)
 	case LWKB_OS_RELEASE_CPU:
 		return os_cpus(os, r);
 	case LWKB_OS_QUERY_CPU:
-		lwkb_mask_to_cpuset(os->cpus, &r->a.set);
+		lwkb_mask_to_cpuset(os->cpus, r->out);
+		r->out_len = sizeof(struct lwkb_cpuset);
 		return 0;
 	case LWKB_OS_ASSIGN_MEM:
 		return os->booted ? -EBUSY : lwkb_assign_mem(r->in, ml->nr, os->index);
@@ -390,9 +407,12 @@ long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r)
 		r->out_len = ml->nr * sizeof(struct lwkb_mem_ent);
 		return 0;
 	case LWKB_OS_SET_IKC_MAP:
-		return os_set_ikc_map(os, &r->a.map);
+		return os_set_ikc_map(os, r->in, r->a.il.nr);
 	case LWKB_OS_GET_IKC_MAP:
-		memcpy(&r->a.map, os->ikc, sizeof(r->a.map));
+		r->a.il.total = nr_cpu_ids;	/* nr: at most this (req.c) */
+		r->out_len = r->a.il.nr * sizeof(s32);
+		if (r->out_len)
+			memcpy(r->out, os->ikc, r->out_len);
 		return 0;
 	case LWKB_OS_LOAD:
 		return os_load(os, r);

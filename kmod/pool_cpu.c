@@ -11,22 +11,33 @@
 #include <linux/string.h>
 #include "lwkboot.h"
 
+/*
+ * Every CPU the set names must be one this kernel can have (below
+ * nr_cpu_ids, which is at most NR_CPUS and may be far below
+ * LWKB_MAX_CPUS) and present.
+ */
 int lwkb_cpuset_to_mask(const struct lwkb_cpuset *set, struct cpumask *mask)
 {
-	unsigned int cpu;
+	unsigned int w, cpu;
+	u64 bits;
 
 	cpumask_clear(mask);
-	for (cpu = 0; cpu < LWKB_MAX_CPUS; cpu++) {
-		if (!(set->bits[cpu / 64] & (1ULL << (cpu % 64))))
-			continue;
-		/* A reserved CPU that was hot-removed can still be named, so
-		 * that it can be released (give_cpu drops it). */
-		if (cpu >= nr_cpu_ids ||
-		    (!cpu_present(cpu) && !cpumask_test_cpu(cpu, lwkb_reserved_cpus))) {
-			pr_err("CPU %u does not exist\n", cpu);
-			return -EINVAL;
+	for (w = 0; w < ARRAY_SIZE(set->bits); w++) {
+		for (bits = set->bits[w]; bits; bits &= bits - 1) {
+			cpu = w * 64 + __ffs64(bits);
+			if (cpu >= nr_cpu_ids) {
+				pr_err("CPU %u does not exist: this kernel's CPUs are 0-%u\n",
+				       cpu, nr_cpu_ids - 1);
+				return -EINVAL;
+			}
+			/* A reserved CPU that was hot-removed can still be
+			 * named, so that it can be released (give_cpu drops it). */
+			if (!cpu_present(cpu) && !cpumask_test_cpu(cpu, lwkb_reserved_cpus)) {
+				pr_err("CPU %u does not exist\n", cpu);
+				return -EINVAL;
+			}
+			cpumask_set_cpu(cpu, mask);
 		}
-		cpumask_set_cpu(cpu, mask);
 	}
 	return 0;
 }

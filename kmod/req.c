@@ -5,7 +5,8 @@
  * a page fault on a user buffer can last as long as the caller likes
  * (userfaultfd, a FUSE-backed mapping), and under the global lock it would
  * stall every other caller, the watchdog and the reboot notifier.  The
- * operations themselves (main.c, os.c) see kernel copies only.
+ * operations themselves (main.c, os.c) see kernel copies only.  Nothing
+ * here is large on the stack: lists, sets and maps are on the heap.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -41,6 +42,62 @@ static int mem_list_in(struct lwkb_req *r)
 	if (!ml->nr)
 		return 0;	/* "all" */
 	r->in = memdup_user(u64_to_user_ptr(ml->ents), ml->nr * sizeof(struct lwkb_mem_ent));
+	return keep_in(r);
+}
+
+/*
+ * A CPU set (1 KiB, LWKB_MAX_CPUS bits) is the argument itself, not in
+ * r->a: copied into r->in, or answered from r->out, on the heap.
+ */
+static bool is_cpuset_cmd(unsigned int cmd)
+{
+	switch (cmd) {
+	case LWKB_RESERVE_CPU:
+	case LWKB_QUERY_CPU:
+	case LWKB_RELEASE_CPU:
+	case LWKB_OS_ASSIGN_CPU:
+	case LWKB_OS_QUERY_CPU:
+	case LWKB_OS_RELEASE_CPU:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int cpuset_in(struct lwkb_req *r)
+{
+	if (_IOC_DIR(r->cmd) & _IOC_WRITE) {
+		r->in = memdup_user(r->uarg, sizeof(struct lwkb_cpuset));
+		return keep_in(r);
+	}
+	r->out_uaddr = (u64)(unsigned long)r->uarg;
+	r->out = kzalloc(sizeof(struct lwkb_cpuset), GFP_KERNEL);
+	return r->out ? 0 : -ENOMEM;
+}
+
+/*
+ * An IKC map: setting copies nr entries (at most LWKB_MAX_CPUS, 32 KiB);
+ * getting makes room for the caller's count, at most nr_cpu_ids.
+ */
+static int ikc_list_in(struct lwkb_req *r)
+{
+	struct lwkb_ikc_list *il = &r->a.il;
+
+	if (r->cmd == LWKB_OS_GET_IKC_MAP) {
+		il->nr = min_t(u32, il->nr, nr_cpu_ids);
+		r->out_uaddr = il->dst;
+		if (!il->nr)
+			return 0;
+		r->out = kvmalloc_array(il->nr, sizeof(s32), GFP_KERNEL);
+		return r->out ? 0 : -ENOMEM;
+	}
+	if (il->nr > LWKB_MAX_CPUS) {
+		pr_err("an IKC map of %u entries: at most %d\n", il->nr, LWKB_MAX_CPUS);
+		return -EINVAL;
+	}
+	if (!il->nr)
+		return 0;	/* no destination for any CPU */
+	r->in = vmemdup_user(u64_to_user_ptr(il->dst), (size_t)il->nr * sizeof(s32));
 	return keep_in(r);
 }
 
@@ -170,8 +227,11 @@ int lwkb_req_in(struct lwkb_req *r, bool on_os)
 {
 	size_t size = _IOC_SIZE(r->cmd);
 
-	if (_IOC_TYPE(r->cmd) != LWKB_IOC_TYPE || size > sizeof(r->a) ||
-	    (_IOC_NR(r->cmd) >= 0x20) != on_os)
+	if (_IOC_TYPE(r->cmd) != LWKB_IOC_TYPE || (_IOC_NR(r->cmd) >= 0x20) != on_os)
+		return -ENOTTY;
+	if (is_cpuset_cmd(r->cmd))
+		return cpuset_in(r);
+	if (size > sizeof(r->a))
 		return -ENOTTY;
 	if ((_IOC_DIR(r->cmd) & _IOC_WRITE) && copy_from_user(&r->a, r->uarg, size))
 		return -EFAULT;
@@ -184,6 +244,9 @@ int lwkb_req_in(struct lwkb_req *r, bool on_os)
 	case LWKB_QUERY_MEM:
 	case LWKB_OS_QUERY_MEM:
 		return query_mem_room(r);
+	case LWKB_OS_SET_IKC_MAP:
+	case LWKB_OS_GET_IKC_MAP:
+		return ikc_list_in(r);
 	case LWKB_OS_LOAD:
 		return image_in(r);
 	case LWKB_OS_LOAD_INITRD:
@@ -207,7 +270,7 @@ int lwkb_req_out(struct lwkb_req *r)
 		return -EFAULT;
 	if (r->out2_len && copy_to_user(u64_to_user_ptr(r->out2_uaddr), r->out2, r->out2_len))
 		return -EFAULT;
-	if ((_IOC_DIR(r->cmd) & _IOC_READ) &&
+	if ((_IOC_DIR(r->cmd) & _IOC_READ) && !is_cpuset_cmd(r->cmd) &&
 	    copy_to_user(r->uarg, &r->a, _IOC_SIZE(r->cmd)))
 		return -EFAULT;
 	return 0;

@@ -49,6 +49,8 @@ int parse_cpus(const char *s, struct lwkb_cpuset *set);
 unsigned int parse_mem(const char *s, struct lwkb_mem_ent *ents);
 int online_cpus(struct lwkb_cpuset *set);
 int check_cpus_for_reserve(const struct lwkb_cpuset *set);
+int check_cpus_exist(const lwkb_u64 *bits, const char *what);
+int check_ikcmap_cpus(const struct lwkb_ikc_map *m, const char *what);
 
 /* os.c: an instance. */
 const char *status_str(int st);

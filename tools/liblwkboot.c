@@ -172,14 +172,19 @@ int lwkb_ikcmap_sources(const struct lwkb_ikc_map *m, int d, lwkb_u64 *bits)
 
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len)
 {
-	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
+	lwkb_u64 bits[LWKB_MAX_CPUS / 64], dsts[LWKB_MAX_CPUS / 64] = { 0 };
 	size_t n = 0;
-	int d;
+	int c, d;
 
 	if (len)
 		buf[0] = '\0';
+	/* Only the destinations in use: each costs a pass over the map. */
+	for (c = 0; c < LWKB_MAX_CPUS; c++)
+		if (m->dst[c] >= 0 && m->dst[c] < LWKB_MAX_CPUS)
+			lwkb_set_bit(dsts, (lwkb_u32)m->dst[c]);
 	for (d = 0; d < LWKB_MAX_CPUS; d++) {
-		if (!lwkb_ikcmap_sources(m, d, bits) || n >= len)
+		if (!lwkb_test_bit(dsts, (lwkb_u32)d) || !lwkb_ikcmap_sources(m, d, bits) ||
+		    n >= len)
 			continue;
 		if (n)
 			n += snprintf(buf + n, len - n, "+");
@@ -188,6 +193,32 @@ void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len)
 		if (n < len)
 			n += snprintf(buf + n, len - n, ":%d", d);
 	}
+}
+
+int lwkb_ikcmap_set(int os, const struct lwkb_ikc_map *m)
+{
+	struct lwkb_ikc_list il = { .dst = (uintptr_t)m->dst };
+	unsigned int c;
+
+	for (c = 0; c < LWKB_MAX_CPUS; c++)
+		if (m->dst[c] != -1)
+			il.nr = c + 1;
+	return lwkb_os_ctl(os, LWKB_OS_SET_IKC_MAP, &il);
+}
+
+int lwkb_ikcmap_get(int os, struct lwkb_ikc_map *m)
+{
+	struct lwkb_ikc_list il = { .dst = (uintptr_t)m->dst, .nr = LWKB_MAX_CPUS };
+	int ret;
+
+	memset(m->dst, 0xff, sizeof(m->dst));
+	ret = lwkb_os_ctl(os, LWKB_OS_GET_IKC_MAP, &il);
+	if (ret < 0)
+		return ret;
+	if (il.nr > LWKB_MAX_CPUS)
+		return -EIO;
+	memset(m->dst + il.nr, 0xff, (LWKB_MAX_CPUS - il.nr) * sizeof(m->dst[0]));
+	return 0;
 }
 
 int lwkb_memlist_query(int os, struct lwkb_mem_ent *ents, unsigned int max,

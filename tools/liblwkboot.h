@@ -24,11 +24,30 @@ int lwkb_memlist_parse(const char *s, struct lwkb_mem_ent *ents, unsigned int ma
 		       unsigned int *nr, char *err, size_t errlen);
 void lwkb_memlist_format(const struct lwkb_mem_ent *ents, unsigned int nr,
 			 char *buf, size_t len);
-/* IKC map, IHK spec 1.3.2.4: LIST:CPU+LIST:CPU... */
+/*
+ * Text sizes that hold any CPU list of LWKB_MAX_CPUS bits (at most 5
+ * characters a CPU: ",8191" or "-8191") and any IKC map (each CPU in one
+ * list, and at most one ":CPU+" per CPU), with the NUL.
+ */
+#define LWKB_CPULIST_TEXT_MAX	(LWKB_MAX_CPUS * 5 + 1)
+#define LWKB_IKCMAP_TEXT_MAX	(LWKB_MAX_CPUS * 11 + 1)
+
+/*
+ * IKC map, IHK spec 1.3.2.4: LIST:CPU+LIST:CPU...  In user space the map
+ * is a whole array (32 KiB); the ioctl passes it as a struct
+ * lwkb_ikc_list.
+ */
+struct lwkb_ikc_map {
+	lwkb_s32 dst[LWKB_MAX_CPUS];	/* for Linux CPU c; -1: not set */
+};
+
 int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t errlen);
 void lwkb_ikcmap_format(const struct lwkb_ikc_map *m, char *buf, size_t len);
 /* The CPUs whose target is Linux CPU d, as bits (LWKB_MAX_CPUS); 0 if none. */
 int lwkb_ikcmap_sources(const struct lwkb_ikc_map *m, int d, lwkb_u64 *bits);
+/* Instance os's map: set (the entries up to the last one set), or get. */
+int lwkb_ikcmap_set(int os, const struct lwkb_ikc_map *m);
+int lwkb_ikcmap_get(int os, struct lwkb_ikc_map *m);
 /*
  * The chunks of instance os (-1: the reserved pool) into ents, at most max;
  * -E2BIG if there are more.

@@ -293,14 +293,17 @@ static int do_kmsg_json(int os)
 /* get ikc_map --json: the text form and an entry per target Linux CPU. */
 static void print_ikc_map_json(int os, const struct lwkb_ikc_map *map, const char *text)
 {
-	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
+	lwkb_u64 bits[LWKB_MAX_CPUS / 64], dsts[LWKB_MAX_CPUS / 64] = { 0 };
 	const char *sep = "";
 
+	for (int c = 0; c < LWKB_MAX_CPUS; c++)	/* the targets in use */
+		if (map->dst[c] >= 0 && map->dst[c] < LWKB_MAX_CPUS)
+			lwkb_set_bit(dsts, (lwkb_u32)map->dst[c]);
 	printf("{\"instance\":%d,\"map\":", os);
 	json_cstring(stdout, text);
 	printf(",\"entries\":[");
 	for (int d = 0; d < LWKB_MAX_CPUS; d++) {
-		if (!lwkb_ikcmap_sources(map, d, bits))
+		if (!lwkb_test_bit(dsts, (lwkb_u32)d) || !lwkb_ikcmap_sources(map, d, bits))
 			continue;
 		printf("%s{\"cpus\":", sep);
 		json_bits(stdout, bits, LWKB_MAX_CPUS);
@@ -313,8 +316,9 @@ static void print_ikc_map_json(int os, const struct lwkb_ikc_map *map, const cha
 /* set ikc_map MAP, get ikc_map */
 int cmd_ikc_map(int argc, char **argv)
 {
-	struct lwkb_ikc_map map;
-	char err[160], buf[8192];
+	static struct lwkb_ikc_map map;
+	static char buf[LWKB_IKCMAP_TEXT_MAX];
+	char err[160];
 	int set = !strcmp(argv[0], "set"), ret;
 
 	if (argc < 2 || strcmp(argv[1], "ikc_map"))
@@ -323,11 +327,13 @@ int cmd_ikc_map(int argc, char **argv)
 		need(argc, 3, "set ikc_map");
 		if (lwkb_ikcmap_parse(argv[2], &map, err, sizeof(err)))
 			die_usage("set ikc_map: bad map '%s': %s", argv[2], err);
-		ret = lwkb_os_ctl(os_index, LWKB_OS_SET_IKC_MAP, &map);
+		if (check_ikcmap_cpus(&map, "set ikc_map"))
+			return 1;
+		ret = lwkb_ikcmap_set(os_index, &map);
 		return ret ? fail(ret, "set ikc_map %s for OS %d", argv[2], os_index) : 0;
 	}
 	need(argc, 2, "get ikc_map");
-	ret = lwkb_os_ctl(os_index, LWKB_OS_GET_IKC_MAP, &map);
+	ret = lwkb_ikcmap_get(os_index, &map);
 	if (ret)
 		return fail(ret, "get ikc_map of OS %d", os_index);
 	lwkb_ikcmap_format(&map, buf, sizeof(buf));

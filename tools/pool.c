@@ -24,7 +24,7 @@ int parse_cpus(const char *s, struct lwkb_cpuset *set)
 /* The CPUs of the pool (os < 0) or of instance os. */
 static void print_cpus(const struct lwkb_cpuset *set, int os)
 {
-	char buf[4096];
+	static char buf[LWKB_CPULIST_TEXT_MAX];
 
 	lwkb_cpulist_format(set->bits, LWKB_MAX_CPUS, buf, sizeof(buf));
 	if (!json_out) {
@@ -80,10 +80,11 @@ static int print_mem(int os)
 	return 0;
 }
 
-int online_cpus(struct lwkb_cpuset *set)
+/* A CPU list file of sysfs (online, possible) into set. */
+static int read_cpulist(const char *path, struct lwkb_cpuset *set)
 {
-	char buf[4096];
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	static char buf[LWKB_CPULIST_TEXT_MAX];
+	FILE *f = fopen(path, "r");
 	char err[160];
 
 	memset(set, 0, sizeof(*set));
@@ -98,12 +99,56 @@ int online_cpus(struct lwkb_cpuset *set)
 	return lwkb_cpulist_parse(buf, set->bits, LWKB_MAX_CPUS, err, sizeof(err)) ? -EINVAL : 0;
 }
 
+int online_cpus(struct lwkb_cpuset *set)
+{
+	return read_cpulist("/sys/devices/system/cpu/online", set);
+}
+
+/*
+ * Every CPU of bits (LWKB_MAX_CPUS of them) must be one this kernel can
+ * have: 0 to nr_cpu_ids - 1, its possible CPUs.  Otherwise a message for
+ * WHAT naming the first one.  If sysfs cannot tell, the module decides.
+ */
+int check_cpus_exist(const lwkb_u64 *bits, const char *what)
+{
+	static struct lwkb_cpuset possible;
+	static char list[LWKB_CPULIST_TEXT_MAX];
+	unsigned int c;
+
+	if (read_cpulist("/sys/devices/system/cpu/possible", &possible))
+		return 0;
+	for (c = 0; c < LWKB_MAX_CPUS; c++)
+		if (lwkb_test_bit(bits, c) && !lwkb_test_bit(possible.bits, c)) {
+			lwkb_cpulist_format(possible.bits, LWKB_MAX_CPUS, list, sizeof(list));
+			return fail(0, "%s: CPU %u does not exist: this kernel's CPUs are %s",
+				    what, c, list);
+		}
+	return 0;
+}
+
+/* The CPUs an IKC map names, as sources or destinations, must exist. */
+int check_ikcmap_cpus(const struct lwkb_ikc_map *m, const char *what)
+{
+	lwkb_u64 bits[LWKB_MAX_CPUS / 64] = { 0 };
+	unsigned int c;
+
+	for (c = 0; c < LWKB_MAX_CPUS; c++)
+		if (m->dst[c] >= 0) {
+			lwkb_set_bit(bits, c);
+			if (m->dst[c] < LWKB_MAX_CPUS)
+				lwkb_set_bit(bits, (lwkb_u32)m->dst[c]);
+		}
+	return check_cpus_exist(bits, what);
+}
+
 /* Clear explanations for the errors a value can cause. */
 int check_cpus_for_reserve(const struct lwkb_cpuset *set)
 {
 	struct lwkb_cpuset online, reserved;
 	unsigned int c;
 
+	if (check_cpus_exist(set->bits, "reserve cpu"))
+		return 1;
 	if (online_cpus(&online))
 		return 0;
 	if (lwkb_ctl(LWKB_QUERY_CPU, &reserved))
@@ -154,7 +199,12 @@ static int change_cpus(const char *verb, const char *list, int on_os)
 		if (ret)
 			return fail(ret, "release cpu all");
 	} else {
+		char what[32];
+
 		parse_cpus(list, &set);
+		snprintf(what, sizeof(what), "%s cpu", verb);
+		if (strcmp(verb, "reserve") && check_cpus_exist(set.bits, what))
+			return 1;
 	}
 	if (!strcmp(verb, "reserve")) {
 		if (check_cpus_for_reserve(&set))

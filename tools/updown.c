@@ -121,9 +121,13 @@ static int up_check(struct up *u)
 	u->nents = parse_mem(u->mem, u->ents);
 	if (u->ikc && lwkb_ikcmap_parse(u->ikc, &u->map, err, sizeof(err)))
 		die_usage("up: bad IKC map '%s': %s", u->ikc, err);
+	if (u->ikc && check_ikcmap_cpus(&u->map, "up: IKC map"))
+		return 1;
 	if (u->cpus)
 		parse_cpus(u->cpus, &u->set);
 	else if (upper_half(&u->set))
+		return 1;
+	if (check_cpus_exist(u->set.bits, "up"))
 		return 1;
 	if (access(u->image, R_OK))
 		return fail(-errno, "up: image '%s'", u->image);
@@ -168,7 +172,7 @@ static int up_create(struct up *u)
 	ret = lwkb_os_ctl(u->os, LWKB_OS_ASSIGN_CPU, &u->set);
 	if (ret)
 		return fail(ret, "up: assign cpu to OS %d", u->os);
-	if (u->ikc && (ret = lwkb_os_ctl(u->os, LWKB_OS_SET_IKC_MAP, &u->map)))
+	if (u->ikc && (ret = lwkb_ikcmap_set(u->os, &u->map)))
 		return fail(ret, "up: set ikc_map %s", u->ikc);
 	ret = new_chunks(u, after, &ml) ? lwkb_os_ctl(u->os, LWKB_OS_ASSIGN_MEM, &ml) : -ENOMEM;
 	if (ret)

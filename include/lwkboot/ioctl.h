@@ -24,12 +24,18 @@
 #define LWKB_IOR(nr, type)	LWKB_IOC(2, nr, sizeof(type))
 #define LWKB_IOWR(nr, type)	LWKB_IOC(3, nr, sizeof(type))
 
-#define LWKB_MAX_CPUS		1024	/* Linux CPU numbers the interface can name */
+/*
+ * Linux CPU numbers the interface can name: Debian's NR_CPUS.  A running
+ * kernel has CPUs 0 to nr_cpu_ids - 1 of them; a CPU number at or beyond
+ * that is refused by name.
+ */
+#define LWKB_MAX_CPUS		8192
 #define LWKB_MAX_OS		16
 #define LWKB_MEM_ALL		(~0ULL)	/* size: as much as can be had */
 #define LWKB_NUMA_ANY		(-1)
 #define LWKB_MEM_UNIT		(4ULL << 20)	/* sizes are multiples of 4 MiB */
 
+/* 1 KiB: the module copies it in and out, never on its stack. */
 struct lwkb_cpuset {
 	lwkb_u64 bits[LWKB_MAX_CPUS / 64];
 };
@@ -53,9 +59,18 @@ struct lwkb_buf {
 	lwkb_u64 len;
 };
 
-/* IKC map: for each LWK CPU (by Linux CPU number) the Linux CPU it sends to. */
-struct lwkb_ikc_map {
-	lwkb_s32 dst[LWKB_MAX_CPUS];	/* -1: not set */
+/*
+ * IKC map: for each LWK CPU (by Linux CPU number) the Linux CPU it sends
+ * to.  dst points at an array whose entry c is Linux CPU c's destination,
+ * -1 for none.  Setting replaces the whole map: entries from nr on are -1,
+ * and a destination for a CPU at or beyond nr_cpu_ids is refused.  Getting
+ * fills min(nr, total) entries.
+ */
+struct lwkb_ikc_list {
+	lwkb_u64 dst;		/* user address of lwkb_s32[nr] */
+	lwkb_u32 nr;		/* in: entries given (at most LWKB_MAX_CPUS) or room;
+				 * out (get): entries filled */
+	lwkb_u32 total;		/* out (get): entries that exist: nr_cpu_ids */
 };
 
 /* Reading kmsg from a position: pos 0 means "from the last clear". */
@@ -178,8 +193,8 @@ struct lwkb_os_list {
 #define LWKB_OS_ASSIGN_MEM	LWKB_IOW(0x23, struct lwkb_mem_list)
 #define LWKB_OS_QUERY_MEM	LWKB_IOWR(0x24, struct lwkb_mem_list)
 #define LWKB_OS_RELEASE_MEM	LWKB_IOW(0x25, struct lwkb_mem_list)	/* nr 0: all */
-#define LWKB_OS_SET_IKC_MAP	LWKB_IOW(0x26, struct lwkb_ikc_map)
-#define LWKB_OS_GET_IKC_MAP	LWKB_IOR(0x27, struct lwkb_ikc_map)
+#define LWKB_OS_SET_IKC_MAP	LWKB_IOW(0x26, struct lwkb_ikc_list)
+#define LWKB_OS_GET_IKC_MAP	LWKB_IOWR(0x27, struct lwkb_ikc_list)
 #define LWKB_OS_LOAD		LWKB_IOW(0x28, struct lwkb_buf)
 #define LWKB_OS_KARGS		LWKB_IOW(0x29, struct lwkb_buf)
 #define LWKB_OS_BOOT		LWKB_IO(0x2a)
@@ -201,6 +216,6 @@ struct lwkb_os_list {
 #define LWKB_OS_LOAD_INITRD	LWKB_IOW(0x36, struct lwkb_buf)
 #define LWKB_MAX_INITRD_SIZE	(512ULL << 20)
 
-LWKB_STATIC_ASSERT(sizeof(struct lwkb_ikc_map) < (1 << 14), "fits the _IOC size field");
+LWKB_STATIC_ASSERT(sizeof(struct lwkb_cpuset) < (1 << 14), "fits the _IOC size field");
 
 #endif /* LWKBOOT_IOCTL_H */

@@ -1197,31 +1197,67 @@ static int32_t rand_ikc_dst(struct worker *w)
 	return hostile[rnd(w, 4)];
 }
 
+/* An IKC map's entry count: mostly what the CPUs need; sometimes 0, all
+ * LWKB_MAX_CPUS, or one too many up to UINT32_MAX (whose count * 4
+ * overflows 32 bits). */
+static uint32_t rand_ikc_nr(struct worker *w, uint32_t need)
+{
+	static const uint32_t hostile[] = { 0, LWKB_MAX_CPUS, LWKB_MAX_CPUS + 1,
+					    0x40000000u, UINT32_MAX };
+
+	return chance(w, 85) ? need : hostile[rnd(w, 5)];
+}
+
 static void op_os_set_ikc_map(struct worker *w)
 {
-	static struct lwkb_ikc_map m;
-	int fd = get_os(w), n = rnd(w, 8);
+	static int32_t dst[LWKB_MAX_CPUS];
+	struct lwkb_ikc_list il = { .dst = (uintptr_t)dst };
+	int fd = get_os(w), n = rnd(w, 8), bad = chance(w, 3);
+	uint32_t need = 0;
 
 	if (fd < 0)
 		return;
-	memset(m.dst, 0xff, sizeof(m.dst));
+	memset(dst, 0xff, sizeof(dst));
 	for (int i = 0; i < n; i++) {
 		unsigned c = chance(w, 80) ? (unsigned)rnd(w, cfg.max_cpu) : rnd(w, LWKB_MAX_CPUS);
 
-		m.dst[c] = rand_ikc_dst(w);
+		dst[c] = rand_ikc_dst(w);
+		need = c + 1 > need ? c + 1 : need;
 	}
-	desc(w, "os%d, %d entries", w->os_idx, n);
-	xio(w, OP_os_set_ikc_map, fd, LWKB_OS_SET_IKC_MAP, &m, NULL, ALLOW(0, EINVAL, EBUSY));
+	il.nr = rand_ikc_nr(w, need);
+	if (bad)
+		il.dst = (uintptr_t)bad_ptr(w);
+	desc(w, "os%d, %d entries, nr %u%s", w->os_idx, n, il.nr, bad ? " (bad pointer)" : "");
+	xio(w, OP_os_set_ikc_map, fd, LWKB_OS_SET_IKC_MAP, &il, NULL,
+	    bad ? ALLOW(0, EFAULT, EINVAL, EBUSY) : ALLOW(0, EINVAL, EBUSY));
 }
 
 static void op_os_get_ikc_map(struct worker *w)
 {
-	static struct lwkb_ikc_map m;
-	int fd = get_os(w);
+	static int32_t dst[LWKB_MAX_CPUS];
+	struct lwkb_ikc_list il = { .dst = (uintptr_t)dst };
+	int fd = get_os(w), bad = chance(w, 3);
 
-	desc(w, "os%d", w->os_idx);
-	if (fd >= 0)
-		xio(w, OP_os_get_ikc_map, fd, LWKB_OS_GET_IKC_MAP, &m, NULL, ALLOW(0));
+	if (fd < 0)
+		return;
+	/* More room than the buffer only with a bad pointer: the module
+	 * writes at most nr_cpu_ids entries, but not into our stack. */
+	il.nr = bad ? rand_ikc_nr(w, LWKB_MAX_CPUS) : rnd(w, 2) ? LWKB_MAX_CPUS : rnd(w, 9);
+	if (bad)
+		il.dst = (uintptr_t)bad_ptr(w);
+	desc(w, "os%d, room %u%s", w->os_idx, il.nr, bad ? " (bad pointer)" : "");
+	if (xio(w, OP_os_get_ikc_map, fd, LWKB_OS_GET_IKC_MAP, &il, NULL,
+		bad ? ALLOW(0, EFAULT) : ALLOW(0)) || bad)
+		return;
+	if (il.nr > il.total || il.total < cfg.max_cpu || il.total > LWKB_MAX_CPUS)
+		unexpected(w, OP_os_get_ikc_map, CK_VALUE, "filled %u of %u entries", il.nr,
+			   il.total);
+	for (uint32_t c = 0; c < il.nr && c < LWKB_MAX_CPUS; c++)
+		if (dst[c] < -1 || dst[c] >= (int32_t)il.total) {
+			unexpected(w, OP_os_get_ikc_map, CK_VALUE,
+				   "CPU %u's destination %d", c, dst[c]);
+			break;
+		}
 }
 
 static int load_good(struct worker *w, int fd)

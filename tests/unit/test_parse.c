@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lwkb_loader.h"
+#include "lwkboot/ioctl.h"
 #include "unit.h"
 
 #define NB	1024	/* bits in the test bitmaps */
@@ -184,6 +185,32 @@ static void cpulist_invalid(void)
 	CHECK_EQ(lwkb_cpulist_parse(NULL, bits, NB, NULL, 0), -LWKB_EINVAL);
 }
 
+/*
+ * The ioctl interface's whole range, LWKB_MAX_CPUS (8192) bits: both ends
+ * parse, the next number is refused by name, and the longest list (every
+ * other CPU) formats within 5 characters a CPU (tools' LWKB_CPULIST_TEXT_MAX).
+ */
+static void cpulist_max_cpus(void)
+{
+	static lwkb_u64 bits[LWKB_MAX_CPUS / 64], back[LWKB_MAX_CPUS / 64];
+	static char text[LWKB_MAX_CPUS * 5 + 1];
+	char err[160] = "";
+	int n;
+
+	CHECK_EQ(lwkb_cpulist_parse("0,8191", bits, LWKB_MAX_CPUS, err, sizeof(err)), 0);
+	CHECK(lwkb_test_bit(bits, 8191) && lwkb_test_bit(bits, 0), "0,8191: both set");
+	CHECK_EQ(lwkb_cpulist_parse("1024-8192", bits, LWKB_MAX_CPUS, err, sizeof(err)),
+		 -LWKB_ERANGE);
+	CHECK(strstr(err, "CPU 8192 out of range (0-8191)") != NULL, "message: %s", err);
+	memset(bits, 0, sizeof(bits));
+	for (unsigned c = 0; c < LWKB_MAX_CPUS; c += 2)
+		lwkb_set_bit(bits, c + (c >= 4096));	/* ...,4094,4097,...,8191 */
+	n = lwkb_cpulist_format(bits, LWKB_MAX_CPUS, text, sizeof(text));
+	CHECK(n > 0 && (size_t)n < sizeof(text), "formatted %d characters", n);
+	CHECK_EQ(lwkb_cpulist_parse(text, back, LWKB_MAX_CPUS, err, sizeof(err)), 0);
+	CHECK(!memcmp(bits, back, sizeof(bits)), "round trip of every other CPU");
+}
+
 static void parse_size(void)
 {
 	static const struct {
@@ -297,6 +324,7 @@ UNIT_SUITE(parse,
 	UNIT_TEST(cpulist_round_trip_random),
 	UNIT_TEST(cpulist_format_truncates),
 	UNIT_TEST(cpulist_invalid),
+	UNIT_TEST(cpulist_max_cpus),
 	UNIT_TEST(parse_size),
 	UNIT_TEST(parse_size_prefix),
 	UNIT_TEST(parse_u64));
