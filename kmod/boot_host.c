@@ -7,7 +7,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/delay.h>
+#include <linux/string.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -173,21 +175,85 @@ static void *kmod_lx_p2v(void *ctx, u64 phys, u64 len)
  *    started by 6.1 (arch/x86/kernel/apic/apic.c);
  *  - lwkcon.*: where lwkcon.ko finds the kmsg ring and the status area.
  */
+/*
+ * Parameters a user's kargs may not give a Linux co-kernel: for each the
+ * first value wins or values add up, so the host's own, appended after,
+ * cannot correct them, and each takes the co-kernel out of its partition
+ * (a console on the host's UART, RAM outside its memory, the firmware's
+ * MP table or ACPI tables with every host CPU in them).
+ */
+static const char *const linux_kargs_refused[] = {
+	"earlycon", "earlyprintk", "memmap", "acpi", "acpi_rsdp",
+};
+
+/*
+ * The user's kargs for a Linux co-kernel: balanced quotes, no refused
+ * parameter before a standalone "--" (after it, everything is init's:
+ * Linux's parse_args stops there, kernel/params.c), and where that "--"
+ * is (*init_args, or NULL), so the host's parameters go before it.
+ */
+static int linux_kargs_check(struct lwkb_os *os, const char **init_args)
+{
+	const char *k = os->kargs, *p = k, *word;
+	bool quoted = false;
+	size_t i, len, klen;
+
+	*init_args = NULL;
+	for (; *p; p++)
+		if (*p == '"')
+			quoted = !quoted;
+	if (quoted) {
+		dev_err(os->dev, "kernel arguments: a '\"' is not closed\n");
+		return -EINVAL;
+	}
+	for (p = k; *p; ) {
+		p = skip_spaces(p);
+		word = p;
+		for (quoted = false; *p && (quoted || !isspace(*p)); p++)
+			if (*p == '"')
+				quoted = !quoted;
+		len = p - word;
+		if (len == 2 && word[0] == '-' && word[1] == '-') {
+			*init_args = word;
+			return 0;
+		}
+		for (i = 0; i < ARRAY_SIZE(linux_kargs_refused); i++) {
+			klen = strlen(linux_kargs_refused[i]);
+			if (len >= klen && !strncmp(word, linux_kargs_refused[i], klen) &&
+			    (len == klen || word[klen] == '=')) {
+				dev_err(os->dev,
+					"kernel arguments: '%.*s' would take a Linux co-kernel out of its partition\n",
+					(int)min_t(size_t, len, 64), word);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
 static int linux_cmdline(struct lwkb_boot *b)
 {
 	struct lwkb_os *os = b->os;
-	int n;
+	const char *init_args;
+	int n, user;
 
+	n = linux_kargs_check(os, &init_args);
+	if (n)
+		return n;
+	user = init_args ? init_args - os->kargs : strlen(os->kargs);
 	b->cmdline = kmalloc(LWKB_LX_CMDLINE_MAX + 1, GFP_KERNEL);
 	if (!b->cmdline)
 		return -ENOMEM;
+	/* The user's parameters, the host's (last, so theirs win), init's. */
 	n = snprintf(b->cmdline, LWKB_LX_CMDLINE_MAX + 1,
-		     "%s%searlycon=uart8250,io,0x2f8,115200 keep_bootcon nokaslr no5lvl 8250.nr_uarts=0 pci=off numa=off %sno_ipi_broadcast=1 panic=0 nmi_watchdog=0 tsc=reliable io_delay=none tsc_early_khz=%u disable_cpu_apicid=%u lwkcon.kmsg=0x%llx lwkcon.kmsg_size=%lu lwkcon.status=0x%llx lwkcon.status_size=%lu lwkcon.cores=%u",
-		     os->kargs, os->kargs[0] ? " " : "", x2apic_mode ? "" : "nox2apic ",
+		     "%.*s%searlycon=uart8250,io,0x2f8,115200 keep_bootcon nokaslr no5lvl 8250.nr_uarts=0 pci=off numa=off %sno_ipi_broadcast=1 panic=0 nmi_watchdog=0 tsc=reliable io_delay=none tsc_early_khz=%u disable_cpu_apicid=%u lwkcon.kmsg=0x%llx lwkcon.kmsg_size=%lu lwkcon.status=0x%llx lwkcon.status_size=%lu lwkcon.cores=%u%s%s",
+		     user, os->kargs, user && !isspace(os->kargs[user - 1]) ? " " : "",
+		     x2apic_mode ? "" : "nox2apic ",
 		     tsc_khz, cpu_physical_id(0),
 		     (unsigned long long)page_to_phys(os->kmsg_page), LWKB_KMSG_AREA,
 		     (unsigned long long)page_to_phys(os->status_page),
-		     PAGE_SIZE << os->status_order, os->nr_cores);
+		     PAGE_SIZE << os->status_order, os->nr_cores,
+		     init_args ? " " : "", init_args ? init_args : "");
 	if (n > LWKB_LX_CMDLINE_MAX) {
 		dev_err(os->dev,
 			"kernel arguments of %zu bytes: with lwkboot's own the command line needs %d bytes, at most %d fit\n",

@@ -127,6 +127,10 @@ static int bz_sizes(const lwkb_u8 *p, lwkb_u64 largest_run, struct lwkb_bz_info 
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"kernel_alignment 0x%llx: want a power of two from 4 KiB to 1 GiB",
 				(unsigned long long)bz->align);
+	/* An x86-64 kernel runs only 2 MiB aligned (its decompressor stops
+	 * with "Destination physical address inappropriately aligned"). */
+	if (bz->align < LWKB_2M)
+		bz->align = LWKB_2M;
 	bz->pref_address = rd64(p, LWKB_BZ_PREF_ADDRESS);
 	if (bz->pref_address > (1ULL << 46) || (bz->pref_address & (LWKB_PAGE_SIZE - 1)))
 		return lwkb_err(err, errlen, -LWKB_EINVAL, "pref_address 0x%llx is not sane",
@@ -323,7 +327,10 @@ int lwkb_linux_plan(struct lwkb_linux *lx, char *err, lwkb_size_t errlen)
 	if (!lx->nr_cores || lx->nr_cores > 1024)
 		return lwkb_err(err, errlen, -LWKB_EINVAL, "%u cores: want 1 to 1024",
 				lx->nr_cores);
-	if (44 + 8 + 12 + 16ULL * lx->nr_cores > LWKB_LX_MADT_MAX)
+	/* Header, local APIC address and flags (44), the decoy (16 at most:
+	 * an x2APIC entry when its id is 255 or more), the I/O APIC (12),
+	 * then an entry of at most 16 bytes per core. */
+	if (44 + 16 + 12 + 16ULL * lx->nr_cores > LWKB_LX_MADT_MAX)
 		return lwkb_err(err, errlen, -LWKB_EINVAL,
 				"%u cores do not fit in the MADT's %u bytes", lx->nr_cores,
 				LWKB_LX_MADT_MAX);

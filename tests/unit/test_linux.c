@@ -196,6 +196,23 @@ static void test_plan(void)
 	CHECK(lwkb_linux_plan(lx, err, sizeof(err)) < 0, "initrd too large");
 	CHECK_CONTAINS(err, "largest assigned run is 12 MiB");
 
+	/* The MADT's room: the decoy takes 16 bytes when its id needs an
+	 * x2APIC entry (255 and above), so the largest core count that fits
+	 * is one less than with an 8-byte decoy. */
+	{
+		lwkb_u32 n = (LWKB_LX_MADT_MAX - 44 - 16 - 12) / 16;
+
+		setup_lx(lx, b, len);
+		lx->decoy_apic_id = 1000;
+		for (lwkb_u32 i = 0; i <= n; i++)
+			lx->apic_ids[i] = 2000 + i;
+		lx->nr_cores = n + 1;
+		CHECK(lwkb_linux_plan(lx, err, sizeof(err)) < 0, "%u cores with a 16-byte decoy", n + 1);
+		CHECK_CONTAINS(err, "do not fit in the MADT");
+		lx->nr_cores = n;
+		CHECK(lwkb_linux_plan(lx, err, sizeof(err)) == 0, "%u cores: %s", n, err);
+	}
+
 	/* Refusals name the value. */
 	setup_lx(lx, b, len);
 	lx->mem[2].start = 22 * MB;
