@@ -156,6 +156,15 @@ dmesg | grep -q "init_size [0-9]* MiB (and the tables) is larger than the larges
 	note "dmesg does not say init_size against the largest run: $(dmesg | grep 'invalid image' | tail -1)"
 same "CPUs online after the refused up" 0-3 "$(cat /sys/devices/system/cpu/online)"
 [ -e /dev/mcd0 ] && note "the module stayed loaded after the refused up"
+# Kernel arguments that would take the co-kernel out of its partition, or
+# hide the host's own parameters from it, are refused at boot, by name.
+for k in "earlycon=uart8250,io,0x3f8" "memmap=64M@0x1000000" "acpi=off" 'a="open'; do
+	refuse "kargs $k" "boot OS [0-9]+ \(see dmesg\)" \
+		lwkboot up -c 2-3 -m 256M@0 -k "$k" -i $lx/initrd.img $lx/vmlinuz-6.12
+	dmesg | tail -20 | grep -qE "kernel arguments: ('.*' would take a Linux co-kernel out of its partition|a '\"' is not closed)" ||
+		note "dmesg does not name the refused kargs $k"
+done
+same "CPUs online after the refused kargs" 0-3 "$(cat /sys/devices/system/cpu/online)"
 done_test "bzImage refusals name the value and change nothing"
 
 echo "$pass passed, $fail failed"
