@@ -315,16 +315,11 @@ static int wants_help(const struct command *c, int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* One command: argv[0] is its name, the options before it are taken. */
+int lwkb_run(int argc, char **argv)
 {
-	int first = global_options(argc, argv);
-	const struct command *c;
+	const struct command *c = find_command(argv[0]);
 
-	if (first >= argc)
-		die_usage("no command");
-	argc -= first;
-	argv += first;
-	c = find_command(argv[0]);
 	if (c && (c->flags & ALLOW_AFTER))
 		argc = take_flag(argc, argv, "--allow-ipi-broadcast", &allow_broadcast);
 	if (c && !(c->flags & ARG_IS_TEXT))
@@ -338,4 +333,19 @@ int main(int argc, char **argv)
 	if (c->nargs >= 0)
 		need(argc, c->nargs + 1, c->name);
 	return c->run(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+	int first;
+
+	base = base ? base + 1 : argv[0] ? argv[0] : "";
+	/* Called as IHK's commands (the links make installs): ihkcmd.c. */
+	if (!strcmp(base, "ihkconfig") || !strcmp(base, "ihkosctl"))
+		return ihk_front(base, argc, argv);
+	first = global_options(argc, argv);
+	if (first >= argc)
+		die_usage("no command");
+	return lwkb_run(argc - first, argv + first);
 }
