@@ -825,20 +825,23 @@ API int ihk_os_release_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_
 /* ---- monitoring ---- */
 
 /*
- * A new eventfd signalled when the instance enters PANIC or HUNGUP
- * (1.2.2.13).  lwkboot signals one eventfd per instance: a second call
- * moves the signal to the new one.  OOM and KMSG events do not exist in
- * lwkboot (no memory limit, kmsg is a ring that keeps the newest lines):
- * those types are refused.
+ * A new eventfd for the instance's events of one type (1.2.2.13).  STATUS:
+ * signalled when it enters PANIC or HUNGUP; lwkboot signals one eventfd
+ * per instance, so a second call moves the signal to the new one.  OOM and
+ * KMSG are valid types whose events lwkboot never raises (its LWK has no
+ * memory limit the host tracks, and kmsg is a ring that keeps the newest
+ * lines instead of filling up): their eventfd is never signalled
+ * (docs/ihk.md).
  */
 API int ihk_os_get_eventfd(int index, int type)
 {
-	int fd = ihklib_os_open(index), efd, ret;
+	int fd = ihklib_os_open(index), efd, ret = 0;
 	lwkb_s32 arg;
 
 	if (fd < 0)
 		return fd;
-	if (type != IHK_OS_EVENTFD_TYPE_STATUS) {
+	if (type != IHK_OS_EVENTFD_TYPE_STATUS && type != IHK_OS_EVENTFD_TYPE_OOM &&
+	    type != IHK_OS_EVENTFD_TYPE_KMSG) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -849,7 +852,8 @@ API int ihk_os_get_eventfd(int index, int type)
 		return ret;
 	}
 	arg = efd;
-	ret = xioctl(fd, LWKB_OS_EVENTFD, &arg);
+	if (type == IHK_OS_EVENTFD_TYPE_STATUS)
+		ret = xioctl(fd, LWKB_OS_EVENTFD, &arg);
 	close(fd);
 	if (ret) {
 		close(efd);
