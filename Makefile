@@ -337,8 +337,8 @@ install-user: user $(MAN_PAGES)
 	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
 	ln -sf lwkboot $(DESTDIR)$(PREFIX)/sbin/ihkconfig
 	ln -sf lwkboot $(DESTDIR)$(PREFIX)/sbin/ihkosctl
-	install -D -m 0644 $(BUILD)/tools/libihk.so $(DESTDIR)$(PREFIX)/lib/libihk.so
-	install -D -m 0644 tools/ihk/ihklib.h $(DESTDIR)$(PREFIX)/include/ihklib.h
+	install -D -m 0644 $(BUILD)/tools/libihk.so $(DESTDIR)$(PREFIX)/lib/lwkboot/libihk.so
+	install -D -m 0644 tools/ihk/ihklib.h $(DESTDIR)$(PREFIX)/include/lwkboot/ihklib.h
 	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
 	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
 	install -D -m 0644 tools/lwkboot.bash-completion \
