@@ -341,6 +341,8 @@ install-user: user $(MAN_PAGES)
 	install -D -m 0644 tools/ihk/ihklib.h $(DESTDIR)$(PREFIX)/include/lwkboot/ihklib.h
 	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
 	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
+	ln -sf lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/ihkconfig.8
+	ln -sf lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/ihkosctl.8
 	install -D -m 0644 tools/lwkboot.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lwkboot
 	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/lib/lwkboot/cokernel.elf
