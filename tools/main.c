@@ -126,6 +126,9 @@ static const struct help_line {
 	{ "up boot", "\nup and boot refuse to run when the kernel command line lacks\n"
 		     "no_ipi_broadcast=1 (Linux's broadcast IPIs would reach the LWK);\n"
 		     "--allow-ipi-broadcast overrides that.\n" },
+	{ "", "\nCalled as ihkconfig or ihkosctl (installed as links to it), it takes IHK's\n"
+	      "command lines (IHK spec 1.3): ihkconfig 0 reserve cpu 2-3, ihkosctl 0 get\n"
+	      "status, ...; libihk.so is IHK's library over the same module (docs/ihk.md).\n" },
 	{ "*", "\nEvery command accepts -h/--help.  Exit status 0 on success, 1 on failure,\n"
 	       "2 for bad usage.\n" },
 };
