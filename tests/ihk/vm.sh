@@ -16,6 +16,7 @@ grep -q "$(hostname)" /etc/hosts || echo "127.0.1.1 $(hostname)" >> /etc/hosts
 # their stack; IHK's own runs need the same.
 ulimit -s unlimited
 export PATH=$MCK/sbin:$PATH
+dpkg -i $P/debs/*.deb > /tmp/dpkg.log 2>&1 || { tail -5 /tmp/dpkg.log; echo "cannot install gawk"; exit 1; }
 id ihktest >/dev/null 2>&1 || useradd -m -s /bin/bash ihktest
 echo 'ihktest ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/ihktest
 chmod 440 /etc/sudoers.d/ihktest

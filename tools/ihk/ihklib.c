@@ -493,8 +493,8 @@ API int ihk_query_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem_c
 }
 
 /*
- * Every entry must name a chunk that is there, each chunk once; a size of
- * -1 anywhere means all of them (1.2.1.12).
+ * How many leading entries name a chunk that is there (each chunk once),
+ * and whether one of those is -1 ("all"), which ends the list (1.2.1.12).
  */
 static int match_chunks(const struct lwkb_mem_ent *want, int num,
 			const struct lwkb_mem_ent *have, int n, int *all)
@@ -508,26 +508,29 @@ static int match_chunks(const struct lwkb_mem_ent *want, int num,
 	for (i = 0; i < num; i++) {
 		if (want[i].size == LWKB_MEM_ALL) {
 			*all = 1;
-			continue;
+			break;
 		}
 		for (j = 0; j < n; j++)
 			if (!used[j] && have[j].size == want[i].size && have[j].numa == want[i].numa)
 				break;
-		if (j == n) {
-			free(used);
-			return -EINVAL;
-		}
+		if (j == n)
+			break;
 		used[j] = 1;
 	}
 	free(used);
-	return 0;
+	return i;
 }
 
+/*
+ * "If releasing a series of chunks fails midway, the chunks released
+ * until then stay released" (1.2.1.12): the entries before the first one
+ * that names no chunk are released, then -EINVAL.
+ */
 static int release_mem(int index, int os, struct ihk_mem_chunk *chunks, int num)
 {
 	struct lwkb_mem_ent *e, *have;
 	struct lwkb_mem_list ml = { 0 };
-	int n, ret, all;
+	int n, ret, all, ok;
 
 	n = chunks_of(index, os, &have);
 	if (n < 0)
@@ -535,20 +538,22 @@ static int release_mem(int index, int os, struct ihk_mem_chunk *chunks, int num)
 	ret = mem_args(chunks, num, &e);
 	if (ret || !num)
 		goto out;
-	ret = match_chunks(e, num, have, n, &all);
-	if (ret)
+	ok = match_chunks(e, num, have, n, &all);
+	if (ok < 0) {
+		ret = ok;
 		goto out;
+	}
 	if (all) {
-		ml.nr = 0;
+		ml.nr = 0;	/* all of them */
 	} else {
 		ml.ents = (uintptr_t)e;
-		ml.nr = (lwkb_u32)num;
+		ml.nr = (lwkb_u32)ok;
 	}
-	if (all && !n)
-		ret = 0;
-	else
+	if ((all && n) || (!all && ok))
 		ret = os < 0 ? dev_ioctl(index, LWKB_RELEASE_MEM, &ml)
 			     : os_ioctl(os, LWKB_OS_RELEASE_MEM, &ml);
+	if (!ret && !all && ok < num)
+		ret = -EINVAL;
 out:
 	free(e);
 	free(have);
