@@ -11,12 +11,14 @@ set -u
 tar -C / -xzf /tmp/debs/ihk-test.tar.gz || { echo "cannot unpack the test tree"; exit 1; }
 P=/opt/ihktest MCK=/opt/mck
 dmesg -n 1			# kernel messages stay in dmesg, off the console
-grep -q "$(hostname)" /etc/hosts || echo "127.0.1.1 $(hostname)" >> /etc/hosts
+grep -qs "$(hostname)" /etc/hosts || echo "127.0.1.1 $(hostname)" >> /etc/hosts
 # Some programs keep two to eight 4 MiB kmsg buffers (IHK_KMSG_SIZE) on
 # their stack; IHK's own runs need the same.
 ulimit -s unlimited
 export PATH=$MCK/sbin:$PATH
-dpkg -i $P/debs/*.deb > /tmp/dpkg.log 2>&1 || { tail -5 /tmp/dpkg.log; echo "cannot install gawk"; exit 1; }
+# gawk's pre-dependencies first (dpkg does not order those itself)
+{ dpkg -i $(ls $P/debs/*.deb | grep -v /gawk_) && dpkg -i $P/debs/gawk_*.deb; } > /tmp/dpkg.log 2>&1 ||
+	{ tail -5 /tmp/dpkg.log; echo "cannot install gawk"; exit 1; }
 id ihktest >/dev/null 2>&1 || useradd -m -s /bin/bash ihktest
 echo 'ihktest ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/ihktest
 chmod 440 /etc/sudoers.d/ihktest
