@@ -229,7 +229,7 @@ API int ihk_query_cpu(int index, int *cpus, int num_cpus)
 	if (ret)
 		return ret;
 	/* The caller sizes the array with ihk_get_num_reserved_cpus (1.2.1.4). */
-	if (!cpus || num_cpus <= 0 || num_cpus != popcount_set(&s))
+	if (num_cpus != popcount_set(&s) || (num_cpus && !cpus))
 		return -EINVAL;
 	set_to_array(&s, cpus, num_cpus);
 	return 0;
@@ -428,8 +428,11 @@ API int ihk_reserve_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem
 	return ret;
 }
 
-/* The chunks of os (-1: the pool), malloc'ed; their number or -errno. */
-static int chunks_of(int index, int os, struct lwkb_mem_ent **out)
+/*
+ * The chunks of the pool of device index (pool) or of instance os,
+ * malloc'ed; their number or -errno.
+ */
+static int chunks_of(int index, int os, int pool, struct lwkb_mem_ent **out)
 {
 	struct lwkb_mem_list ml = { 0 };
 	struct lwkb_mem_ent *e = NULL;
@@ -438,8 +441,8 @@ static int chunks_of(int index, int os, struct lwkb_mem_ent **out)
 	*out = NULL;
 	for (tries = 0; tries < 8; tries++) {
 		ml.ents = (uintptr_t)e;
-		ret = os < 0 ? dev_ioctl(index, LWKB_QUERY_MEM, &ml)
-			     : os_ioctl(os, LWKB_OS_QUERY_MEM, &ml);
+		ret = pool ? dev_ioctl(index, LWKB_QUERY_MEM, &ml)
+			   : os_ioctl(os, LWKB_OS_QUERY_MEM, &ml);
 		if (ret) {
 			free(e);
 			return ret;
@@ -461,7 +464,7 @@ static int chunks_of(int index, int os, struct lwkb_mem_ent **out)
 API int ihk_get_num_reserved_mem_chunks(int index)
 {
 	struct lwkb_mem_ent *e;
-	int n = chunks_of(index, -1, &e);
+	int n = chunks_of(index, 0, 1, &e);
 
 	free(e);
 	return n;
@@ -471,7 +474,7 @@ static int fill_chunks(int n, const struct lwkb_mem_ent *e, struct ihk_mem_chunk
 {
 	int i;
 
-	if (!c || num <= 0 || num != n)
+	if (num != n || (n && !c))
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
 		c[i].size = e[i].size;
@@ -483,7 +486,7 @@ static int fill_chunks(int n, const struct lwkb_mem_ent *e, struct ihk_mem_chunk
 API int ihk_query_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem_chunks)
 {
 	struct lwkb_mem_ent *e;
-	int n = chunks_of(index, -1, &e), ret;
+	int n = chunks_of(index, 0, 1, &e), ret;
 
 	if (n < 0)
 		return n;
@@ -526,13 +529,13 @@ static int match_chunks(const struct lwkb_mem_ent *want, int num,
  * until then stay released" (1.2.1.12): the entries before the first one
  * that names no chunk are released, then -EINVAL.
  */
-static int release_mem(int index, int os, struct ihk_mem_chunk *chunks, int num)
+static int release_mem(int index, int os, int pool, struct ihk_mem_chunk *chunks, int num)
 {
 	struct lwkb_mem_ent *e, *have;
 	struct lwkb_mem_list ml = { 0 };
 	int n, ret, all, ok;
 
-	n = chunks_of(index, os, &have);
+	n = chunks_of(index, os, pool, &have);
 	if (n < 0)
 		return n;
 	ret = mem_args(chunks, num, &e);
@@ -550,8 +553,8 @@ static int release_mem(int index, int os, struct ihk_mem_chunk *chunks, int num)
 		ml.nr = (lwkb_u32)ok;
 	}
 	if ((all && n) || (!all && ok))
-		ret = os < 0 ? dev_ioctl(index, LWKB_RELEASE_MEM, &ml)
-			     : os_ioctl(os, LWKB_OS_RELEASE_MEM, &ml);
+		ret = pool ? dev_ioctl(index, LWKB_RELEASE_MEM, &ml)
+			   : os_ioctl(os, LWKB_OS_RELEASE_MEM, &ml);
 	if (!ret && !all && ok < num)
 		ret = -EINVAL;
 out:
@@ -562,7 +565,7 @@ out:
 
 API int ihk_release_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem_chunks)
 {
-	return release_mem(index, -1, mem_chunks, num_mem_chunks);
+	return release_mem(index, 0, 1, mem_chunks, num_mem_chunks);
 }
 
 /* ---- OS instances ---- */
@@ -580,6 +583,8 @@ API int ihk_get_num_os_instances(int index)
 
 	(void)index;
 	ret = dev_ioctl(0, LWKB_LIST_OS, &l);
+	if (ret == -ENOENT)	/* no device: no instance */
+		return 0;
 	return ret ? ret : (int)l.nr;
 }
 
@@ -589,11 +594,11 @@ API int ihk_get_os_instances(int index, int *indices, int num_os_instances)
 	unsigned int i;
 	int ret;
 
-	(void)index;
-	ret = dev_ioctl(0, LWKB_LIST_OS, &l);
+	ret = dev_ioctl(index, LWKB_LIST_OS, &l);
 	if (ret)
 		return ret;
-	if (!indices || num_os_instances <= 0 || (unsigned int)num_os_instances != l.nr)
+	if (num_os_instances < 0 || (unsigned int)num_os_instances != l.nr ||
+	    (l.nr && !indices))
 		return -EINVAL;
 	for (i = 0; i < l.nr; i++)
 		indices[i] = (int)l.index[i];
@@ -682,7 +687,7 @@ API int ihk_os_query_cpu(int index, int *cpus, int num_cpus)
 
 	if (ret)
 		return ret;
-	if (!cpus || num_cpus <= 0 || num_cpus != popcount_set(&s))
+	if (num_cpus != popcount_set(&s) || (num_cpus && !cpus))
 		return -EINVAL;
 	set_to_array(&s, cpus, num_cpus);
 	return 0;
@@ -798,7 +803,7 @@ API int ihk_os_assign_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_m
 API int ihk_os_get_num_assigned_mem_chunks(int index)
 {
 	struct lwkb_mem_ent *e;
-	int n = chunks_of(0, index, &e);
+	int n = chunks_of(0, index, 0, &e);
 
 	free(e);
 	return n;
@@ -807,7 +812,7 @@ API int ihk_os_get_num_assigned_mem_chunks(int index)
 API int ihk_os_query_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem_chunks)
 {
 	struct lwkb_mem_ent *e;
-	int n = chunks_of(0, index, &e), ret;
+	int n = chunks_of(0, index, 0, &e), ret;
 
 	if (n < 0)
 		return n;
@@ -824,7 +829,7 @@ API int ihk_os_release_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_
 		return ret;
 	if (ret != LWKB_STATUS_INACTIVE && num_mem_chunks > 0)
 		return -EBUSY;
-	return release_mem(0, index, mem_chunks, num_mem_chunks);
+	return release_mem(0, index, 0, mem_chunks, num_mem_chunks);
 }
 
 /* ---- monitoring ---- */
@@ -922,7 +927,7 @@ API int ihk_os_load(int index, char *fn)
 	/* An image is placed in the instance's memory for its CPUs (1.2.2.14). */
 	if (ihk_os_get_num_assigned_cpus(index) <= 0)
 		return -EINVAL;
-	n = chunks_of(0, index, &e);
+	n = chunks_of(0, index, 0, &e);
 	free(e);
 	if (n <= 0)
 		return n < 0 ? n : -EINVAL;
@@ -1070,7 +1075,7 @@ API int ihk_os_clear_kmsg(int index)
 static int os_nodes(int index, int *nodes, int room)
 {
 	struct lwkb_mem_ent *e;
-	int n = chunks_of(0, index, &e), i, j, nr = 0;
+	int n = chunks_of(0, index, 0, &e), i, j, nr = 0;
 
 	if (n < 0)
 		return n;
@@ -1112,7 +1117,7 @@ static int query_mem_per_node(int index, unsigned long *out, int num, int free_o
 		return nr;
 	if (!out || num <= 0 || num != nr || nr > 1024)
 		return -EINVAL;
-	n = chunks_of(0, index, &e);
+	n = chunks_of(0, index, 0, &e);
 	if (n < 0)
 		return n;
 	memset(out, 0, sizeof(*out) * (size_t)num);
