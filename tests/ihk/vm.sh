@@ -15,6 +15,7 @@ grep -qs "$(hostname)" /etc/hosts || echo "127.0.1.1 $(hostname)" >> /etc/hosts
 # Some programs keep two to eight 4 MiB kmsg buffers (IHK_KMSG_SIZE) on
 # their stack; IHK's own runs need the same.
 ulimit -s unlimited
+echo '* - stack unlimited' > /etc/security/limits.d/ihk-test.conf	# sudo's PAM session
 export PATH=$MCK/sbin:$PATH
 # gawk's pre-dependencies first (dpkg does not order those itself)
 { dpkg -i $(ls $P/debs/*.deb | grep -v /gawk_) && dpkg -i $P/debs/gawk_*.deb; } > /tmp/dpkg.log 2>&1 ||

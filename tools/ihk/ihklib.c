@@ -922,8 +922,8 @@ API int ihk_os_load(int index, char *fn)
 		return ret;
 	if (ret != LWKB_STATUS_INACTIVE)
 		return -EBUSY;
-	if (!fn)
-		return -EFAULT;
+	if (!fn)	/* "NULL: -EINVAL", as IHK's ihk_os_load04 requires */
+		return -EINVAL;
 	/* An image is placed in the instance's memory for its CPUs (1.2.2.14). */
 	if (ihk_os_get_num_assigned_cpus(index) <= 0)
 		return -EINVAL;
