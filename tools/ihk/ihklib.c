@@ -1163,8 +1163,10 @@ API int ihk_os_get_pagesizes(int index, long *out, int num_pgsizes)
 
 	if (ret)
 		return ret;
-	if (!out || num_pgsizes != NR_PGSIZES)
+	if (num_pgsizes != NR_PGSIZES)
 		return -EINVAL;
+	if (!out)
+		return -EFAULT;
 	memcpy(out, pgsizes, sizeof(pgsizes));
 	return 0;
 }
