@@ -53,6 +53,7 @@ FREESTANDING := -std=c11 -ffreestanding -fno-builtin -nostdlib -mno-red-zone \
 .PHONY: all deps deps-build test unit qemu-tests fuzz stress bench run run-linux run-efi gdb clean help
 all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
+	$(BUILD)/tools/libihk.so $(BUILD)/tools/ihkconfig $(BUILD)/tools/ihkosctl \
 	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-rawctl $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
 	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all cok-initrd
 
@@ -212,6 +213,18 @@ $(BUILD)/tools/lwkboot: $(TOOL_SRCS) $(wildcard tools/*.h) $(INCLUDES) VERSION
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 -g $(WARN) $(TOOL_CFLAGS) $(TOOL_LDFLAGS) -Iinclude -Iloader -Itools \
 		-DLWKB_VERSION='"$(LWKB_VERSION)"' -o $@ $(TOOL_SRCS)
+# ihkconfig and ihkosctl: the command under IHK's names (tools/ihkcmd.c).
+$(BUILD)/tools/ihkconfig $(BUILD)/tools/ihkosctl: $(BUILD)/tools/lwkboot
+	ln -sf lwkboot $@
+# libihk.so: IHK's library API over the module (tools/ihk/, docs/ihk.md).
+# Only the ihk_* functions (and IHK's loglevel, ihklib_*_open) are exported.
+IHKLIB_SRCS := tools/ihk/ihklib.c tools/liblwkboot.c loader/parse.c loader/format.c \
+	loader/lib.c loader/elf.c
+$(BUILD)/tools/libihk.so: $(IHKLIB_SRCS) tools/ihk/ihklib.h tools/liblwkboot.h $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 -g $(WARN) $(TOOL_CFLAGS) -fPIC -fvisibility=hidden -shared \
+		-Wl,-soname,libihk.so -Wl,-z,defs $(filter-out -static,$(TOOL_LDFLAGS)) \
+		-Iinclude -Iloader -Itools -Itools/ihk -o $@ $(IHKLIB_SRCS)
 $(BUILD)/tools/lwkb-timeit: tools/timeit.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -o $@ $<
@@ -351,11 +364,18 @@ install: install-user
 # ---- what the Debian packages install (debian/rules; make deb) ----
 .PHONY: user install-user dkms-src deb
 # The command and the demo co-kernel: no module, no EFI host.
-user: $(BUILD)/tools/lwkboot $(BUILD)/cokernel/cokernel.elf $(BUILD)/gen/tramp_blob.c
+user: $(BUILD)/tools/lwkboot $(BUILD)/tools/libihk.so $(BUILD)/cokernel/cokernel.elf \
+	$(BUILD)/gen/tramp_blob.c
 install-user: user $(MAN_PAGES)
 	install -D -m 0755 $(BUILD)/tools/lwkboot $(DESTDIR)$(PREFIX)/sbin/lwkboot
+	ln -sf lwkboot $(DESTDIR)$(PREFIX)/sbin/ihkconfig
+	ln -sf lwkboot $(DESTDIR)$(PREFIX)/sbin/ihkosctl
+	install -D -m 0644 $(BUILD)/tools/libihk.so $(DESTDIR)$(PREFIX)/lib/lwkboot/libihk.so
+	install -D -m 0644 tools/ihk/ihklib.h $(DESTDIR)$(PREFIX)/include/lwkboot/ihklib.h
 	install -D -m 0644 $(BUILD)/man/lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/lwkboot.8
 	install -D -m 0644 $(BUILD)/man/lwkboot.ko.4 $(DESTDIR)$(PREFIX)/share/man/man4/lwkboot.ko.4
+	ln -sf lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/ihkconfig.8
+	ln -sf lwkboot.8 $(DESTDIR)$(PREFIX)/share/man/man8/ihkosctl.8
 	install -D -m 0644 tools/lwkboot.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/lwkboot
 	install -D -m 0644 $(BUILD)/cokernel/cokernel.elf $(DESTDIR)$(PREFIX)/lib/lwkboot/cokernel.elf

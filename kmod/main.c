@@ -67,12 +67,19 @@ static const struct kernel_param_ops lwkb_uint_ops = {
 	module_param_cb(name, &lwkb_uint_ops, &name##_bounds, perm);		\
 	MODULE_PARM_DESC(name, desc)
 
-unsigned long tramp_addr;
+/* A build may set the defaults (kmod/Kbuild: LWKB_TRAMP_ADDR, LWKB_TRAMP_PAGES). */
+#ifndef LWKB_TRAMP_ADDR_DEFAULT
+#define LWKB_TRAMP_ADDR_DEFAULT 0
+#endif
+#ifndef LWKB_TRAMP_PAGES_DEFAULT
+#define LWKB_TRAMP_PAGES_DEFAULT 1
+#endif
+unsigned long tramp_addr = LWKB_TRAMP_ADDR_DEFAULT;
 void *tramp_virt_base;
 module_param(tramp_addr, ulong, 0444);
 MODULE_PARM_DESC(tramp_addr,
 		 "Physical address of the trampoline region below 1 MiB, reserved at boot with memmap=SIZE$ADDR");
-unsigned int tramp_pages = 1;
+unsigned int tramp_pages = LWKB_TRAMP_PAGES_DEFAULT;
 LWKB_UINT_PARAM(tramp_pages, 0444, 1, 0xA0000 / PAGE_SIZE,
 		"Pages in that region (1-160); instance N uses page N % tramp_pages (default 1)");
 unsigned int linux_windows;
@@ -398,8 +405,12 @@ static int __init map_tramp_region(void)
 	/* The trampoline pages, then the Linux co-kernels' windows. */
 	size_t size = (size_t)tramp_pages * PAGE_SIZE + linux_windows * LWKB_LINUX_WINDOW;
 
-	if (!tramp_addr)
+	BUILD_BUG_ON(LWKB_TRAMP_PAGES_DEFAULT < 1 ||
+		     LWKB_TRAMP_PAGES_DEFAULT > 0xA0000 / PAGE_SIZE);
+	if (!tramp_addr) {
+		pr_info("no trampoline region (tramp_addr): boot will be refused until the module is loaded with one\n");
 		return 0;
+	}
 	/* tramp_pages is 1-160, linux_windows 0-9 (checked when set); the region must fit too. */
 	if (tramp_addr & ~PAGE_MASK || tramp_addr >= 0xA0000 || tramp_addr + size > 0xA0000) {
 		pr_err("tramp_addr=0x%lx tramp_pages=%u is not a page-aligned region below 0xA0000 (with linux_windows=%u)\n",

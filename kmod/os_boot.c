@@ -111,7 +111,7 @@ static int boot_ready(struct lwkb_os *os, struct lwkb_chunk **img)
 		return -EINVAL;
 	}
 	if (!tramp_addr) {
-		pr_err("no trampoline page: reserve one below 1 MiB with memmap=4K$ADDR and load with tramp_addr=ADDR\n");
+		pr_err("no trampoline region: the module was loaded without tramp_addr; reserve a region below 1 MiB with memmap=64K$ADDR on the kernel command line and load the module with tramp_addr=ADDR tramp_pages=16\n");
 		return -ENODEV;
 	}
 	if (os->is_linux && !linux_windows) {

@@ -28,6 +28,11 @@ extern int os_given;		/* -o was given: query/release address the instance */
 extern int allow_broadcast;	/* --allow-ipi-broadcast: boot without no_ipi_broadcast=1 */
 extern int json_out;		/* --json: a query prints one JSON document (docs/json.md) */
 
+/* main.c: one command, argv[0] its name (the options before it taken). */
+int lwkb_run(int argc, char **argv);
+/* ihkcmd.c: ihkconfig and ihkosctl (IHK spec 1.3), name is which. */
+int ihk_front(const char *name, int argc, char **argv);
+
 /* main.c: messages. */
 /* --help: everything (cmd NULL) or what concerns cmd, on stdout; returns 0. */
 int print_help(const char *cmd);

@@ -129,6 +129,9 @@ static const struct help_line {
 	{ "up boot", "\nup and boot refuse to run when the kernel command line lacks\n"
 		     "no_ipi_broadcast=1 (Linux's broadcast IPIs would reach the LWK);\n"
 		     "--allow-ipi-broadcast overrides that.\n" },
+	{ "", "\nCalled as ihkconfig or ihkosctl (installed as links to it), it takes IHK's\n"
+	      "command lines (IHK spec 1.3): ihkconfig 0 reserve cpu 2-3, ihkosctl 0 get\n"
+	      "status, ...; libihk.so is IHK's library over the same module (docs/ihk.md).\n" },
 	{ "*", "\nEvery command accepts -h/--help.  Exit status 0 on success, 1 on failure,\n"
 	       "2 for bad usage.\n" },
 };
@@ -318,16 +321,11 @@ static int wants_help(const struct command *c, int argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* One command: argv[0] is its name, the options before it are taken. */
+int lwkb_run(int argc, char **argv)
 {
-	int first = global_options(argc, argv);
-	const struct command *c;
+	const struct command *c = find_command(argv[0]);
 
-	if (first >= argc)
-		die_usage("no command");
-	argc -= first;
-	argv += first;
-	c = find_command(argv[0]);
 	if (c && (c->flags & ALLOW_AFTER))
 		argc = take_flag(argc, argv, "--allow-ipi-broadcast", &allow_broadcast);
 	if (c && !(c->flags & ARG_IS_TEXT))
@@ -341,4 +339,19 @@ int main(int argc, char **argv)
 	if (c->nargs >= 0)
 		need(argc, c->nargs + 1, c->name);
 	return c->run(argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argv[0] ? strrchr(argv[0], '/') : NULL;
+	int first;
+
+	base = base ? base + 1 : argv[0] ? argv[0] : "";
+	/* Called as IHK's commands (the links make installs): ihkcmd.c. */
+	if (!strcmp(base, "ihkconfig") || !strcmp(base, "ihkosctl"))
+		return ihk_front(base, argc, argv);
+	first = global_options(argc, argv);
+	if (first >= argc)
+		die_usage("no command");
+	return lwkb_run(argc - first, argv + first);
 }

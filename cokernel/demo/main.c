@@ -218,6 +218,8 @@ void lwk_main(void)
 		memtest(v);
 	echo_max = karg_or("demo.echo_max", ~0ULL);
 	ihk_ikc_listen_port(LWKB_IKC_ECHO_PORT, echo);
+	/* what IHK's tests look for in kmsg after ihk_os_boot (McKernel's word) */
+	lwk_printk("demo: booted\n");
 	lwk_printk("demo: all %d cores up, RUNNING\n", n);
 	lwk_set_status(LWKB_STATUS_RUNNING);
 	v = karg_or("demo.hostile", 0);
