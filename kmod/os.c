@@ -29,13 +29,19 @@ int lwkb_os_status(struct lwkb_os *os)
 	return st < LWKB_STATUS_NR ? st : LWKB_STATUS_PANIC;
 }
 
-/* The instance's lowest chunk: the image goes there. */
+/*
+ * The instance's largest chunk (the lowest of equals): the image goes
+ * there, and the co-kernel library allocates from it.  Reserve takes 4 MiB
+ * blocks, so on fragmented memory the lowest chunk may be one block.
+ */
 struct lwkb_chunk *lwkb_first_chunk(struct lwkb_os *os)
 {
 	struct lwkb_chunk *c, *best = NULL;
 
 	list_for_each_entry(c, &lwkb_chunks, list)
-		if (c->os == os->index && (!best || c->start < best->start))
+		if (c->os == os->index &&
+		    (!best || c->size > best->size ||
+		     (c->size == best->size && c->start < best->start)))
 			best = c;
 	return best;
 }

@@ -29,7 +29,7 @@ for n in 0 1; do
 	same "kmsg: MiB in chunks on LWK NUMA $n" 32 "$mib"
 done
 grep -qxF "demo: core 1 up (cpu 5, APIC id $apic5, NUMA 1)" /tmp/kmsg || note "kmsg: core 1 is not on NUMA 1"
-# The LWK's node 0 is the image's (the lowest chunk's) host node, either one.
+# The LWK's node 0 is the image's (the largest chunk's) host node, either one.
 grep -qE '^demo: NUMA node 0 \(host node [01]\): distances 10 17$' /tmp/kmsg ||
 	note "kmsg: LWK node 0's distances are not 10 17"
 grep -qE '^demo: NUMA node 1 \(host node [01]\): distances 17 10$' /tmp/kmsg ||

@@ -321,7 +321,7 @@ done_test one_shot
 # ---- LWK memory (issue 9, docs/boot-contract.md "Memory"): the host clears
 # only what it places; the library clears each page it hands out.  demo.memtest
 # takes up to 3/4 of the memory from the library's allocator (which serves the
-# image's chunk only, the lowest: 4 MiB units that are not adjacent make
+# image's chunk only, the largest: 4 MiB units that are not adjacent make
 # several chunks, 5 of 4 to 580 MiB seen here for 1 GiB),
 # checks that it reads as zeros (else PANIC) and fills it with 0xa5 bytes,
 # which a second boot on the same memory finds unless the library clears
@@ -340,7 +340,7 @@ case $first in
 *": 0 of $((tested * 256)) pages not zero") ;;
 *) note "first boot: no clean memtest line: '$first' $(lwkboot kmsg | grep -E 'memtest|panic|chunk' | head -4)" ;;
 esac
-# The allocator serves the image's chunk, the lowest: a few MiB at least.
+# The allocator serves the image's chunk, the largest: 16 MiB at least.
 [ "${tested:-0}" -ge 16 ] || note "memtest covered only '$tested' MiB: $(lwkboot kmsg | grep chunk)"
 check "shutdown" lwkboot shutdown
 check "clear_kmsg" lwkboot clear_kmsg
