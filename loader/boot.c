@@ -140,6 +140,30 @@ static int build_table(const struct lwkb_prepare *p, struct lwkb_tmp_pt *t, char
 	return 0;
 }
 
+/*
+ * The boot_info fields that come from the host and the temporary table
+ * alone, the same for every image: APIC, TSC, kmsg, status, trampoline,
+ * table, identity range, slot table.
+ */
+void lwkb_bootinfo_fill_host(struct lwkb_boot_info *bi, const struct lwkb_prepare *p,
+			     const struct lwkb_tmp_pt *t)
+{
+	bi->apic_mode = p->apic_mode;
+	bi->apic_phys = p->apic_phys;
+	bi->tsc_khz = p->tsc_khz;
+	bi->kmsg_phys = p->kmsg_phys;
+	bi->kmsg_size = p->kmsg_size;
+	bi->status_phys = p->status_phys;
+	bi->tramp_phys = p->tramp_phys;
+	bi->pt_phys = t->cr3;
+	bi->pt_pages = t->pages_used;
+	bi->pt_pages_max = p->pt_pool_pages;
+	bi->ident_end = t->ident_end;
+	bi->high_size = t->high_size;
+	bi->slots_phys = p->slots_phys;
+	bi->slots_max = p->max_slots;
+}
+
 /* boot_info's fields, its NUMA node 0 and its first memory chunk. */
 static int fill_boot_info(const struct lwkb_prepare *p, const struct lwkb_elf_info *ei,
 			  const struct lwkb_tmp_pt *t, const struct layout *l,
@@ -152,25 +176,12 @@ static int fill_boot_info(const struct lwkb_prepare *p, const struct lwkb_elf_in
 	if (rc)
 		return lwkb_err(err, errlen, rc, "boot_info for %u cores: error %d",
 				p->nr_cores, rc);
-	bi->apic_mode = p->apic_mode;
+	lwkb_bootinfo_fill_host(bi, p, t);
 	bi->image_phys = p->mem_phys;
 	bi->image_end = p->mem_phys + ei->load_end;
 	bi->loader_end = p->mem_phys + l->end_off;
-	bi->apic_phys = p->apic_phys;
-	bi->tsc_khz = p->tsc_khz;
-	bi->kmsg_phys = p->kmsg_phys;
-	bi->kmsg_size = p->kmsg_size;
-	bi->status_phys = p->status_phys;
-	bi->tramp_phys = p->tramp_phys;
-	bi->pt_phys = t->cr3;
-	bi->pt_pages = t->pages_used;
-	bi->pt_pages_max = p->pt_pool_pages;
-	bi->ident_end = t->ident_end;
-	bi->high_size = t->high_size;
 	bi->stacks_phys = p->mem_phys + l->stacks_off;
 	bi->stack_size = l->stack;
-	bi->slots_phys = p->slots_phys;
-	bi->slots_max = p->max_slots;
 	rc = lwkb_bootinfo_add_numa(bi, p->numa_host, 0);
 	if (rc)
 		return lwkb_err(err, errlen, rc, "boot_info: NUMA node %u: error %d",

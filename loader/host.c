@@ -195,25 +195,12 @@ static int linux_boot_info(struct lwkb_host *h, const struct lwkb_tmp_pt *t,
 	if (rc)
 		return lwkb_err(err, errlen, rc, "boot_info for %u cores: error %d",
 				lx->nr_cores, rc);
-	bi->apic_mode = p->apic_mode;
+	lwkb_bootinfo_fill_host(bi, p, t);
 	bi->image_phys = lx->load_phys;
 	bi->image_end = lx->load_phys + lx->bz.init_size;
 	bi->loader_end = lx->run_end;
-	bi->apic_phys = p->apic_phys;
-	bi->tsc_khz = p->tsc_khz;
-	bi->kmsg_phys = p->kmsg_phys;
-	bi->kmsg_size = p->kmsg_size;
-	bi->status_phys = p->status_phys;
-	bi->tramp_phys = p->tramp_phys;
-	bi->pt_phys = t->cr3;
-	bi->pt_pages = t->pages_used;
-	bi->pt_pages_max = p->pt_pool_pages;
-	bi->ident_end = t->ident_end;
-	bi->high_size = t->high_size;
 	bi->stacks_phys = lx->extra_phys + LWKB_ALIGN_UP(linux_bi_size(h), LWKB_PAGE_SIZE);
 	bi->stack_size = LX_STACK;	/* lwkb_stack_top(bi, 0): the region's end */
-	bi->slots_phys = p->slots_phys;
-	bi->slots_max = p->max_slots;
 	p->bi = bi;
 	p->bi_phys = lx->extra_phys;
 	p->entry = lx->entry;

@@ -262,6 +262,10 @@ struct lwkb_prepare {
  * copied.  boot_info gets NUMA node 0 (numa_host) and the first chunk.
  */
 int lwkb_prepare(struct lwkb_prepare *p, char *err, lwkb_size_t errlen);
+/* boot_info's fields from the host and the temporary table alone (the ELF
+ * and the Linux paths add the image's place and the stacks). */
+void lwkb_bootinfo_fill_host(struct lwkb_boot_info *bi, const struct lwkb_prepare *p,
+			     const struct lwkb_tmp_pt *t);
 /* After cores were added: stack top of LWK core 'lwk_id'. */
 lwkb_u64 lwkb_stack_top(const struct lwkb_boot_info *bi, lwkb_u32 lwk_id);
 
