@@ -114,6 +114,17 @@ static int query_mem_room(struct lwkb_req *r)
 	return r->out ? 0 : -ENOMEM;
 }
 
+/* A checked user buffer into vmalloc'ed memory (r->in, freed with the request). */
+static int buf_copy_in(struct lwkb_req *r, const struct lwkb_buf *b)
+{
+	r->in = vmalloc(b->len);
+	if (!r->in)
+		return -ENOMEM;
+	if (copy_from_user(r->in, u64_to_user_ptr(b->addr), b->len))
+		return -EFAULT;
+	return 0;
+}
+
 /* The image: 1 byte to 64 MiB, into vmalloc'ed memory the instance keeps. */
 static int image_in(struct lwkb_req *r)
 {
@@ -123,12 +134,7 @@ static int image_in(struct lwkb_req *r)
 		pr_err("an image of %llu bytes: want 1 to %lu\n", b->len, LWKB_MAX_IMAGE_SIZE);
 		return -EINVAL;
 	}
-	r->in = vmalloc(b->len);
-	if (!r->in)
-		return -ENOMEM;
-	if (copy_from_user(r->in, u64_to_user_ptr(b->addr), b->len))
-		return -EFAULT;
-	return 0;
+	return buf_copy_in(r, b);
 }
 
 /* An initrd: 0 (none) to LWKB_MAX_INITRD_SIZE bytes, vmalloc'ed. */
@@ -142,12 +148,7 @@ static int initrd_in(struct lwkb_req *r)
 	}
 	if (!b->len)
 		return 0;
-	r->in = vmalloc(b->len);
-	if (!r->in)
-		return -ENOMEM;
-	if (copy_from_user(r->in, u64_to_user_ptr(b->addr), b->len))
-		return -EFAULT;
-	return 0;
+	return buf_copy_in(r, b);
 }
 
 /* Kernel arguments: shorter than LWKB_KARGS_SIZE, no NUL inside. */
