@@ -104,6 +104,12 @@ static int reserve_bound(const struct lwkb_mem_ent *ents, u32 nr, u64 *max_units
 			pr_err("NUMA node %d does not exist\n", ents[e].numa);
 			return -EINVAL;
 		}
+		if (ents[e].ratio > LWKB_MEM_RATIO_MAX ||
+		    (ents[e].ratio && ents[e].size != LWKB_MEM_ALL)) {
+			pr_err("ratio %u: want 1 to %u, with size \"all\" only\n",
+			       ents[e].ratio, LWKB_MEM_RATIO_MAX);
+			return -EINVAL;
+		}
 		if (ents[e].size == LWKB_MEM_ALL) {
 			units += ram_units();
 			all = true;
@@ -130,9 +136,37 @@ struct taken_units {
 	u64 nr, max;
 };
 
+/* Free memory of node nid (NUMA_NO_NODE: of the machine), in bytes. */
+static u64 free_bytes(int nid)
+{
+	unsigned long pages = 0;
+	int z;
+
+	if (nid == NUMA_NO_NODE)
+		return (u64)global_zone_page_state(NR_FREE_PAGES) << PAGE_SHIFT;
+	for (z = 0; z < MAX_NR_ZONES; z++)
+		pages += zone_page_state(&NODE_DATA(nid)->node_zones[z], NR_FREE_PAGES);
+	return (u64)pages << PAGE_SHIFT;
+}
+
+/*
+ * The line each reservation entry logs.  IHK's tools read the free memory
+ * its driver saw from this line of the kernel log ("__ihk_smp_reserve_mem:
+ * NUMA n (online nodes: m), free mem: b bytes", IHK's
+ * test/ihklib/blackbox/src/mem.c), so a module built for them
+ * (LWKB_IHK_COMPAT, kmod/Kbuild) prints it under that name.
+ */
+#ifdef LWKB_IHK_COMPAT
+#define RESERVE_LOG "__ihk_smp_reserve_mem"
+#else
+#define RESERVE_LOG "reserve"
+#endif
+
 /*
  * Takes the units of one entry: its size, or for "all" as many as can be
- * had while Linux keeps linux_reserve().  A size that cannot be had fails.
+ * had, up to ratio percent of the node's free memory when the entry gives
+ * one (IHK's MAX_SIZE_RATIO_ALL, spec 1.2.1.6), else while Linux keeps
+ * linux_reserve().  A size that cannot be had fails.
  */
 static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
 {
@@ -140,13 +174,17 @@ static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
 	int nid = ent->numa == LWKB_NUMA_ANY ? NUMA_NO_NODE : ent->numa;
 	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
 		    (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE);
-	u64 want = all ? ~0ULL : ent->size / LWKB_MEM_UNIT, i;
+	u64 want = all ? ~0ULL : ent->size / LWKB_MEM_UNIT, i, free = free_bytes(nid);
 	struct page *pg;
 
+	pr_info(RESERVE_LOG ": NUMA %d (online nodes: %d), free mem: %llu bytes\n",
+		ent->numa, num_online_nodes(), free);
+	if (all && ent->ratio)
+		want = DIV_ROUND_UP(free / 100 * ent->ratio, LWKB_MEM_UNIT);
 	for (i = 0; i < want && t->nr < t->max; i++) {
 		if (fatal_signal_pending(current))
 			return -EINTR;
-		if (all && (u64)si_mem_available() << PAGE_SHIFT <
+		if (all && !ent->ratio && (u64)si_mem_available() << PAGE_SHIFT <
 			   linux_reserve() + LWKB_MEM_UNIT)
 			return 0;
 		pg = lwkb_alloc_pages(nid, gfp, LWKB_MEM_UNIT_ORDER);

@@ -45,8 +45,15 @@ struct lwkb_mem_ent {
 	lwkb_u64 size;		/* bytes; LWKB_MEM_ALL in a request: best effort */
 	lwkb_u64 start;		/* physical start (queries only) */
 	lwkb_s32 numa;		/* Linux NUMA node, LWKB_NUMA_ANY */
-	lwkb_u32 reserved;
+	/*
+	 * Reserve with size LWKB_MEM_ALL: 0 takes what Linux can spare while
+	 * it keeps an eighth of RAM (at least 128 MiB); 1 to LWKB_MEM_RATIO_MAX
+	 * takes up to that percent of the node's free memory instead (IHK's
+	 * MAX_SIZE_RATIO_ALL, spec 1.2.1.6).  0 everywhere else.
+	 */
+	lwkb_u32 ratio;
 };
+#define LWKB_MEM_RATIO_MAX 98
 
 struct lwkb_mem_list {
 	lwkb_u64 ents;		/* user address of struct lwkb_mem_ent[] */
