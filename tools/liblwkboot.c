@@ -127,6 +127,11 @@ int lwkb_ikcmap_parse(const char *s, struct lwkb_ikc_map *m, char *err, size_t e
 	if (!copy)
 		return -ENOMEM;
 	memset(m->dst, 0xff, sizeof(m->dst));
+	/* strtok_r skips empty entries: a stray '+' would pass unnoticed. */
+	if (*s == '+' || strstr(s, "++") || (*s && s[strlen(s) - 1] == '+')) {
+		free(copy);
+		return lwkb_err(err, errlen, -EINVAL, "IKC map '%s' has an empty entry", s);
+	}
 	/* The messages quote the copy: it is freed after them. */
 	for (tok = strtok_r(copy, "+", &save); tok && !rc; tok = strtok_r(NULL, "+", &save)) {
 		char *colon = strchr(tok, ':'), *end;
