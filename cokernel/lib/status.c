@@ -23,7 +23,9 @@ struct lwkb_status_page *lwk_status(void)
 /*
  * RUNNING may only replace BOOTING: a core that panicked while core 0 was
  * waiting for the others must stay visible (and so must HUNGUP/SHUTDOWN
- * set by the host).  Every other transition is stored as asked.
+ * set by the host).  Every other transition is stored as asked.  Before
+ * RUNNING the library says its cores honour a freeze: each core's timer
+ * tick does (freeze.c).
  */
 void lwk_set_status(lwkb_u32 status)
 {
@@ -31,6 +33,8 @@ void lwk_set_status(lwkb_u32 status)
 
 	if (!lwk_st)
 		return;
+	if (status == LWKB_STATUS_RUNNING)
+		__atomic_store_n(&lwk_st->freeze_ready, 1, __ATOMIC_RELEASE);
 	old = __atomic_load_n(&lwk_st->status, __ATOMIC_ACQUIRE);
 	do {
 		if (status == LWKB_STATUS_RUNNING && old != LWKB_STATUS_BOOTING)
