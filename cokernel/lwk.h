@@ -55,12 +55,13 @@ struct lwkb_boot_info *lwk_boot_info(void);
 struct lwkb_status_page *lwk_status(void);
 /*
  * Sets the status word (RUNNING only over BOOTING).  Setting RUNNING also
- * sets the status page's freeze_ready: the library's timer tick pauses the
- * core on the host's freeze request.  An LWK some of whose cores do not
- * take the tick with interrupts enabled (lwk_idle) cannot be frozen: it
- * should store 0 there after RUNNING.
+ * sets the status page's freeze_ready, unless lwk_no_freeze: the library's
+ * timer tick pauses the core on the host's freeze request.  An LWK some of
+ * whose cores do not take the tick with interrupts enabled (lwk_idle)
+ * cannot be frozen: it sets lwk_no_freeze before RUNNING.
  */
 void lwk_set_status(lwkb_u32 status);
+extern int lwk_no_freeze;
 int lwk_this_core(void);		/* LWK id of the calling core */
 lwkb_u64 lwk_rdtsc(void);
 void lwk_udelay(lwkb_u32 us);
