@@ -2,8 +2,8 @@
 /*
  * OS instances (IHK spec 1.2.2): create and destroy, assignment of reserved
  * CPUs and memory, image, kernel arguments, IKC map, status, kmsg, freeze
- * and thaw, and the ioctls of /dev/mcosN.  Boot is in os_boot.c (with boot_host.c), shutdown
- * in os_shutdown.c.
+ * and thaw, and the ioctls of /dev/mcosN.  Boot is in os_boot.c (with
+ * boot_host.c), shutdown in os_shutdown.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
