@@ -53,7 +53,15 @@ extern int lwk_drop_sipi_core;
 
 struct lwkb_boot_info *lwk_boot_info(void);
 struct lwkb_status_page *lwk_status(void);
+/*
+ * Sets the status word (RUNNING only over BOOTING).  Setting RUNNING also
+ * sets the status page's freeze_ready, unless lwk_no_freeze: the library's
+ * timer tick pauses the core on the host's freeze request.  An LWK some of
+ * whose cores do not take the tick with interrupts enabled (lwk_idle)
+ * cannot be frozen: it sets lwk_no_freeze before RUNNING.
+ */
 void lwk_set_status(lwkb_u32 status);
+extern int lwk_no_freeze;
 int lwk_this_core(void);		/* LWK id of the calling core */
 lwkb_u64 lwk_rdtsc(void);
 void lwk_udelay(lwkb_u32 us);
@@ -76,8 +84,10 @@ void lwk_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 void lwk_halt(void) __attribute__((noreturn));
 /*
  * Idle with interrupts on: the core sleeps in hlt between timer ticks.  The
- * tick increments the heartbeat (core 0), runs lwk_tick() and parks the
- * core when the host asks for shutdown.  Never returns.
+ * tick increments the heartbeat (core 0), runs lwk_tick(), pauses the core
+ * while the host holds the LWK frozen (then no tick runs, and core 0's
+ * heartbeat stops) and parks the core when the host asks for shutdown.
+ * Never returns.
  */
 void lwk_idle(void) __attribute__((noreturn));
 /* Provided by the LWK, called on every timer tick of every core (10 ms). */

@@ -198,12 +198,13 @@ static u32 answered(const struct lwkb_core_dump *cd, const unsigned long *sent,
 /*
  * An NMI (delivery mode NMI, SDM vol. 3A, "Interrupt Command Register") to
  * every core that said its NMI gate is in place; each saves its registers
- * and goes on.  Only while the instance is RUNNING or HUNGUP: its cores
- * are then the LWK's and set up.  A PANIC instance has saved its cores
- * itself (the faulting core NMIs the others), and the host does not NMI
- * an LWK whose IDT it cannot vouch for: on bare metal a core's triple
- * fault may reset the machine.  Waits up to timeout_ms for the cores it
- * sent to; one that does not answer keeps its older save, and the caller
+ * and goes on.  Only while the instance is RUNNING or HUNGUP (or FREEZING
+ * or FROZEN: a frozen core waits with its NMI gate in place, and goes on
+ * waiting): its cores are then the LWK's and set up.  A PANIC instance has
+ * saved its cores itself (the faulting core NMIs the others), and the host
+ * does not NMI an LWK whose IDT it cannot vouch for: on bare metal a core's
+ * triple fault may reset the machine.  Waits up to timeout_ms for the cores
+ * it sent to; one that does not answer keeps its older save, and the caller
  * says so.
  */
 long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n)
@@ -222,8 +223,10 @@ long lwkb_os_dump_nmi(struct lwkb_os *os, struct lwkb_dump_nmi *n)
 		return -EINVAL;
 	}
 	if (!os->booted || !os->last.valid ||
-	    (st != LWKB_STATUS_RUNNING && st != LWKB_STATUS_HUNGUP)) {
-		dev_err_ratelimited(os->dev, "dump: a register snapshot needs a RUNNING or HUNGUP instance\n");
+	    (st != LWKB_STATUS_RUNNING && st != LWKB_STATUS_HUNGUP &&
+	     st != LWKB_STATUS_FREEZING && st != LWKB_STATUS_FROZEN)) {
+		dev_err_ratelimited(os->dev,
+				    "dump: a register snapshot needs a RUNNING, FROZEN or HUNGUP instance\n");
 		return -EINVAL;
 	}
 	sent = bitmap_zalloc(os->nr_cores, GFP_KERNEL);

@@ -113,6 +113,7 @@ struct lwkb_os {
 		bool valid;		/* a boot got as far as waking core 0 */
 	} last;
 	u64 dump_seq;			/* the last snapshot request */
+	bool freeze_asked;		/* freeze_req set by us and not cleared (status.h) */
 	/* the watchdog (lwkb_watch) */
 	u64 last_heartbeat;
 	unsigned long last_beat;	/* jiffies when the heartbeat last moved */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * OS instances (IHK spec 1.2.2): create and destroy, assignment of reserved
- * CPUs and memory, image, kernel arguments, IKC map, status, kmsg, and the
- * ioctls of /dev/mcosN.  Boot is in os_boot.c (with boot_host.c), shutdown
- * in os_shutdown.c.
+ * CPUs and memory, image, kernel arguments, IKC map, status, kmsg, freeze
+ * and thaw, and the ioctls of /dev/mcosN.  Boot is in os_boot.c (with
+ * boot_host.c), shutdown in os_shutdown.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -304,6 +304,7 @@ static void os_info(struct lwkb_os *os, struct lwkb_os_info *info)
 	info->nmis = READ_ONCE(st->nmis);
 	info->panic_core = READ_ONCE(st->panic_core);
 	info->panic_vector = READ_ONCE(st->panic_vector);
+	info->cores_frozen = READ_ONCE(st->cores_frozen);
 }
 
 static u64 os_free_mem(struct lwkb_os *os)
@@ -391,6 +392,50 @@ static long os_shutdown(struct lwkb_os *os, u32 flags)
 	return 0;
 }
 
+/*
+ * Freeze (IHK spec 1.2.2.32; status.h): asks every core to pause and
+ * returns at once.  Whether a freeze is asked is the host's own record
+ * (freeze_asked): the LWK can write the status page, so its freeze_req and
+ * cores_frozen steer nothing here.
+ */
+static long os_freeze(struct lwkb_os *os)
+{
+	int st = lwkb_os_status(os);
+
+	if (st != LWKB_STATUS_RUNNING && st != LWKB_STATUS_FREEZING &&
+	    st != LWKB_STATUS_FROZEN)
+		return -EINVAL;
+	if (st != LWKB_STATUS_RUNNING || os->freeze_asked)
+		return -EBUSY;
+	if (smp_load_acquire(&os->status->freeze_ready) != 1) {
+		dev_err_ratelimited(os->dev, "freeze: the LWK does not honour a freeze request\n");
+		return -EOPNOTSUPP;
+	}
+	os->freeze_asked = true;
+	smp_store_release(&os->status->freeze_req, 1);
+	dev_dbg(os->dev, "freeze asked\n");
+	return 0;
+}
+
+/*
+ * Thaw (IHK spec 1.2.2.33): the cores go on, or a freeze that has not
+ * reached every core (still RUNNING, or FREEZING) is cancelled.  The LWK
+ * moves the status word back to RUNNING as its cores leave; the watchdog
+ * calls it HUNGUP if its heartbeat does not come back (watch.c).
+ */
+static long os_thaw(struct lwkb_os *os)
+{
+	int st = lwkb_os_status(os);
+
+	if (st != LWKB_STATUS_FREEZING && st != LWKB_STATUS_FROZEN &&
+	    !(st == LWKB_STATUS_RUNNING && os->freeze_asked))
+		return -EINVAL;
+	os->freeze_asked = false;
+	smp_store_release(&os->status->freeze_req, 0);
+	dev_dbg(os->dev, "thaw asked (was %s)\n", lwkb_status_name(st));
+	return 0;
+}
+
 /* /dev/mcosN.  Under lwkb_lock, on the kernel copies of req.c. */
 long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r)
 {
@@ -443,6 +488,10 @@ long lwkb_os_ioctl(struct lwkb_os *os, struct lwkb_req *r)
 		return 0;
 	case LWKB_OS_SHUTDOWN:
 		return os_shutdown(os, r->a.u32v);
+	case LWKB_OS_FREEZE:
+		return os_freeze(os);
+	case LWKB_OS_THAW:
+		return os_thaw(os);
 	case LWKB_OS_QUERY_FREE_MEM:
 		r->a.u64v = os_free_mem(os);
 		return 0;

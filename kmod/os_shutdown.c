@@ -28,7 +28,8 @@ static u32 wait_parked(struct lwkb_os *os)
 
 /*
  * Graceful first: ask every LWK core to park (status.h describes the
- * handshake) and wait up to shutdown_ms; then, gracefully parked or not,
+ * handshake; a frozen core leaves its wait for it) and wait up to
+ * shutdown_ms; then, gracefully parked or not,
  * INIT every core: it waits for a STARTUP IPI and runs nothing, so Linux
  * can bring the CPU online again later.  IKC users leave first: after INIT
  * no doorbell may reach a CPU that Linux gets back.  kmsg and the status
@@ -57,6 +58,7 @@ void lwkb_os_shutdown(struct lwkb_os *os, bool force)
 	for (i = 0; i < os->nr_cores; i++)
 		lwkb_send_init(os->apic_ids[i]);
 	os->booted = false;
+	os->freeze_asked = false;
 	mutex_unlock(&os->ikc_lock);
 	WRITE_ONCE(os->status->status, LWKB_STATUS_INACTIVE);
 	lwkb_os_free_pt_pool(os);

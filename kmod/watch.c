@@ -3,7 +3,10 @@
  * The watchdog: every 100 ms it compares each RUNNING instance's heartbeat
  * with the last one seen, marks an instance HUNGUP after hung_ms without a
  * beat, and signals PANIC and HUNGUP on the instance's eventfd (IHK spec
- * 1.2.2.13).
+ * 1.2.2.13).  A frozen LWK's heartbeat stops (status.h): FREEZING and
+ * FROZEN are watched only once no freeze is asked any more, when the cores
+ * should have gone on (a thaw that does not come back, or an LWK that
+ * calls itself frozen when nobody asked).
  */
 #include <linux/device.h>
 #include <linux/eventfd.h>
@@ -33,6 +36,14 @@ static void notify(struct lwkb_os *os, u32 st)
 #endif
 }
 
+/* Must the heartbeat move in status st? */
+static bool must_beat(const struct lwkb_os *os, u32 st)
+{
+	if (st == LWKB_STATUS_RUNNING)
+		return true;
+	return (st == LWKB_STATUS_FREEZING || st == LWKB_STATUS_FROZEN) && !os->freeze_asked;
+}
+
 static void lwkb_watch_fn(struct work_struct *w)
 {
 	int i;
@@ -49,7 +60,7 @@ static void lwkb_watch_fn(struct work_struct *w)
 			continue;
 		st = lwkb_os_status(os);	/* clamped: the LWK writes the word */
 		hb = READ_ONCE(os->status->heartbeat);
-		if (hb != os->last_heartbeat || st != LWKB_STATUS_RUNNING) {
+		if (hb != os->last_heartbeat || !must_beat(os, st)) {
 			os->last_heartbeat = hb;
 			os->last_beat = jiffies;
 		} else if (hung_ms && time_after(jiffies, os->last_beat +

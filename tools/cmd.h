@@ -77,6 +77,8 @@ int cmd_boot(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_kmsg(int argc, char **argv);
 int cmd_clear_kmsg(int argc, char **argv);
+int cmd_freeze(int argc, char **argv);
+int cmd_thaw(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_query_free_mem(int argc, char **argv);
 int cmd_ikc_ping(int argc, char **argv);		/* ikcping.c */

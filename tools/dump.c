@@ -131,8 +131,9 @@ static int plan_segments(struct dump *d)
 }
 
 /*
- * A register snapshot of a RUNNING or HUNGUP instance (unless -n): the
- * module NMIs its cores.  A PANIC instance saved its cores itself.
+ * A register snapshot of a RUNNING, FREEZING, FROZEN or HUNGUP instance
+ * (unless -n): the module NMIs its cores.  A PANIC instance saved its cores
+ * itself.
  */
 static int snapshot(struct dump *d)
 {
@@ -140,7 +141,8 @@ static int snapshot(struct dump *d)
 	lwkb_u32 st = d->info.status;
 	int rc;
 
-	if (st != LWKB_STATUS_RUNNING && st != LWKB_STATUS_HUNGUP) {
+	if (st != LWKB_STATUS_RUNNING && st != LWKB_STATUS_HUNGUP &&
+	    st != LWKB_STATUS_FREEZING && st != LWKB_STATUS_FROZEN) {
 		if (st != LWKB_STATUS_PANIC && d->info.total_cores)
 			fprintf(stderr, "lwkboot: dump: OS %d is %s: memory only, no registers\n",
 				d->os, lwkb_status_name(st) ? lwkb_status_name(st) : "?");

@@ -49,8 +49,8 @@ static const struct help_line {
 	{ "*", "usage: lwkboot [-o N] [--json] [--allow-ipi-broadcast] COMMAND [ARGS]\n"
 	       "       lwkboot --version\n" },
 	{ NULL, "\nOptions (before the command):\n" },
-	{ "assign release query set get load kargs boot status kmsg clear_kmsg shutdown "
-	  "query_free_mem ikc-ping dump",
+	{ "assign release query set get load kargs boot status kmsg clear_kmsg freeze thaw "
+	  "shutdown query_free_mem ikc-ping dump",
 	  "  -o N                   the instance the instance commands address (default 0)\n" },
 	{ JSON_CMDS, "  --json                 print the result as one JSON document (docs/json.md);\n"
 		     "                         may also follow the command\n" },
@@ -86,6 +86,10 @@ static const struct help_line {
 		    "                         cores, heartbeat, stray interrupts and NMIs\n" },
 	{ "kmsg", "  kmsg [-f]              print the kernel message buffer (-f: and follow it)\n" },
 	{ "clear_kmsg", "  clear_kmsg             clear it\n" },
+	{ "freeze", "  freeze                 ask every LWK core to pause (IHK ihk_os_freeze): the\n"
+		    "                         status becomes FREEZING, then FROZEN; returns at once\n" },
+	{ "thaw", "  thaw                   let a frozen LWK go on (status back to RUNNING), or\n"
+		  "                         cancel a freeze not every core has reached\n" },
 	{ "shutdown", "  shutdown [--force]     ask the LWK to park its cores, then INIT them\n"
 		      "                         (--force: INIT at once)\n" },
 	{ "query_free_mem", "  query_free_mem         print the instance's memory in bytes\n" },
@@ -95,12 +99,13 @@ static const struct help_line {
 		      "                         reordering or corruption\n" },
 	{ "dump", "  dump [-d 0|24] [-n] [FILE]\n"
 		  "                         write an ELF core file that gdb opens with the\n"
-		  "                         co-kernel's ELF: one thread per LWK core (a RUNNING or\n"
-		  "                         HUNGUP LWK is stopped by NMI for an instant to save\n"
-		  "                         them; -n: no NMI), its memory at the LWK's addresses;\n"
-		  "                         -d 0 all memory of its last boot (default), -d 24 what\n"
-		  "                         its kernel uses; FILE default mcdump.YYYYmmddHHMMSS,\n"
-		  "                         never overwritten (docs/debugging.md)\n" },
+		  "                         co-kernel's ELF: one thread per LWK core (a RUNNING,\n"
+		  "                         FROZEN or HUNGUP LWK is stopped by NMI for an instant\n"
+		  "                         to save them; -n: no NMI), its memory at the LWK's\n"
+		  "                         addresses; -d 0 all memory of its last boot (default),\n"
+		  "                         -d 24 what its kernel uses; FILE default\n"
+		  "                         mcdump.YYYYmmddHHMMSS, never overwritten\n"
+		  "                         (docs/debugging.md)\n" },
 	{ NULL, "\nMonitoring (ihkmond, IHK spec 1.3.2.18):\n" },
 	{ "monitor", "  monitor [-i SEC] [-k 0|1] [-f FACILITY]\n"
 		     "      forward new kmsg lines of every instance to syslog (-k 1, default),\n"
@@ -238,6 +243,8 @@ static const struct command {
 	{ "status",		cmd_status,		-1, 0 },
 	{ "kmsg",		cmd_kmsg,		-1, 0 },
 	{ "clear_kmsg",		cmd_clear_kmsg,		0, 0 },
+	{ "freeze",		cmd_freeze,		0, 0 },
+	{ "thaw",		cmd_thaw,		0, 0 },
 	{ "shutdown",		cmd_shutdown,		-1, 0 },
 	{ "query_free_mem",	cmd_query_free_mem,	0, 0 },
 	{ "ikc-ping",		cmd_ikc_ping,		-1, 0 },

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The commands on an instance (/dev/mcosN, -o N): IKC map, load, kernel
- * arguments, boot, status, kmsg, shutdown, its memory.
+ * arguments, boot, status, kmsg, freeze and thaw, shutdown, its memory.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,10 +48,11 @@ static int print_status_info(int os)
 		return fail(ret, "status of OS %d", os);
 	print_status(os, (int)i.status, 1);
 	if (json_out) {
-		printf(",\"cores\":%u,\"cores_up\":%u,\"cores_parked\":%u,\"heartbeat\":%llu,"
-		       "\"stray_irqs\":%llu,\"stray_vector\":%u,\"nmis\":%u,", i.nr_cores,
-		       i.cores_up, i.cores_parked, (unsigned long long)i.heartbeat,
-		       (unsigned long long)i.stray_irqs, i.stray_vector, i.nmis);
+		printf(",\"cores\":%u,\"cores_up\":%u,\"cores_parked\":%u,\"cores_frozen\":%u,"
+		       "\"heartbeat\":%llu,\"stray_irqs\":%llu,\"stray_vector\":%u,\"nmis\":%u,",
+		       i.nr_cores, i.cores_up, i.cores_parked, i.cores_frozen,
+		       (unsigned long long)i.heartbeat, (unsigned long long)i.stray_irqs,
+		       i.stray_vector, i.nmis);
 		if (i.panic_vector != 0xffffffff)
 			printf("\"panic_core\":%u,\"panic_vector\":%u}\n", i.panic_core,
 			       i.panic_vector);
@@ -59,8 +60,9 @@ static int print_status_info(int os)
 			printf("\"panic_core\":null,\"panic_vector\":null}\n");
 		return 0;
 	}
-	printf("cores %u\ncores_up %u\ncores_parked %u\nheartbeat %llu\n", i.nr_cores,
-	       i.cores_up, i.cores_parked, (unsigned long long)i.heartbeat);
+	printf("cores %u\ncores_up %u\ncores_parked %u\ncores_frozen %u\nheartbeat %llu\n",
+	       i.nr_cores, i.cores_up, i.cores_parked, i.cores_frozen,
+	       (unsigned long long)i.heartbeat);
 	printf("stray_irqs %llu\nstray_vector 0x%x\nnmis %u\n",
 	       (unsigned long long)i.stray_irqs, i.stray_vector, i.nmis);
 	if (i.panic_vector != 0xffffffff)
@@ -451,6 +453,41 @@ int cmd_clear_kmsg(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	return ret ? fail(ret, "clear_kmsg of OS %d", os_index) : 0;
+}
+
+/*
+ * freeze, thaw (IHK spec 1.2.2.32/33): ask, do not wait; `status --wait
+ * FROZEN` (or RUNNING after a thaw) waits.
+ */
+int cmd_freeze(int argc, char **argv)
+{
+	int ret;
+
+	(void)argv;
+	need(argc, 1, "freeze");
+	ret = lwkb_os_ctl(os_index, LWKB_OS_FREEZE, NULL);
+	if (ret == -EINVAL)
+		return fail(ret, "freeze OS %d: it is %s, not RUNNING", os_index,
+			    status_str(status_of(os_index)));
+	if (ret == -EBUSY)
+		return fail(ret, "freeze OS %d: it is %s and a freeze is already asked",
+			    os_index, status_str(status_of(os_index)));
+	if (ret == -EOPNOTSUPP)
+		return fail(ret, "freeze OS %d: its LWK does not pause its cores on request", os_index);
+	return ret ? fail(ret, "freeze OS %d", os_index) : 0;
+}
+
+int cmd_thaw(int argc, char **argv)
+{
+	int ret;
+
+	(void)argv;
+	need(argc, 1, "thaw");
+	ret = lwkb_os_ctl(os_index, LWKB_OS_THAW, NULL);
+	if (ret == -EINVAL)
+		return fail(ret, "thaw OS %d: it is %s, neither frozen nor freezing", os_index,
+			    status_str(status_of(os_index)));
+	return ret ? fail(ret, "thaw OS %d", os_index) : 0;
 }
 
 /* shutdown [--force] */

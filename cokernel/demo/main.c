@@ -32,6 +32,8 @@
  *                       them with a pattern (tests that the library clears
  *                       what it hands out: the host does not, and the next
  *                       boot on the same memory finds the pattern there)
+ *   demo.no_freeze=1    say the LWK cannot be frozen (lwk_no_freeze: tests
+ *                       the host's -EOPNOTSUPP)
  *   demo.hostile=1      once RUNNING, write nonsense where the host reads:
  *                       a 2 GiB kmsg size and a Linux CPU's APIC id (1) as
  *                       the IKC doorbell target; =2 also a status word
@@ -227,6 +229,7 @@ void lwk_main(void)
 	/* what IHK's tests look for in kmsg after ihk_os_boot (McKernel's word) */
 	lwk_printk("demo: booted\n");
 	lwk_printk("demo: all %d cores up, RUNNING\n", n);
+	lwk_no_freeze = karg_or("demo.no_freeze", 0) != 0;
 	lwk_set_status(LWKB_STATUS_RUNNING);
 	v = karg_or("demo.hostile", 0);
 	if (v)

@@ -106,6 +106,9 @@ extern lwkb_u64 lwk_ticks;		/* core 0's timer ticks since start */
 void lwk_timer_calibrate(void);	/* core 0, once */
 void lwk_timer_start(void);	/* this core's LAPIC timer, periodic */
 
+/* freeze.c */
+void lwk_freeze(void);		/* timer tick: freeze_req is set; returns at thaw or shutdown */
+
 /* ikc.c */
 void lwk_ikc_init(void);		/* core 0, before RUNNING */
 void lwk_ikc_poll(void);		/* core 0: serve every ring */

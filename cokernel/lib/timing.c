@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Time: delays against the TSC frequency the host measured, and the local
- * APIC timer that gives every core its tick (heartbeat, shutdown requests,
- * lwk_tick()).
+ * APIC timer that gives every core its tick (heartbeat, freeze and
+ * shutdown requests, lwk_tick()).
  */
 #include "internal.h"
 #include "lwkb_cpu.h"
@@ -92,6 +92,9 @@ void lwk_timer_irq(void)
 		lwk_ticks++;
 		__atomic_fetch_add(&st->heartbeat, 1, __ATOMIC_RELAXED);
 	}
+	if (__atomic_load_n(&st->freeze_req, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&st->shutdown_req, __ATOMIC_ACQUIRE))
+		lwk_freeze();
 	if (__atomic_load_n(&st->shutdown_req, __ATOMIC_ACQUIRE))
 		park(id);
 	if (id == 0)

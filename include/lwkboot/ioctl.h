@@ -114,7 +114,9 @@ struct lwkb_os_info {
 	lwkb_u32 nmis;
 	lwkb_u32 panic_core;
 	lwkb_u32 panic_vector;
-	lwkb_u64 reserved[4];
+	lwkb_u32 cores_frozen;	/* cores paused by a freeze (the LWK's figure) */
+	lwkb_u32 reserved32;
+	lwkb_u64 reserved[3];
 };
 
 /*
@@ -222,6 +224,18 @@ struct lwkb_os_list {
  * LWKB_MAX_INITRD_SIZE bytes. */
 #define LWKB_OS_LOAD_INITRD	LWKB_IOW(0x36, struct lwkb_buf)
 #define LWKB_MAX_INITRD_SIZE	(512ULL << 20)
+/*
+ * IHK spec 1.2.2.32 and 1.2.2.33 (the protocol: status.h).  Freeze asks
+ * every core of a RUNNING LWK to pause and returns at once: the status word
+ * then moves to FREEZING and FROZEN.  -EINVAL unless RUNNING, FREEZING or
+ * FROZEN; -EBUSY when FREEZING or FROZEN, or a freeze is already asked;
+ * -EOPNOTSUPP when the LWK did not say it honours a freeze (a Linux
+ * co-kernel).  Thaw lets the cores go on (status back to RUNNING) or
+ * cancels a freeze not every core has reached; -EINVAL unless FREEZING or
+ * FROZEN, or RUNNING with a freeze asked.  Both need CAP_SYS_ADMIN.
+ */
+#define LWKB_OS_FREEZE		LWKB_IO(0x37)
+#define LWKB_OS_THAW		LWKB_IO(0x38)
 
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_cpuset) < (1 << 14), "fits the _IOC size field");
 

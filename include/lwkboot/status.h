@@ -48,6 +48,23 @@ static inline const char *lwkb_status_name(lwkb_u32 s)
  * core notices it at its next timer tick, increments cores_parked and halts
  * with interrupts off (INIT can always take such a core); the host waits
  * for cores_parked == cores, bounded, then INITs every core either way.
+ *
+ * Freeze and thaw (IHK spec 1.2.2.32 ihk_os_freeze, 1.2.2.33 ihk_os_thaw):
+ * an LWK that can pause every core on request sets freeze_ready = 1 before
+ * it sets RUNNING; the host refuses to freeze one that did not
+ * (-EOPNOTSUPP).  To freeze a RUNNING LWK the host sets freeze_req = 1 and
+ * returns at once.  Each LWK core notices it at its next timer tick, counts
+ * itself into cores_frozen and waits with interrupts off (NMIs still
+ * arrive, so a dump works) until freeze_req is 0 again or shutdown_req is
+ * set.  The LWK keeps the status word at FREEZING while 1 to cores - 1
+ * cores are frozen and FROZEN when all are, RUNNING again when none is,
+ * each change by compare-and-swap from RUNNING, FREEZING or FROZEN only, so
+ * a SHUTDOWN, PANIC or HUNGUP stored meanwhile stays.  The heartbeat stops
+ * while core 0 is frozen.  Thaw: the host sets freeze_req = 0 (which also
+ * cancels a freeze not every core has reached).  Shutdown of a frozen LWK
+ * is a shutdown as above: its cores leave the wait and park.  The host
+ * keeps its own record of whether it asked for a freeze and reads
+ * cores_frozen only to show it.
  */
 struct lwkb_status_page {
 	lwkb_u64 magic;		/* LWKB_STATUS_MAGIC, set by the host */
@@ -82,7 +99,11 @@ struct lwkb_status_page {
 	/* LWK: end (physical) of what its page allocator has handed out (and
 	 * cleared) in the first chunk: a dump reads nothing above it. */
 	lwkb_u64 mem_used_end;
-	lwkb_u64 reserved[6];
+	lwkb_u32 freeze_req;	/* host: 1 = pause every core (freeze), 0 = thaw */
+	lwkb_u32 cores_frozen;	/* LWK: cores paused for freeze_req now */
+	lwkb_u32 freeze_ready;	/* LWK: 1 = its cores honour freeze_req */
+	lwkb_u32 reserved32;
+	lwkb_u64 reserved[4];
 };
 LWKB_STATIC_ASSERT(sizeof(struct lwkb_status_page) == 128, "status page layout");
 

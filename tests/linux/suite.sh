@@ -75,9 +75,9 @@ json "instance status " -o 0 status --json
 same "status" "0 RUNNING" "$(jq1 .instance) $(jq1 .status)"
 json "instance status " -o 0 --json status --wait RUNNING --timeout 5
 same "status --wait" RUNNING "$(jq1 .status)"
-json "instance status cores cores_up cores_parked heartbeat stray_irqs stray_vector nmis panic_core panic_vector " \
+json "instance status cores cores_up cores_parked cores_frozen heartbeat stray_irqs stray_vector nmis panic_core panic_vector " \
 	-o 0 status --wait RUNNING -v --json
-json "instance status cores cores_up cores_parked heartbeat stray_irqs stray_vector nmis panic_core panic_vector " \
+json "instance status cores cores_up cores_parked cores_frozen heartbeat stray_irqs stray_vector nmis panic_core panic_vector " \
 	-o 0 status -v --json
 same "status -v" "2 2 0 number 0 null null" "$(jq1 .cores) $(jq1 .cores_up) $(jq1 .cores_parked) $(jq1 -t .heartbeat) $(jq1 .stray_irqs) $(jq1 -t .panic_core) $(jq1 -t .panic_vector)"
 json "instance cpus list " --json query cpu
@@ -277,6 +277,8 @@ check "the owner may ping" su nobody -s /bin/sh -c 'lwkboot -o 0 ikc-ping -n 10'
 refuse "the owner may not load" "needs root" su nobody -s /bin/sh -c "lwkboot -o 1 load $img"
 refuse "the owner may not boot" "needs root" su nobody -s /bin/sh -c 'lwkboot -o 1 boot'
 refuse "the owner may not shut down" "needs root" su nobody -s /bin/sh -c 'lwkboot -o 0 shutdown'
+refuse "the owner may not freeze" "needs root" su nobody -s /bin/sh -c 'lwkboot -o 0 freeze'
+refuse "the owner may not thaw" "needs root" su nobody -s /bin/sh -c 'lwkboot -o 0 thaw'
 refuse "the owner may not reserve" "needs root" su nobody -s /bin/sh -c 'lwkboot reserve mem 4M'
 refuse "the owner may not create" "needs root" su nobody -s /bin/sh -c 'lwkboot create'
 refuse "the owner may not set kargs" "needs root" su nobody -s /bin/sh -c 'lwkboot -o 1 kargs x'
@@ -445,6 +447,67 @@ kill $slpid; wait $slpid 2>/dev/null
 check "shutdown" lwkboot -o 0 shutdown
 echo 1000 > /sys/module/lwkboot/parameters/hung_ms
 done_test monitor_and_eventfd
+
+# ---- freeze and thaw (IHK spec 1.2.2.32/33, docs/lifecycle.md) ----
+# hung_ms is 1000 here: an LWK held frozen for 2 s must not be called HUNGUP.
+heartbeat() { lwkboot -o 0 status -v | sed -n 's/^heartbeat //p'; }
+check "kargs" lwkboot -o 0 kargs ""
+check "clear_kmsg" lwkboot -o 0 clear_kmsg
+p4=$(cat $held)
+refuse "freeze INACTIVE" "it is INACTIVE, not RUNNING: Invalid argument" lwkboot -o 0 freeze
+refuse "thaw INACTIVE" "neither frozen nor freezing: Invalid argument" lwkboot -o 0 thaw
+check "boot" lwkboot -o 0 boot
+check "RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 30
+refuse "thaw RUNNING" "it is RUNNING, neither frozen nor freezing" lwkboot -o 0 thaw
+check "freeze" lwkboot -o 0 freeze
+check "FROZEN" lwkboot -o 0 status --wait FROZEN --timeout 10
+refuse "freeze FROZEN" "it is FROZEN and a freeze is already asked: Device or resource busy" lwkboot -o 0 freeze
+same "cores_frozen" "cores_frozen 2" "$(lwkboot -o 0 status -v | grep ^cores_frozen)"
+hb1=$(heartbeat)
+sleep 2
+same "still FROZEN after 2 s (hung_ms 1000)" FROZEN "$(lwkboot -o 0 status)"
+same "the heartbeat stands still while frozen" "$hb1" "$(heartbeat)"
+lwkboot -o 0 kmsg | grep -qxF 'lwk: frozen: all 2 cores paused' || note "kmsg lacks the frozen line: $(lwkboot -o 0 kmsg | tail -2)"
+rm -f /tmp/frozen.core
+check "dump while FROZEN" lwkboot -o 0 dump -d 24 /tmp/frozen.core
+grep -q 'answered the NMI' /tmp/out && note "dump while FROZEN: $(cat /tmp/out)"
+[ -s /tmp/frozen.core ] || note "dump while FROZEN wrote no file"
+rm -f /tmp/frozen.core
+same "FROZEN after the dump" FROZEN "$(lwkboot -o 0 status)"
+check "thaw" lwkboot -o 0 thaw
+check "RUNNING after thaw" lwkboot -o 0 status --wait RUNNING --timeout 10
+hb2=$(heartbeat)
+sleep 0.5
+hb3=$(heartbeat)
+[ "$hb3" -gt "$hb2" ] || note "the heartbeat did not move after thaw: $hb2 -> $hb3"
+lwkboot -o 0 kmsg | grep -qE '^lwk: thawed after [0-9]+ ms: all 2 cores running$' || note "kmsg lacks the thawed line: $(lwkboot -o 0 kmsg | tail -2)"
+same "cores_frozen after thaw" "cores_frozen 0" "$(lwkboot -o 0 status -v | grep ^cores_frozen)"
+sleep 1.5
+same "RUNNING 1.5 s after thaw" RUNNING "$(lwkboot -o 0 status)"
+check "freeze again" lwkboot -o 0 freeze
+check "FROZEN again" lwkboot -o 0 status --wait FROZEN --timeout 10
+check "shutdown while FROZEN" lwkboot -o 0 shutdown
+same "INACTIVE after shutdown while FROZEN" INACTIVE "$(lwkboot -o 0 status)"
+dmesg | tail -3 | grep -q 'os0: shut down gracefully in .* (2 cores parked)' || note "frozen cores did not park: $(dmesg | tail -1)"
+same "pages held after freeze and shutdown" "$p4" "$(cat $held)"
+refuse "thaw after shutdown" "it is INACTIVE, neither frozen nor freezing" lwkboot -o 0 thaw
+# The next boot starts unfrozen, and freezes again.
+check "boot after a frozen shutdown" lwkboot -o 0 boot
+check "RUNNING after a frozen shutdown" lwkboot -o 0 status --wait RUNNING --timeout 30
+check "freeze the new boot" lwkboot -o 0 freeze
+check "FROZEN (new boot)" lwkboot -o 0 status --wait FROZEN --timeout 10
+check "thaw the new boot" lwkboot -o 0 thaw
+check "RUNNING (new boot)" lwkboot -o 0 status --wait RUNNING --timeout 10
+check "shutdown" lwkboot -o 0 shutdown
+# An LWK that does not say it can be frozen is refused (as a Linux co-kernel).
+check "kargs no_freeze" lwkboot -o 0 kargs demo.no_freeze=1
+check "boot no_freeze" lwkboot -o 0 boot
+check "RUNNING no_freeze" lwkboot -o 0 status --wait RUNNING --timeout 30
+refuse "freeze an LWK that cannot be" "does not pause its cores on request: Operation not supported" lwkboot -o 0 freeze
+same "still RUNNING" RUNNING "$(lwkboot -o 0 status)"
+check "shutdown" lwkboot -o 0 shutdown
+same "pages held at the end" "$p4" "$(cat $held)"
+done_test freeze_and_thaw
 
 check "kargs flood" lwkboot -o 0 kargs "demo.kmsg_flood=5000"
 check "boot" lwkboot -o 0 boot

@@ -78,6 +78,11 @@ typedef void op_fn(struct worker *);
 #else
 #define OP_STATUS_INFO(X)
 #endif
+#ifdef LWKB_OS_FREEZE
+#define OP_FREEZE(X)	X(os_freeze, 3, 60) X(os_thaw, 1, 30)
+#else
+#define OP_FREEZE(X)
+#endif
 #define OP_LIST(X)				\
 	X(open_mcd0, 1, 60)			\
 	X(open_os, 3, 60)			\
@@ -114,6 +119,7 @@ typedef void op_fn(struct worker *);
 	X(os_eventfd, 3, 30)			\
 	X(os_ikc_ping, 5, 90)			\
 	OP_STATUS_INFO(X)			\
+	OP_FREEZE(X)				\
 	X(cpu_online, 5, 90)			\
 	X(check_cpus, 2, 60)			\
 	X(mod_unload, 1, 180)			\
@@ -993,6 +999,9 @@ static const uint32_t os_cmds[] = {
 #ifdef LWKB_OS_STATUS_INFO
 	LWKB_OS_STATUS_INFO,
 #endif
+#ifdef LWKB_OS_FREEZE
+	LWKB_OS_FREEZE, LWKB_OS_THAW, LWKB_OS_DUMP_NMI,
+#endif
 };
 #define NMCD	(sizeof(mcd_cmds) / sizeof(mcd_cmds[0]))
 #define NOSC	(sizeof(os_cmds) / sizeof(os_cmds[0]))
@@ -1806,6 +1815,43 @@ static void op_os_eventfd(struct worker *w)
 	else
 		eventfd_count(w);
 }
+
+#ifdef LWKB_OS_FREEZE
+/*
+ * Freeze and thaw racing everything else: a freeze is held for a moment
+ * only (another worker's ping loses a message or two meanwhile), sometimes
+ * with a dump's NMI snapshot of the frozen cores in between.  Whoever
+ * froze it thaws it, unless a shutdown or another thaw came first.
+ */
+static void op_os_freeze(struct worker *w)
+{
+	struct lwkb_dump_nmi n = { .timeout_ms = 200 };
+	int fd = get_os(w);
+
+	if (fd < 0)
+		return;
+	desc(w, "os%d freeze", w->os_idx);
+	if (xio(w, OP_os_freeze, fd, LWKB_OS_FREEZE, NULL, NULL,
+		ALLOW(0, EINVAL, EBUSY, EOPNOTSUPP)))
+		return;
+	sleep_ms(rnd(w, 50));
+	if (chance(w, 30)) {
+		desc(w, "os%d NMI snapshot while frozen", w->os_idx);
+		xio(w, OP_os_freeze, fd, LWKB_OS_DUMP_NMI, &n, NULL, ALLOW(0, EINVAL));
+	}
+	desc(w, "os%d thaw", w->os_idx);
+	xio(w, OP_os_freeze, fd, LWKB_OS_THAW, NULL, NULL, ALLOW(0, EINVAL));
+}
+
+static void op_os_thaw(struct worker *w)
+{
+	int fd = get_os(w);
+
+	desc(w, "os%d thaw", w->os_idx);
+	if (fd >= 0)
+		xio(w, OP_os_thaw, fd, LWKB_OS_THAW, NULL, NULL, ALLOW(0, EINVAL));
+}
+#endif
 
 /* ---- ikc-ping ---- */
 static void check_ping(struct worker *w, const struct lwkb_ikc_ping *p, const uint64_t *rtt,

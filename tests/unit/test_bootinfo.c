@@ -103,6 +103,9 @@ static void bi_layout(void)
 	CHECK_EQ(OFF(lwkb_status_page, regs_size), 60);
 	CHECK_EQ(OFF(lwkb_status_page, dump_req), 64);
 	CHECK_EQ(OFF(lwkb_status_page, mem_used_end), 72);
+	CHECK_EQ(OFF(lwkb_status_page, freeze_req), 80);
+	CHECK_EQ(OFF(lwkb_status_page, cores_frozen), 84);
+	CHECK_EQ(OFF(lwkb_status_page, freeze_ready), 88);
 	CHECK_EQ(sizeof(struct lwkb_status_page), 128);
 	/* The register save area: user_regs_struct's order, then lwkboot's. */
 	CHECK_EQ(OFF(lwkb_regs, r15), 0);
