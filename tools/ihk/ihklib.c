@@ -258,6 +258,7 @@ API int ihk_release_cpu(int index, int *cpus, int num_cpus)
 static struct {
 	int balanced_enable, balanced_best_effort, balanced_variance_limit;
 	int min_chunk_size, max_size_ratio_all, timeout;
+	int ratio_set;		/* max_size_ratio_all given by the caller */
 } mem_conf;
 
 static void mem_conf_default(void)
@@ -267,6 +268,7 @@ static void mem_conf_default(void)
 	mem_conf.balanced_variance_limit = 0;
 	mem_conf.min_chunk_size = (int)sysconf(_SC_PAGESIZE);
 	mem_conf.max_size_ratio_all = IHK_RATIO_ALL_LIMIT;
+	mem_conf.ratio_set = 0;
 	mem_conf.timeout = 30;
 }
 
@@ -311,8 +313,15 @@ static unsigned long long node_memfree(int node)
 	return kb << 10;
 }
 
-/* A caller's chunk array as lwkboot's entries: sizes in 4 MiB units or -1. */
-static int chunks_to_ents(const struct ihk_mem_chunk *c, int num, struct lwkb_mem_ent *e)
+/*
+ * A caller's chunk array as lwkboot's entries: sizes in 4 MiB units or -1.
+ * With round, a size that is not a whole number of units is rounded up to
+ * one (reserving and assigning: IHK's driver takes any page multiple, and
+ * an LWK is better off with a little more than with an error); without,
+ * the size must be whole (releasing names chunks as they are).
+ */
+static int chunks_to_ents(const struct ihk_mem_chunk *c, int num, struct lwkb_mem_ent *e,
+			  int round)
 {
 	int i;
 
@@ -321,9 +330,10 @@ static int chunks_to_ents(const struct ihk_mem_chunk *c, int num, struct lwkb_me
 		if (c[i].size == (unsigned long)-1) {
 			e[i].size = LWKB_MEM_ALL;
 		} else {
-			if (!c[i].size || c[i].size % MEM_UNIT)
+			if (!c[i].size || c[i].size > (unsigned long)-1 - MEM_UNIT ||
+			    (!round && c[i].size % MEM_UNIT))
 				return -EINVAL;
-			e[i].size = c[i].size;
+			e[i].size = (c[i].size + MEM_UNIT - 1) / MEM_UNIT * MEM_UNIT;
 		}
 		if (!node_online(c[i].numa_node_number))
 			return -EINVAL;
@@ -332,7 +342,8 @@ static int chunks_to_ents(const struct ihk_mem_chunk *c, int num, struct lwkb_me
 	return 0;
 }
 
-static int mem_args(struct ihk_mem_chunk *chunks, int num, struct lwkb_mem_ent **ents)
+static int mem_args(struct ihk_mem_chunk *chunks, int num, struct lwkb_mem_ent **ents,
+		    int round)
 {
 	int ret;
 
@@ -346,7 +357,7 @@ static int mem_args(struct ihk_mem_chunk *chunks, int num, struct lwkb_mem_ent *
 	*ents = calloc((size_t)num, sizeof(**ents));
 	if (!*ents)
 		return -ENOMEM;
-	ret = chunks_to_ents(chunks, num, *ents);
+	ret = chunks_to_ents(chunks, num, *ents, round);
 	if (ret) {
 		free(*ents);
 		*ents = NULL;
@@ -383,6 +394,7 @@ API int ihk_reserve_mem_conf(int index, int key, void *value)
 		if (v <= 0 || v > IHK_RATIO_ALL_LIMIT)
 			return -EINVAL;
 		mem_conf.max_size_ratio_all = v;
+		mem_conf.ratio_set = 1;
 		break;
 	case IHK_RESERVE_MEM_TIMEOUT:
 		mem_conf.timeout = v;
@@ -400,29 +412,149 @@ static int node0_too_much(const struct lwkb_mem_ent *e, int num)
 	unsigned long long want = 0, avail = node_memfree(0);
 	int i;
 
-	for (i = 0; i < num; i++)
-		if (e[i].numa == 0 && e[i].size != LWKB_MEM_ALL)
+	for (i = 0; i < num; i++) {
+		if (e[i].numa != 0)
+			continue;
+		if (e[i].size != LWKB_MEM_ALL)
 			want += e[i].size;
+		else if (e[i].ratio >= 95)
+			return 1;
+	}
 	return want && avail && want >= avail / 100 * 95;
 }
 
+static unsigned long long units_up(unsigned long long bytes)
+{
+	return (bytes + MEM_UNIT - 1) / MEM_UNIT;
+}
+
+/*
+ * BALANCED_ENABLE (1.2.1.6): the request becomes one size per node it
+ * names, as equal as the nodes allow.  Each node can give
+ * MAX_SIZE_RATIO_ALL percent of its free memory now (its "adjusted free
+ * memory"); size -1 asks for all of that.  Without BEST_EFFORT a total the
+ * nodes cannot give is -ENOMEM, with it the total shrinks to what they
+ * can.  The total is then spread evenly, a node that cannot give its share
+ * giving what it can and the others the rest; -ENOMEM when the mean
+ * absolute deviation of the sizes exceeds VARIANCE_LIMIT percent of their
+ * mean.  Sizes are compared in lwkboot's 4 MiB units, each node's adjusted
+ * free memory rounded up to one.  e is rewritten in place (*num shrinks).
+ */
+static int balance(struct lwkb_mem_ent *e, int *num)
+{
+	unsigned long long *cap, *want, *got, total = 0, adj = 0, left;
+	int *node, *done, n = 0, i, j, ret = 0;
+
+	node = calloc((size_t)*num, sizeof(*node));
+	done = calloc((size_t)*num, sizeof(*done));
+	cap = calloc((size_t)*num, sizeof(*cap));
+	want = calloc((size_t)*num, sizeof(*want));
+	got = calloc((size_t)*num, sizeof(*got));
+	if (!node || !done || !cap || !want || !got) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < *num; i++) {
+		for (j = 0; j < n && node[j] != e[i].numa; j++)
+			;
+		if (j == n) {
+			node[n] = e[i].numa;
+			cap[n] = units_up(node_memfree(e[i].numa) / 100 *
+					  (unsigned long long)mem_conf.max_size_ratio_all);
+			n++;
+		}
+		want[j] += e[i].size == LWKB_MEM_ALL ? cap[j] : e[i].size / MEM_UNIT;
+	}
+	for (j = 0; j < n; j++) {
+		total += want[j];
+		adj += cap[j];
+	}
+	if (total > adj) {
+		if (!mem_conf.balanced_best_effort) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		total = adj;
+	}
+	/* Water-filling: the node with the least room first. */
+	for (left = total, i = n; i > 0; i--) {
+		int k = -1;
+
+		for (j = 0; j < n; j++)
+			if (!done[j] && (k < 0 || cap[j] < cap[k]))
+				k = j;
+		done[k] = 1;
+		got[k] = (left + (unsigned long long)i - 1) / (unsigned long long)i;
+		if (got[k] > cap[k])
+			got[k] = cap[k];
+		left -= got[k];
+	}
+	if (n > 1 && total) {
+		double mean = (double)total / n, dev = 0;
+		unsigned long long lo = got[0], hi = got[0];
+
+		for (j = 0; j < n; j++) {
+			dev += got[j] > mean ? got[j] - mean : mean - got[j];
+			lo = got[j] < lo ? got[j] : lo;
+			hi = got[j] > hi ? got[j] : hi;
+		}
+		/* One unit apart is as even as 4 MiB units can be. */
+		if (hi - lo > 1 && dev / n / mean * 100 > mem_conf.balanced_variance_limit) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0, j = 0; j < n; j++)
+		if (got[j])
+			e[i++] = (struct lwkb_mem_ent){ .size = got[j] * MEM_UNIT, .numa = node[j] };
+	*num = i;
+	if (!i)
+		ret = -ENOMEM;
+out:
+	free(node);
+	free(done);
+	free(cap);
+	free(want);
+	free(got);
+	return ret;
+}
+
+/*
+ * Reserves as 1.2.1.8 says, under the settings of 1.2.1.6 (which hold for
+ * this one reservation, then go back to their defaults).  Size -1 without
+ * BALANCED_ENABLE: with MAX_SIZE_RATIO_ALL set by the caller, up to that
+ * percent of the node's free memory (the module measures and logs it);
+ * left at its default, lwkboot's "all", which leaves Linux an eighth of
+ * RAM (docs/ihk.md).  MIN_CHUNK_SIZE and TIMEOUT change nothing: lwkboot
+ * always takes 4 MiB blocks.
+ */
 API int ihk_reserve_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem_chunks)
 {
 	struct lwkb_mem_ent *e;
 	struct lwkb_mem_list ml;
-	int ret = dev_check(index);
+	int i, n = num_mem_chunks, ret = dev_check(index);
 
 	if (ret)
 		return ret;
-	ret = mem_args(mem_chunks, num_mem_chunks, &e);
+	ret = mem_args(mem_chunks, num_mem_chunks, &e, 1);
 	if (ret || !num_mem_chunks)
-		return ret;
-	if (node0_too_much(e, num_mem_chunks)) {
-		free(e);
-		return -ENOMEM;
+		goto out;
+	if (mem_conf.balanced_enable) {
+		ret = balance(e, &n);
+		if (ret)
+			goto out;
+	} else if (mem_conf.ratio_set) {
+		for (i = 0; i < n; i++)
+			if (e[i].size == LWKB_MEM_ALL)
+				e[i].ratio = (lwkb_u32)mem_conf.max_size_ratio_all;
 	}
-	ml = (struct lwkb_mem_list){ .ents = (uintptr_t)e, .nr = (lwkb_u32)num_mem_chunks };
+	if (node0_too_much(e, n)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ml = (struct lwkb_mem_list){ .ents = (uintptr_t)e, .nr = (lwkb_u32)n };
 	ret = dev_ioctl(index, LWKB_RESERVE_MEM, &ml);
+out:
 	free(e);
 	mem_conf_default();	/* the settings hold for one reservation */
 	return ret;
@@ -538,7 +670,7 @@ static int release_mem(int index, int os, int pool, struct ihk_mem_chunk *chunks
 	n = chunks_of(index, os, pool, &have);
 	if (n < 0)
 		return n;
-	ret = mem_args(chunks, num, &e);
+	ret = mem_args(chunks, num, &e, 0);
 	if (ret || !num)
 		goto out;
 	ok = match_chunks(e, num, have, n, &all);
@@ -790,7 +922,7 @@ API int ihk_os_assign_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_m
 
 	if (ret)
 		return ret;
-	ret = mem_args(mem_chunks, num_mem_chunks, &e);
+	ret = mem_args(mem_chunks, num_mem_chunks, &e, 1);
 	if (ret || !num_mem_chunks)
 		return ret;
 	ret = os_ioctl(index, LWKB_OS_STATUS, NULL);
@@ -1167,10 +1299,11 @@ API int ihk_os_get_pagesizes(int index, long *out, int num_pgsizes)
 
 	if (ret)
 		return ret;
-	if (num_pgsizes != NR_PGSIZES)
-		return -EINVAL;
+	/* NULL first: ihk_os_get_pagesizes03 passes NULL with a count of 0. */
 	if (!out)
 		return -EFAULT;
+	if (num_pgsizes != NR_PGSIZES)
+		return -EINVAL;
 	memcpy(out, pgsizes, sizeof(pgsizes));
 	return 0;
 }
@@ -1178,9 +1311,9 @@ API int ihk_os_get_pagesizes(int index, long *out, int num_pgsizes)
 /* ---- what lwkboot's LWK interface does not have ---- */
 
 /*
- * Resource usage, performance counters, freeze/thaw and makedumpfile are
- * McKernel's, through its mcctrl driver; an lwkboot co-kernel has none of
- * them.  They check their device as IHK does and then say so.
+ * Resource usage, performance counters and makedumpfile are McKernel's,
+ * through its mcctrl driver; an lwkboot co-kernel has none of them.  They
+ * check their device as IHK does and then say so.
  */
 API int ihk_os_getrusage(int index, struct ihk_os_rusage *rusage, size_t size_rusage)
 {
@@ -1217,22 +1350,56 @@ API int ihk_os_getperfevent(int index, unsigned long *counter, int n)
 	return ret ? ret : -EOPNOTSUPP;
 }
 
-API int ihk_os_freeze(unsigned long *os_set, int n)
-{
-	int ret = dev_check(0);
+/* ---- freeze and thaw ---- */
 
-	(void)os_set;
-	(void)n;
-	return ret ? ret : -EOPNOTSUPP;
+/*
+ * One request to every instance whose bit is set in os_set, n bits from
+ * the least significant bit of os_set[0] (1.2.2.32, 1.2.2.33).  Every
+ * instance is opened first, so that a missing one (-ENOENT) or one the
+ * caller may not open changes nothing; the module refuses a caller without
+ * privilege (-EPERM) and a state the spec does not allow.
+ */
+static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
+{
+	const int bits = (int)(8 * sizeof(*os_set));
+	int i, ret, any = 0;
+
+	if (n < 0)
+		return -EINVAL;
+	if (!os_set)
+		return -EFAULT;
+	if (n > LWKB_MAX_OS)
+		n = LWKB_MAX_OS;	/* no instance has a higher index */
+	for (i = 0; i < n; i++) {
+		if (!(os_set[i / bits] >> (i % bits) & 1))
+			continue;
+		ret = os_check(i);
+		if (ret)
+			return ret;
+		any = 1;
+	}
+	if (!any)
+		return -ENOENT;
+	for (i = 0; i < n; i++) {
+		if (!(os_set[i / bits] >> (i % bits) & 1))
+			continue;
+		ret = os_ioctl(i, req, NULL);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
+/* Asks every core of each instance to pause; returns at once (1.2.2.32). */
+API int ihk_os_freeze(unsigned long *os_set, int n)
+{
+	return os_set_each(os_set, n, LWKB_OS_FREEZE);
+}
+
+/* Lets the cores of each instance go on, or cancels a freeze (1.2.2.33). */
 API int ihk_os_thaw(unsigned long *os_set, int n)
 {
-	int ret = dev_check(0);
-
-	(void)os_set;
-	(void)n;
-	return ret ? ret : -EOPNOTSUPP;
+	return os_set_each(os_set, n, LWKB_OS_THAW);
 }
 
 API int ihk_os_makedumpfile(int index, char *dump_file, int dump_level, int interactive)
@@ -1257,8 +1424,10 @@ API int ihk_set_loglevel(enum IHKLIB_LOGLEVEL level)
 
 /*
  * The value of KEY in envp (num_env NUL-terminated "KEY=VAL" strings):
- * NULL if absent; *bad set when the list itself is malformed.  Entries
- * without '=' are ignored, as are unknown keys.
+ * NULL if absent; *bad set when the list itself is malformed: too many
+ * entries or bytes, or an empty entry (IHK's ihk_create_os_str08 expects
+ * -EINVAL for one).  Entries without '=' are ignored, as are unknown keys
+ * (ihk_create_os_str09 expects those to pass).
  */
 static const char *env_get(const char *envp, int num_env, const char *key, int *bad)
 {
@@ -1275,7 +1444,7 @@ static const char *env_get(const char *envp, int num_env, const char *key, int *
 		size_t l = strnlen(p, IHK_MAX_ENV_BYTES - total);
 
 		total += l + 1;
-		if (total > IHK_MAX_ENV_BYTES) {
+		if (total > IHK_MAX_ENV_BYTES || !l) {
 			*bad = 1;
 			return NULL;
 		}
@@ -1397,18 +1566,57 @@ static int parse_int(const char *s, int *v)
 	return 0;
 }
 
+static const struct { const char *key; int conf; } conf_keys[] = {
+	{ "IHK_RESERVE_MEM_BALANCED_ENABLE", IHK_RESERVE_MEM_BALANCED_ENABLE },
+	{ "IHK_RESERVE_MEM_BALANCED_BEST_EFFORT", IHK_RESERVE_MEM_BALANCED_BEST_EFFORT },
+	{ "IHK_RESERVE_MEM_BALANCED_VARIANCE_LIMIT", IHK_RESERVE_MEM_BALANCED_VARIANCE_LIMIT },
+	{ "IHK_RESERVE_MEM_MIN_CHUNK_SIZE", IHK_RESERVE_MEM_MIN_CHUNK_SIZE },
+	{ "IHK_RESERVE_MEM_MAX_SIZE_RATIO_ALL", IHK_RESERVE_MEM_MAX_SIZE_RATIO_ALL },
+	{ "IHK_RESERVE_MEM_TIMEOUT", IHK_RESERVE_MEM_TIMEOUT },
+};
+#define NR_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+/* The reservation settings named in envp, checked; set[k] says which. */
+static int conf_parse(const char *envp, int num_env, int *vals, int *set)
+{
+	unsigned int k;
+	int bad;
+
+	for (k = 0; k < NR_CONF_KEYS; k++) {
+		const char *v = env_get(envp, num_env, conf_keys[k].key, &bad);
+
+		set[k] = 0;
+		if (bad)
+			return -EINVAL;
+		if (!v)
+			continue;
+		if (parse_int(v, &vals[k]))
+			return -EINVAL;
+		if (conf_keys[k].conf == IHK_RESERVE_MEM_MAX_SIZE_RATIO_ALL &&
+		    (vals[k] <= 0 || vals[k] > IHK_RATIO_ALL_LIMIT))
+			return -EINVAL;
+		set[k] = 1;
+	}
+	return 0;
+}
+
+static int conf_apply(int dev_index, int *vals, const int *set)
+{
+	unsigned int k;
+	int ret;
+
+	for (k = 0; k < NR_CONF_KEYS; k++)
+		if (set[k]) {
+			ret = ihk_reserve_mem_conf(dev_index, conf_keys[k].conf, &vals[k]);
+			if (ret)
+				return ret;
+		}
+	return 0;
+}
+
 API int ihk_reserve_mem_conf_str(int dev_index, const char *envp, int num_env)
 {
-	static const struct { const char *key; int conf; } keys[] = {
-		{ "IHK_RESERVE_MEM_BALANCED_ENABLE", IHK_RESERVE_MEM_BALANCED_ENABLE },
-		{ "IHK_RESERVE_MEM_BALANCED_BEST_EFFORT", IHK_RESERVE_MEM_BALANCED_BEST_EFFORT },
-		{ "IHK_RESERVE_MEM_BALANCED_VARIANCE_LIMIT", IHK_RESERVE_MEM_BALANCED_VARIANCE_LIMIT },
-		{ "IHK_RESERVE_MEM_MIN_CHUNK_SIZE", IHK_RESERVE_MEM_MIN_CHUNK_SIZE },
-		{ "IHK_RESERVE_MEM_MAX_SIZE_RATIO_ALL", IHK_RESERVE_MEM_MAX_SIZE_RATIO_ALL },
-		{ "IHK_RESERVE_MEM_TIMEOUT", IHK_RESERVE_MEM_TIMEOUT },
-	};
-	int vals[6], set[6] = { 0 }, bad, ret = dev_check(dev_index);
-	unsigned int k;
+	int vals[NR_CONF_KEYS], set[NR_CONF_KEYS], bad, ret = dev_check(dev_index);
 
 	if (ret)
 		return ret;
@@ -1416,25 +1624,8 @@ API int ihk_reserve_mem_conf_str(int dev_index, const char *envp, int num_env)
 	if (bad)
 		return -EINVAL;
 	/* All values are checked before any is set. */
-	for (k = 0; k < 6; k++) {
-		const char *v = env_get(envp, num_env, keys[k].key, &bad);
-
-		if (!v)
-			continue;
-		if (parse_int(v, &vals[k]))
-			return -EINVAL;
-		if (keys[k].conf == IHK_RESERVE_MEM_MAX_SIZE_RATIO_ALL &&
-		    (vals[k] <= 0 || vals[k] > IHK_RATIO_ALL_LIMIT))
-			return -EINVAL;
-		set[k] = 1;
-	}
-	for (k = 0; k < 6; k++)
-		if (set[k]) {
-			ret = ihk_reserve_mem_conf(dev_index, keys[k].conf, &vals[k]);
-			if (ret)
-				return ret;
-		}
-	return 0;
+	ret = conf_parse(envp, num_env, vals, set);
+	return ret ? ret : conf_apply(dev_index, vals, set);
 }
 
 API int ihk_os_set_ikc_map_str(int os_index, const char *envp, int num_env)
@@ -1497,149 +1688,165 @@ API int ihk_os_kargs_str(int os_index, const char *envp, int num_env,
 	return ret;
 }
 
-static int errmsg(char *err_msg, int ret, const char *what)
+/*
+ * err_msg of a failed IHK call inside ihk_create_os_str: the spec (1.2.2.17)
+ * wants the caller's source file and line and the function's name.
+ */
+#define ERRMSG(fn, r) errmsg(err_msg, (r), __LINE__, (fn))
+static int errmsg(char *err_msg, int ret, int line, const char *what)
 {
 	if (err_msg)
-		snprintf(err_msg, IHK_ERR_MSG_BYTES, "%s returned %d", what, ret);
+		snprintf(err_msg, IHK_ERR_MSG_BYTES, "ihklib.c:%d: %s returned %d",
+			 line, what, ret);
 	return ret;
 }
 
+/* Everything in the pool of device index goes back to Linux. */
+static int release_all(int index, char *err_msg)
+{
+	struct ihk_mem_chunk all = { (unsigned long)-1, 0 };
+	int n = ihk_get_num_reserved_cpus(index), ret = 0, *c;
+
+	if (n > 0) {
+		c = calloc((size_t)n, sizeof(int));
+		if (!c)
+			return -ENOMEM;
+		ret = ihk_query_cpu(index, c, n);
+		if (ret)
+			ERRMSG("ihk_query_cpu", ret);
+		else if ((ret = ihk_release_cpu(index, c, n)))
+			ERRMSG("ihk_release_cpu", ret);
+		free(c);
+		if (ret)
+			return ret;
+	}
+	if (ihk_get_num_reserved_mem_chunks(index) > 0 &&
+	    (ret = ihk_release_mem(index, &all, 1)))
+		return ERRMSG("ihk_release_mem", ret);
+	return 0;
+}
+
 /*
- * Deprecated in the spec (1.2.2.17): reserve (unless reserved already),
- * create, assign everything reserved, map, load and set the arguments.
- * On failure err_msg names the step, and what this call did is undone.
+ * Deprecated in the spec (1.2.2.17).  The whole list is checked first:
+ * a missing IHK_CPUS or IHK_MEM or a malformed value is -EINVAL with
+ * err_msg left empty (the spec writes err_msg only when an IHK call fails).
+ * Then the steps of the spec: release what is reserved and reserve what
+ * the list names (with its IHK_RESERVE_MEM_* settings), create, assign
+ * everything reserved, map, load, set the arguments.  On failure the
+ * instance is destroyed and the CPUs and memory are released, as the spec
+ * says.
  */
 API int ihk_create_os_str(int dev_index, int *os_index, const char *envp, int num_env,
 			  const char *kernel_image, const char *default_kargs, char *err_msg)
 {
 	struct ihk_mem_chunk *mc = NULL;
+	struct lwkb_ikc_map *map = NULL;
 	const char *cpus_s, *mem_s, *ikc_s;
-	int bad, ncpu, nmem, *cpus = NULL, ret, os = -1, took_cpus = 0, took_mem = 0;
+	int vals[NR_CONF_KEYS], set[NR_CONF_KEYS];
+	int bad, ncpu, nmem, *cpus = NULL, ret, os = -1;
 	char *img = NULL;
 
 	if (err_msg)
 		err_msg[0] = '\0';
 	ret = ihk_get_num_reserved_cpus(dev_index);
 	if (ret < 0)
-		return errmsg(err_msg, ret, "ihk_get_num_reserved_cpus");
-	ncpu = ret;
+		return ERRMSG("ihk_get_num_reserved_cpus", ret);
 	cpus_s = env_get(envp, num_env, "IHK_CPUS", &bad);
-	if (bad)
-		return errmsg(err_msg, -EINVAL, "parsing envp");
 	mem_s = env_get(envp, num_env, "IHK_MEM", &bad);
 	ikc_s = env_get(envp, num_env, "IHK_IKC_MAP", &bad);
+	if (bad || !cpus_s || !mem_s || conf_parse(envp, num_env, vals, set))
+		return -EINVAL;
 	if (!os_index || !kernel_image)
-		return errmsg(err_msg, -EFAULT, "checking arguments");
-	if ((!cpus_s && !ncpu) || (cpus_s && !*cpus_s) || (mem_s && !*mem_s) ||
-	    (ikc_s && !*ikc_s))
-		return errmsg(err_msg, -EINVAL, "parsing envp");
-	if (!ncpu) {
-		ncpu = parse_cpulist(cpus_s, &cpus);
-		if (ncpu < 0)
-			return errmsg(err_msg, ncpu, "parsing IHK_CPUS");
-		ret = ihk_reserve_cpu(dev_index, cpus, ncpu);
-		free(cpus);
-		cpus = NULL;
-		if (ret)
-			return errmsg(err_msg, ret, "ihk_reserve_cpu");
-		took_cpus = 1;
-	} else if (cpus_s && parse_cpulist(cpus_s, &cpus) < 0) {
-		return errmsg(err_msg, -EINVAL, "parsing IHK_CPUS");
+		return -EFAULT;
+	ncpu = parse_cpulist(cpus_s, &cpus);
+	if (ncpu < 0)
+		return ncpu;
+	nmem = parse_memlist(mem_s, &mc);
+	if (nmem < 0) {
+		ret = nmem;
+		goto out;
 	}
-	free(cpus);
-	cpus = NULL;
-	ret = ihk_get_num_reserved_mem_chunks(dev_index);
-	if (ret < 0) {
-		errmsg(err_msg, ret, "ihk_get_num_reserved_mem_chunks");
+	if (ikc_s) {
+		map = malloc(sizeof(*map));
+		if (!map) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (!*ikc_s || lwkb_ikcmap_parse(ikc_s, map, NULL, 0)) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	/* Step 1: the pool holds exactly what the list names. */
+	ret = release_all(dev_index, err_msg);
+	if (ret)
+		goto fail;
+	ret = ihk_reserve_cpu(dev_index, cpus, ncpu);
+	if (ret) {
+		ERRMSG("ihk_reserve_cpu", ret);
 		goto fail;
 	}
-	if (!ret) {
-		if (!mem_s) {
-			ret = errmsg(err_msg, -EINVAL, "parsing envp: no IHK_MEM");
-			goto fail;
-		}
-		nmem = parse_memlist(mem_s, &mc);
-		if (nmem < 0) {
-			ret = errmsg(err_msg, nmem, "parsing IHK_MEM");
-			goto fail;
-		}
-		ret = ihk_reserve_mem(dev_index, mc, nmem);
-		free(mc);
-		mc = NULL;
-		if (ret) {
-			errmsg(err_msg, ret, "ihk_reserve_mem");
-			goto fail;
-		}
-		took_mem = 1;
-	} else if (mem_s) {
-		nmem = parse_memlist(mem_s, &mc);
-		free(mc);
-		mc = NULL;
-		if (nmem < 0) {
-			ret = errmsg(err_msg, nmem, "parsing IHK_MEM");
-			goto fail;
-		}
+	ret = conf_apply(dev_index, vals, set);
+	if (ret) {
+		ERRMSG("ihk_reserve_mem_conf", ret);
+		goto fail;
+	}
+	ret = ihk_reserve_mem(dev_index, mc, nmem);
+	if (ret) {
+		ERRMSG("ihk_reserve_mem", ret);
+		goto fail;
 	}
 	os = ihk_create_os(dev_index);
 	if (os < 0) {
-		ret = errmsg(err_msg, os, "ihk_create_os");
+		ret = ERRMSG("ihk_create_os", os);
 		goto fail;
 	}
 	/* Everything reserved goes to the new instance. */
+	free(cpus);
+	free(mc);
+	mc = NULL;
 	ncpu = ihk_get_num_reserved_cpus(dev_index);
 	cpus = ncpu > 0 ? calloc((size_t)ncpu, sizeof(int)) : NULL;
 	if (!cpus || (ret = ihk_query_cpu(dev_index, cpus, ncpu)) ||
 	    (ret = ihk_os_assign_cpu(os, cpus, ncpu))) {
-		ret = errmsg(err_msg, ret ? ret : -ENOMEM, "ihk_os_assign_cpu");
+		ret = ERRMSG("ihk_os_assign_cpu", ret ? ret : -ENOMEM);
 		goto fail;
 	}
 	nmem = ihk_get_num_reserved_mem_chunks(dev_index);
 	mc = nmem > 0 ? calloc((size_t)nmem, sizeof(*mc)) : NULL;
 	if (!mc || (ret = ihk_query_mem(dev_index, mc, nmem)) ||
 	    (ret = ihk_os_assign_mem(os, mc, nmem))) {
-		ret = errmsg(err_msg, ret ? ret : -ENOMEM, "ihk_os_assign_mem");
+		ret = ERRMSG("ihk_os_assign_mem", ret ? ret : -ENOMEM);
 		goto fail;
 	}
 	if (ikc_s) {
 		ret = ihk_os_set_ikc_map_str(os, envp, num_env);
 		if (ret) {
-			errmsg(err_msg, ret, "ihk_os_set_ikc_map_str");
+			ERRMSG("ihk_os_set_ikc_map_str", ret);
 			goto fail;
 		}
 	}
 	img = strdup(kernel_image);
 	if (!img || (ret = ihk_os_load(os, img))) {
-		ret = errmsg(err_msg, img ? ret : -ENOMEM, "ihk_os_load");
+		ret = ERRMSG("ihk_os_load", img ? ret : -ENOMEM);
 		goto fail;
 	}
 	ret = ihk_os_kargs_str(os, envp, num_env, default_kargs);
 	if (ret) {
-		errmsg(err_msg, ret, "ihk_os_kargs_str");
+		ERRMSG("ihk_os_kargs_str", ret);
 		goto fail;
 	}
-	free(img);
-	free(cpus);
-	free(mc);
 	*os_index = os;
-	return 0;
+	ret = 0;
+	goto out;
 fail:
 	if (os >= 0)
 		ihk_destroy_os(dev_index, os);
-	if (took_mem) {
-		struct ihk_mem_chunk all = { (unsigned long)-1, 0 };
-
-		ihk_release_mem(dev_index, &all, 1);
-	}
-	if (took_cpus) {
-		int n = ihk_get_num_reserved_cpus(dev_index);
-		int *c = n > 0 ? calloc((size_t)n, sizeof(int)) : NULL;
-
-		if (c && !ihk_query_cpu(dev_index, c, n))
-			ihk_release_cpu(dev_index, c, n);
-		free(c);
-	}
+	release_all(dev_index, NULL);
+out:
 	free(img);
 	free(cpus);
 	free(mc);
+	free(map);
 	return ret;
 }
