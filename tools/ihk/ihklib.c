@@ -315,10 +315,11 @@ static unsigned long long node_memfree(int node)
 
 /*
  * A caller's chunk array as lwkboot's entries: sizes in 4 MiB units or -1.
- * With round, a size that is not a whole number of units is rounded up to
- * one (reserving and assigning: IHK's driver takes any page multiple, and
- * an LWK is better off with a little more than with an error); without,
- * the size must be whole (releasing names chunks as they are).
+ * With round (assigning to and releasing from an instance), a size that is
+ * not a whole number of units is rounded up to one: IHK's driver assigns
+ * any page multiple, and an LWK is better off with a little more than with
+ * an error.  Without (the pool), the size must be whole: "要求サイズは 4 MiB
+ * の整数倍である必要がある" (1.2.1.8).
  */
 static int chunks_to_ents(const struct ihk_mem_chunk *c, int num, struct lwkb_mem_ent *e,
 			  int round)
@@ -404,23 +405,30 @@ API int ihk_reserve_mem_conf(int index, int key, void *value)
 }
 
 /*
- * Node 0 keeps memory for Linux: a request for 95% of its free memory or
- * more is refused without trying (1.2.1.8).
+ * Node 0 keeps memory for Linux: "NUMA ノード 0 については Linux にメモリを
+ * 残すために空き容量の 95%以上の予約を試みない" (1.2.1.8).  A size the
+ * caller names that reaches 95% of node 0's free memory is refused without
+ * trying; sizes derived from free memory (size -1 with a ratio, balanced
+ * reservations) are capped below it instead (NODE0_RATIO_MAX).
  */
+#define NODE0_RATIO_MAX 94
 static int node0_too_much(const struct lwkb_mem_ent *e, int num)
 {
 	unsigned long long want = 0, avail = node_memfree(0);
 	int i;
 
-	for (i = 0; i < num; i++) {
-		if (e[i].numa != 0)
-			continue;
-		if (e[i].size != LWKB_MEM_ALL)
+	for (i = 0; i < num; i++)
+		if (e[i].numa == 0 && e[i].size != LWKB_MEM_ALL)
 			want += e[i].size;
-		else if (e[i].ratio >= 95)
-			return 1;
-	}
 	return want && avail && want >= avail / 100 * 95;
+}
+
+/* The percent of node's free memory a derived size may take. */
+static int ratio_for(int node)
+{
+	int r = mem_conf.max_size_ratio_all;
+
+	return node == 0 && r > NODE0_RATIO_MAX ? NODE0_RATIO_MAX : r;
 }
 
 static unsigned long long units_up(unsigned long long bytes)
@@ -438,19 +446,21 @@ static unsigned long long units_up(unsigned long long bytes)
  * giving what it can and the others the rest; -ENOMEM when the mean
  * absolute deviation of the sizes exceeds VARIANCE_LIMIT percent of their
  * mean.  Sizes are compared in lwkboot's 4 MiB units, each node's adjusted
- * free memory rounded up to one.  e is rewritten in place (*num shrinks).
+ * free memory rounded up to one (1.2.1.8 allows 4 MiB more per node);
+ * node 0 gives at most NODE0_RATIO_MAX percent.  e is rewritten in place (*num shrinks).
  */
 static int balance(struct lwkb_mem_ent *e, int *num)
 {
 	unsigned long long *cap, *want, *got, total = 0, adj = 0, left;
-	int *node, *done, n = 0, i, j, ret = 0;
+	int *node, *done, *all, n = 0, i, j, ret = 0;
 
 	node = calloc((size_t)*num, sizeof(*node));
 	done = calloc((size_t)*num, sizeof(*done));
+	all = calloc((size_t)*num, sizeof(*all));
 	cap = calloc((size_t)*num, sizeof(*cap));
 	want = calloc((size_t)*num, sizeof(*want));
 	got = calloc((size_t)*num, sizeof(*got));
-	if (!node || !done || !cap || !want || !got) {
+	if (!node || !done || !all || !cap || !want || !got) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -459,13 +469,20 @@ static int balance(struct lwkb_mem_ent *e, int *num)
 			;
 		if (j == n) {
 			node[n] = e[i].numa;
+			/* "最大 4 MiB 上振れる可能性がある" (1.2.1.8): rounded up */
 			cap[n] = units_up(node_memfree(e[i].numa) / 100 *
-					  (unsigned long long)mem_conf.max_size_ratio_all);
+					  (unsigned long long)ratio_for(e[i].numa));
 			n++;
 		}
-		want[j] += e[i].size == LWKB_MEM_ALL ? cap[j] : e[i].size / MEM_UNIT;
+		/* -1: all the node can give (once, however often it is named) */
+		if (e[i].size == LWKB_MEM_ALL)
+			all[j] = 1;
+		else
+			want[j] += e[i].size / MEM_UNIT;
 	}
 	for (j = 0; j < n; j++) {
+		if (all[j])
+			want[j] = cap[j];
 		total += want[j];
 		adj += cap[j];
 	}
@@ -513,6 +530,7 @@ static int balance(struct lwkb_mem_ent *e, int *num)
 out:
 	free(node);
 	free(done);
+	free(all);
 	free(cap);
 	free(want);
 	free(got);
@@ -534,9 +552,10 @@ API int ihk_reserve_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem
 	struct lwkb_mem_list ml;
 	int i, n = num_mem_chunks, ret = dev_check(index);
 
+	e = NULL;
 	if (ret)
-		return ret;
-	ret = mem_args(mem_chunks, num_mem_chunks, &e, 1);
+		goto out;
+	ret = mem_args(mem_chunks, num_mem_chunks, &e, 0);
 	if (ret || !num_mem_chunks)
 		goto out;
 	if (mem_conf.balanced_enable) {
@@ -546,7 +565,7 @@ API int ihk_reserve_mem(int index, struct ihk_mem_chunk *mem_chunks, int num_mem
 	} else if (mem_conf.ratio_set) {
 		for (i = 0; i < n; i++)
 			if (e[i].size == LWKB_MEM_ALL)
-				e[i].ratio = (lwkb_u32)mem_conf.max_size_ratio_all;
+				e[i].ratio = (lwkb_u32)ratio_for(e[i].numa);
 	}
 	if (node0_too_much(e, n)) {
 		ret = -ENOMEM;
@@ -670,7 +689,7 @@ static int release_mem(int index, int os, int pool, struct ihk_mem_chunk *chunks
 	n = chunks_of(index, os, pool, &have);
 	if (n < 0)
 		return n;
-	ret = mem_args(chunks, num, &e, 0);
+	ret = mem_args(chunks, num, &e, !pool);
 	if (ret || !num)
 		goto out;
 	ok = match_chunks(e, num, have, n, &all);
@@ -1840,9 +1859,27 @@ API int ihk_create_os_str(int dev_index, int *os_index, const char *envp, int nu
 	ret = 0;
 	goto out;
 fail:
-	if (os >= 0)
-		ihk_destroy_os(dev_index, os);
+	if (os >= 0 && ihk_destroy_os(dev_index, os)) {
+		/*
+		 * Someone holds the instance's device open (the module then
+		 * refuses to destroy it): it gives back what it was assigned,
+		 * so that nothing stays taken, and goes when it can.
+		 */
+		struct ihk_mem_chunk all = { (unsigned long)-1, 0 };
+		int n = ihk_os_get_num_assigned_cpus(os), *c;
+
+		c = n > 0 ? calloc((size_t)n, sizeof(int)) : NULL;
+		if (c && !ihk_os_query_cpu(os, c, n))
+			ihk_os_release_cpu(os, c, n);
+		free(c);
+		ihk_os_release_mem(os, &all, 1);
+		if (ihk_destroy_os(dev_index, os) && err_msg)
+			snprintf(err_msg + strlen(err_msg), IHK_ERR_MSG_BYTES - strlen(err_msg),
+				 "; instance %d could not be destroyed (its device is open),"
+				 " its CPUs and memory are released", os);
+	}
 	release_all(dev_index, NULL);
+	mem_conf_default();	/* settings applied above hold for nothing now */
 out:
 	free(img);
 	free(cpus);
