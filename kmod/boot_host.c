@@ -348,6 +348,7 @@ int lwkb_boot_fill(struct lwkb_boot *b)
 	h->ikc_size = LWKB_IKC_AREA_SIZE;
 	h->kargs = os->kargs;
 	h->init_delay_us = READ_ONCE(init_delay_us);
+	h->wake_timeout_us = READ_ONCE(wake_timeout_us);
 	b->chunk = list_prepare_entry(b->chunk, &lwkb_chunks, list);	/* before the first */
 	b->pf = (struct lwkb_platform){
 		.ctx = b, .send_init = kmod_send_init, .send_sipi = kmod_send_sipi,

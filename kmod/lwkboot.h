@@ -138,6 +138,7 @@ extern unsigned int linux_windows;
 #define LWKB_LINUX_WINDOW	(64UL << 10)
 unsigned long lwkb_linux_window(const struct lwkb_os *os);
 extern unsigned int init_delay_us;
+extern unsigned int wake_timeout_us;
 extern unsigned int hung_ms;
 extern unsigned int shutdown_ms;
 extern bool ikc_doorbell;

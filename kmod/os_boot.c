@@ -25,6 +25,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -279,6 +280,31 @@ static void record_boot(struct lwkb_os *os, struct lwkb_chunk *img,
 }
 
 /*
+ * INIT every CPU assigned to the instance, twice, some time apart: after a
+ * failed wake, LWK core 0 may have reached its entry after the waker's
+ * last look (loader/wake.c INITs it, but it may have started other cores
+ * first, and only the host knows them all); and a SIPI that core 0 sent
+ * just before its own INIT may reach a sibling after the sibling's first
+ * INIT (IPIs from two senders are not ordered; QEMU also keeps a pending
+ * SIPI across an INIT), hence the second round.  Also run before a boot
+ * writes anything: no core of an earlier boot may still run the memory
+ * that the image and boot_info are about to overwrite.  An INIT to a core
+ * in wait-for-SIPI changes nothing (SDM vol. 3A, "MP Initialization
+ * Protocol"); any other core is reset into that state, whatever it ran.
+ */
+static void stop_cpus(struct lwkb_os *os)
+{
+	unsigned int cpu, round;
+
+	for (round = 0; round < 2; round++) {
+		if (round)
+			usleep_range(1000, 2000);
+		for_each_cpu(cpu, os->cpus)
+			lwkb_send_init(cpu_physical_id(cpu));
+	}
+}
+
+/*
  * Marks the instance booted, then wakes LWK core 0.  booted is set before
  * the last look at lwkb_going_down, paired with the barrier in the reboot
  * notifier: either the notifier sees this instance booted (and INITs it),
@@ -300,6 +326,7 @@ static int start_core0(struct lwkb_os *os, struct lwkb_host *h)
 	}
 	ret = lwkb_host_start(h);
 	if (ret) {
+		stop_cpus(os);
 		os->booted = false;
 		return ret;
 	}
@@ -323,6 +350,7 @@ int lwkb_os_boot(struct lwkb_os *os)
 	if (ret)
 		return ret;
 	list_cores(os);
+	stop_cpus(os);			/* nothing may run what is rewritten */
 	os->last.valid = false;		/* its memory is about to be rewritten */
 	ret = lwkb_boot_fill(&b);
 	if (!ret) {

@@ -125,44 +125,75 @@ static int wait_arrival(struct wake *w)
 		if (!left)
 			return 0;
 		if (w->waited >= wp->timeout_us)
-			break;
+			return -LWKB_ETIMEDOUT;
 		w->pf->udelay(w->pf->ctx, wp->poll_us);
 		w->waited += wp->poll_us;
 	}
+}
+
+/* After park(): the cores that did not arrive, and the page's counts. */
+static void log_missing(const struct wake *w)
+{
+	const struct lwkb_wake_core *c;
+	lwkb_u32 i;
+
 	for (i = 0; i < w->n; i++) {
 		c = &w->cores[i];
 		if (c->stage != LWKB_STAGE_JUMPED)
 			lwkb_logf(w->pf, "wake: core %u (cpu %u, APIC id %u) did not arrive within %u us: last stage %s",
-				  c->lwk_id, c->host_cpu, c->apic_id, wp->timeout_us,
+				  c->lwk_id, c->host_cpu, c->apic_id, w->wp->timeout_us,
 				  lwkb_stage_name(c->stage));
 	}
 	lwkb_logf(w->pf, "wake: %u core(s) of this call ran the real-mode part of the page, %u found no slot",
 		  __atomic_load_n(&lwkb_tramp_data(w->page)->entered, __ATOMIC_ACQUIRE),
 		  __atomic_load_n(&lwkb_tramp_data(w->page)->stray, __ATOMIC_ACQUIRE));
-	return -LWKB_ETIMEDOUT;
 }
 
 /*
- * After a failure.  A core that never entered the page may still take a
- * SIPI that is pending in its local APIC (seen under QEMU/TCG on a loaded
- * host: the INIT was handled late, the SIPIs after the host gave up).  It
- * would then run the page with a page table the host frees on failure.
- * So its slot is retired first: a late core finds no slot, counts itself
- * in 'stray' and halts in 32-bit mode, touching nothing.  Then INIT every
- * core that has not jumped: it goes back to wait-for-SIPI and will not run
- * the page (or anything) later.
+ * After a failure (a timeout, or an IPI that could not be sent).
+ *
+ * One last look at every stage decides, and it is also what the caller is
+ * told (cores[i].stage): a core seen jumped is left running, every other
+ * core is stopped, even one that jumps a moment after that look.  Deciding
+ * on a second look, as this did before, left a core that jumped between
+ * the two looks (under QEMU/TCG on a loaded host a late core does: the log
+ * lines of the timeout take milliseconds) running the LWK while the call
+ * failed: the host then freed the page table it still ran on, never INITed
+ * it nor the cores it went on to start, and wrote the next boot's image
+ * over the code they ran.  Nothing is logged before the INITs.
+ *
+ * First every such core's slot is retired, so that a core that runs the
+ * page later (a SIPI still pending in its local APIC: QEMU keeps a pending
+ * SIPI across an INIT) finds no slot, counts itself in 'stray' and halts
+ * in 32-bit mode, touching nothing.  Then each gets an INIT: whatever mode
+ * it is in (real, protected, long, or already in the LWK's entry), INIT
+ * resets it and leaves it in wait-for-SIPI (SDM vol. 3A, "MP
+ * Initialization Protocol"), where it runs nothing until the next
+ * INIT-SIPI-SIPI.  Returns how many cores it stopped.
  */
-static void park(struct wake *w)
+static lwkb_u32 park(struct wake *w)
 {
-	lwkb_u32 i;
+	struct lwkb_wake_core *c;
+	lwkb_u32 i, stopped = 0;
 
+	for (i = 0; i < w->n; i++) {
+		lwkb_u32 st = stage(w, i);
+
+		c = &w->cores[i];
+		if (st == LWKB_STAGE_JUMPED && c->stage != LWKB_STAGE_JUMPED)
+			c->elapsed_us = w->waited;
+		c->stage = st;
+	}
 	for (i = 0; i < w->n; i++)
-		if (stage(w, i) == LWKB_STAGE_NONE)
+		if (w->cores[i].stage != LWKB_STAGE_JUMPED)
 			__atomic_store_n(&w->slots[i].apic_id, LWKB_TRAMP_SLOT_RETIRED,
 					 __ATOMIC_SEQ_CST);
 	for (i = 0; i < w->n; i++)
-		if (stage(w, i) != LWKB_STAGE_JUMPED)
+		if (w->cores[i].stage != LWKB_STAGE_JUMPED) {
 			w->pf->send_init(w->pf->ctx, w->cores[i].apic_id);
+			stopped++;
+		}
+	return stopped;
 }
 
 int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
@@ -202,7 +233,13 @@ int lwkb_wake_cores(const struct lwkb_platform *pf, void *page,
 	}
 	if (!rc)
 		rc = wait_arrival(&w);
-	if (rc)
+	if (rc == -LWKB_ETIMEDOUT) {
+		/* Every core that arrived by the last look is a success. */
+		if (!park(&w))
+			return 0;
+		log_missing(&w);
+	} else if (rc) {
 		park(&w);
+	}
 	return rc;
 }

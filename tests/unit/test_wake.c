@@ -37,6 +37,7 @@ enum model {
 	ARRIVE_LATE_REAL,	/* same, but reports stage real at once */
 	NEVER,			/* no reaction at all */
 	STOPS_PROT,		/* stuck in protected mode */
+	ARRIVE_IN_LOG,		/* jumps while the waker logs (a slow host) */
 };
 
 struct fake_cpu {
@@ -47,6 +48,7 @@ struct fake_cpu {
 	int sipis, inits, running;
 	lwkb_u64 sipi_at;
 	lwkb_u64 arrived_at;
+	int alive;		/* jumped, and no INIT since */
 };
 
 struct event {
@@ -98,8 +100,10 @@ static void set_stage(struct fake_cpu *c, lwkb_u32 stage)
 
 	for (lwkb_u32 i = 0; i < n; i++)
 		if (s[i].apic_id == c->apic_id) {
-			if (stage == LWKB_STAGE_JUMPED)
+			if (stage == LWKB_STAGE_JUMPED) {
 				c->arrived_at = F.clock;
+				c->alive = 1;
+			}
 			__atomic_store_n(&s[i].stage, stage, __ATOMIC_RELEASE);
 			return;
 		}
@@ -117,6 +121,7 @@ static int fake_init(void *ctx, lwkb_u32 apic_id)
 	if (c) {
 		c->inits++;
 		c->running = 0;		/* back to wait-for-SIPI */
+		c->alive = 0;
 	}
 	return 0;
 }
@@ -149,6 +154,10 @@ static int fake_sipi(void *ctx, lwkb_u32 apic_id, lwkb_u8 vector)
 		c->running = 1;
 		c->sipi_at = F.clock;
 		break;
+	case ARRIVE_IN_LOG:
+		set_stage(c, LWKB_STAGE_LONG);
+		c->running = 1;
+		break;
 	case NEVER:
 		break;
 	case STOPS_PROT:
@@ -176,6 +185,9 @@ static void fake_udelay(void *ctx, lwkb_u32 us)
 static void fake_log(void *ctx, const char *msg)
 {
 	(void)ctx;
+	for (unsigned i = 0; i < F.ncpu; i++)
+		if (F.cpu[i].model == ARRIVE_IN_LOG && F.cpu[i].running && !F.cpu[i].alive)
+			set_stage(&F.cpu[i], LWKB_STAGE_JUMPED);
 	F.loglen += (size_t)snprintf(F.log + F.loglen, sizeof(F.log) - F.loglen, "%s\n", msg);
 	if (F.loglen >= sizeof(F.log))
 		F.loglen = sizeof(F.log) - 1;
@@ -616,6 +628,45 @@ static void wake_twice_same_page(void)
 	teardown();
 }
 
+/*
+ * The core reaches its entry after the last poll, while the waker writes
+ * its timeout lines (QEMU/TCG on a loaded host: the core is late, the log
+ * lines take milliseconds).  The call fails, so the core must not be left
+ * running: before, the waker looked at the stages again after logging,
+ * saw it jumped and left it alone, and the host then freed what it ran on
+ * and booted the next image over it (a triple fault that reset the VM).
+ * Whatever the call returns, a core runs after it exactly when its stage
+ * says jumped.
+ */
+static void wake_core_jumps_while_logging(void)
+{
+	static const enum model m[] = { ARRIVE_FIRST_SIPI, ARRIVE_IN_LOG };
+	struct lwkb_wake_core cores[2];
+	int rc, last_delay = -1;
+
+	if (!CHECK(setup(m, 2, cores) == 0, "setup"))
+		return;
+	rc = lwkb_wake_cores(&PF, F.page, PAGE_PHYS, F.slots, FAKE_SLOTS, cores, 2, &WP);
+	CHECK_EQ(rc, -LWKB_ETIMEDOUT);
+	for (unsigned i = 0; i < 2; i++)
+		CHECK(F.cpu[i].alive == (cores[i].stage == LWKB_STAGE_JUMPED),
+		      "core %u: running %d, but its stage says %u", i, F.cpu[i].alive,
+		      cores[i].stage);
+	CHECK_EQ(cores[0].stage, LWKB_STAGE_JUMPED);
+	CHECK_EQ(cores[1].stage, LWKB_STAGE_LONG);
+	CHECK_CONTAINS(F.log, "last stage long");
+	/* Its INIT comes after the last poll, and its slot is retired. */
+	for (unsigned i = 0; i < F.nev; i++)
+		if (F.ev[i].kind == 'D')
+			last_delay = (int)i;
+	CHECK(find_ev((unsigned)last_delay + 1, 'I', cores[1].apic_id) > last_delay,
+	      "the late core got no INIT after the timeout");
+	CHECK_EQ(count_ev('I', cores[0].apic_id), 1);
+	CHECK(F.slots[1].apic_id == LWKB_TRAMP_SLOT_RETIRED, "slot 1 names APIC id %u",
+	      F.slots[1].apic_id);
+	teardown();
+}
+
 static void wake_defaults(void)
 {
 	struct lwkb_wake_params wp;
@@ -642,4 +693,5 @@ UNIT_SUITE(wake,
 	UNIT_TEST(wake_send_init_fails),
 	UNIT_TEST(wake_send_sipi_fails),
 	UNIT_TEST(wake_twice_same_page),
+	UNIT_TEST(wake_core_jumps_while_logging),
 	UNIT_TEST(wake_defaults));
