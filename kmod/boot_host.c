@@ -120,8 +120,21 @@ static const struct lwkb_host_ops kmod_host_ops = {
 	.numa_distance = kmod_numa_distance,
 };
 
+/*
+ * Frees the temporary page table and the slot table after them.  First the
+ * trampoline page says it has no slot in use: a core that a late STARTUP
+ * IPI sends through the page after this (a SIPI stays pending across an
+ * INIT in QEMU and KVM) then counts itself stray and halts in 32-bit mode
+ * (trampoline.asm, .no_slot) instead of searching a slot table and loading
+ * CR3 from pages that are Linux's again.
+ */
 void lwkb_os_free_pt_pool(struct lwkb_os *os)
 {
+	void *page = (char *)tramp_virt_base +
+		     (size_t)(os->index % tramp_pages) * PAGE_SIZE;
+
+	if (os->pt_pool && tramp_virt_base)
+		__atomic_store_n(&lwkb_tramp_data(page)->nr_slots, 0, __ATOMIC_SEQ_CST);
 	if (os->pt_pool) {
 		lwkb_free_pages(os->pt_pool, os->pt_pool_order);
 		os->pt_pool = NULL;

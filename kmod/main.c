@@ -96,8 +96,10 @@ unsigned int init_delay_us = 10000;
 LWKB_UINT_PARAM(init_delay_us, 0644, 0, 1000000,
 		"Delay between INIT and STARTUP IPI in microseconds (0-1000000, default 10000)");
 unsigned int wake_timeout_us;
-LWKB_UINT_PARAM(wake_timeout_us, 0644, 0, 60000000,
-		"How long a boot waits for LWK core 0 to reach its entry after the STARTUP IPIs, in microseconds (0: the default, 1000000; a small value is a test hook for a core that arrives after the host gave up)");
+/* At most 10 s: the wait polls with udelay() under lwkb_lock, and Linux
+ * reports a soft lockup after 20 s without a schedule. */
+LWKB_UINT_PARAM(wake_timeout_us, 0644, 0, 10000000,
+		"How long a boot waits for LWK core 0 to reach its entry after the STARTUP IPIs, in microseconds (0-10000000; 0: the default, 1000000; a small value is a test hook for a core that arrives after the host gave up)");
 unsigned int hung_ms = 10000;
 LWKB_UINT_PARAM(hung_ms, 0644, 0, 86400000,
 		"An OS whose heartbeat stops this long while RUNNING is HUNGUP (0: never; at most a day; default 10000)");

@@ -55,6 +55,14 @@ void lwkb_os_shutdown(struct lwkb_os *os, bool force)
 		parked = wait_parked(os);
 	else
 		parked = smp_load_acquire(&os->status->cores_parked);
+	/*
+	 * Two rounds, as before a boot (os_boot.c, stop_cpus): an LWK that
+	 * was starting its own cores may have sent a STARTUP IPI that reaches
+	 * a sibling after the first INIT.
+	 */
+	for (i = 0; i < os->nr_cores; i++)
+		lwkb_send_init(os->apic_ids[i]);
+	usleep_range(1000, 2000);
 	for (i = 0; i < os->nr_cores; i++)
 		lwkb_send_init(os->apic_ids[i]);
 	os->booted = false;
