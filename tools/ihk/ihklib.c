@@ -1185,6 +1185,20 @@ API int ihk_os_get_kmsg_size(int index)
 	return ret ? ret : IHK_KMSG_BYTES;
 }
 
+/*
+ * Before its first boot an instance has no kernel messages (lwkboot
+ * allocates the ring at boot), and IHK says -EINVAL then (its
+ * ihk_os_kmsg03 and ihk_os_clear_kmsg03).  The module's record of the
+ * last boot tells (kmsg_phys); when the caller may not read that record
+ * (it needs the privilege of a dump), the module's own answer stands.
+ */
+static int kmsg_never_booted(int index)
+{
+	struct lwkb_dump_info d = { 0 };
+
+	return os_ioctl(index, LWKB_OS_DUMP_INFO, &d) == 0 && !d.kmsg_phys;
+}
+
 API int ihk_os_kmsg(int index, char *kmsg, ssize_t sz_kmsg)
 {
 	struct lwkb_kmsg_read kr = { 0 };
@@ -1193,7 +1207,7 @@ API int ihk_os_kmsg(int index, char *kmsg, ssize_t sz_kmsg)
 
 	if (fd < 0)
 		return fd;
-	if (sz_kmsg != IHK_KMSG_BYTES) {
+	if (sz_kmsg != IHK_KMSG_BYTES || kmsg_never_booted(index)) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -1221,6 +1235,12 @@ API int ihk_os_kmsg(int index, char *kmsg, ssize_t sz_kmsg)
 
 API int ihk_os_clear_kmsg(int index)
 {
+	int ret = os_check(index);
+
+	if (ret)
+		return ret;
+	if (kmsg_never_booted(index))
+		return -EINVAL;
 	return os_ioctl(index, LWKB_OS_CLEAR_KMSG, NULL);
 }
 
