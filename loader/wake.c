@@ -103,26 +103,35 @@ static int send_each(struct wake *w, lwkb_u32 sipi)
 	return 0;
 }
 
+/*
+ * One look at every core's stage word: records it in cores[i].stage (and
+ * when a core is first seen jumped); returns how many have not jumped.
+ */
+static lwkb_u32 look(struct wake *w)
+{
+	struct lwkb_wake_core *c;
+	lwkb_u32 i, left = 0;
+
+	for (i = 0; i < w->n; i++) {
+		lwkb_u32 st = stage(w, i);
+
+		c = &w->cores[i];
+		if (st == LWKB_STAGE_JUMPED && c->stage != LWKB_STAGE_JUMPED)
+			c->elapsed_us = w->waited;
+		c->stage = st;
+		if (st != LWKB_STAGE_JUMPED)
+			left++;
+	}
+	return left;
+}
+
 /* Polls every core's stage until all have jumped or the timeout passes. */
 static int wait_arrival(struct wake *w)
 {
 	const struct lwkb_wake_params *wp = w->wp;
-	struct lwkb_wake_core *c;
-	lwkb_u32 i, left;
 
 	for (;;) {
-		left = 0;
-		for (i = 0; i < w->n; i++) {
-			lwkb_u32 st = stage(w, i);
-
-			c = &w->cores[i];
-			if (st == LWKB_STAGE_JUMPED && c->stage != LWKB_STAGE_JUMPED)
-				c->elapsed_us = w->waited;
-			c->stage = st;
-			if (st != LWKB_STAGE_JUMPED)
-				left++;
-		}
-		if (!left)
+		if (!look(w))
 			return 0;
 		if (w->waited >= wp->timeout_us)
 			return -LWKB_ETIMEDOUT;
@@ -173,17 +182,9 @@ static void log_missing(const struct wake *w)
  */
 static lwkb_u32 park(struct wake *w)
 {
-	struct lwkb_wake_core *c;
 	lwkb_u32 i, stopped = 0;
 
-	for (i = 0; i < w->n; i++) {
-		lwkb_u32 st = stage(w, i);
-
-		c = &w->cores[i];
-		if (st == LWKB_STAGE_JUMPED && c->stage != LWKB_STAGE_JUMPED)
-			c->elapsed_us = w->waited;
-		c->stage = st;
-	}
+	look(w);
 	for (i = 0; i < w->n; i++)
 		if (w->cores[i].stage != LWKB_STAGE_JUMPED)
 			__atomic_store_n(&w->slots[i].apic_id, LWKB_TRAMP_SLOT_RETIRED,
