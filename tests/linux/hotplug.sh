@@ -29,15 +29,9 @@ eject() {	# QEMU asks Linux to eject hpcpu0; Linux removes the (offline) CPU
 }
 
 if [ "$(present)" != "0-$H" ] || [ "$(online)" != "0-$H" ]; then
-	echo "FAIL setup: CPUs present $(present), online $(online); run with qemu/linux-vm --smp 4 --hotplug-cpus 1"
-	echo "0 passed, 1 failed"
-	exit 1
+	setup_fail "CPUs present $(present), online $(online); run with qemu/linux-vm --smp 4 --hotplug-cpus 1"
 fi
-if grep -qw lwkb.x2apic=1 /proc/cmdline && ! dmesg | grep -q 'x2apic enabled'; then
-	echo "FAIL setup: linux-vm --x2apic, but Linux does not run in x2APIC mode"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+need_x2apic_if_asked
 mem0=$(memfree)
 
 check "insmod" insmod $ko tramp_addr=0x70000 tramp_pages=16

@@ -32,6 +32,20 @@ done_test() {
 	problems=""
 }
 
+# A setup the script cannot test on: says so as one failure and ends it.
+setup_fail() {
+	echo "FAIL setup: $*"
+	echo "0 passed, 1 failed"
+	exit 1
+}
+# linux-vm --x2apic puts lwkb.x2apic=1 on the command line: Linux must then
+# run its local APICs in x2APIC mode, or the run tests the wrong thing.
+need_x2apic_if_asked() {
+	if grep -qw lwkb.x2apic=1 /proc/cmdline && ! dmesg | grep -q 'x2apic enabled'; then
+		setup_fail "linux-vm --x2apic, but Linux does not run in x2APIC mode"
+	fi
+}
+
 # Free memory after dropping clean caches and compacting: the zones' free
 # pages plus the pages on the per-CPU free lists (the "count:" lines of
 # /proc/zoneinfo), which MemFree does not count and which Linux 6.x tunes

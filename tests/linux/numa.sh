@@ -7,9 +7,7 @@
 img=/usr/lib/lwkboot/cokernel.elf
 if [ "$(cat /sys/devices/system/node/online 2>/dev/null)" != 0-1 ] ||
    [ "$(cat /sys/devices/system/node/node1/cpulist)" != 3-5 ]; then
-	echo "FAIL setup: want 2 NUMA nodes, CPUs 3-5 on node 1: run with qemu/linux-vm --smp 6 --numa 2"
-	echo "0 passed, 1 failed"
-	exit 1
+	setup_fail "want 2 NUMA nodes, CPUs 3-5 on node 1: run with qemu/linux-vm --smp 6 --numa 2"
 fi
 same "node 1's distances" "17 10" "$(cat /sys/devices/system/node/node1/distance)"
 # CPU 5's APIC id (the ids of socket 1 start at a power of two), read

@@ -18,15 +18,9 @@ mark() { marked=$(dmesg | wc -l); }
 since_mark() { dmesg | tail -n +$((marked + 1)); }
 
 if [ "$(online)" != 0-63 ] || [ "$(cat /sys/devices/system/cpu/possible)" != 0-63 ]; then
-	echo "FAIL setup: want CPUs 0-63 (qemu/linux-vm --smp 64), have $(online)"
-	echo "0 passed, 1 failed"
-	exit 1
+	setup_fail "want CPUs 0-63 (qemu/linux-vm --smp 64), have $(online)"
 fi
-if grep -qw lwkb.x2apic=1 /proc/cmdline && ! dmesg | grep -q 'x2apic enabled'; then
-	echo "FAIL setup: linux-vm --x2apic, but Linux does not run in x2APIC mode"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+need_x2apic_if_asked
 echo "  (kernel taint at start: $(cat /proc/sys/kernel/tainted))"
 # With 64 vCPUs under TCG Linux's own remove_cpu() waits in D state for
 # more than linux-vm's 5 s (cpu_down_maps_locked -> work_on_cpu, seen at

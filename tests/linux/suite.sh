@@ -15,9 +15,7 @@ insmod_lwkb() { insmod $ko tramp_addr=0x70000 tramp_pages=16; }
 
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 if [ "$ncpu" -lt 5 ]; then
-	echo "FAIL setup: $ncpu CPUs; run with qemu/linux-vm --smp 5 or more"
-	echo "0 passed, 1 failed"
-	exit 1
+	setup_fail "$ncpu CPUs; run with qemu/linux-vm --smp 5 or more"
 fi
 A=$((ncpu - 2)) B=$((ncpu - 1))		# the LWK CPUs
 LIN="0-$((A - 1))" ALL="0-$B"		# online while reserved / after release
