@@ -1192,11 +1192,11 @@ API int ihk_os_get_kmsg_size(int index)
  * last boot tells (kmsg_phys); when the caller may not read that record
  * (it needs the privilege of a dump), the module's own answer stands.
  */
-static int kmsg_never_booted(int index)
+static int kmsg_never_booted(int fd)
 {
 	struct lwkb_dump_info d = { 0 };
 
-	return os_ioctl(index, LWKB_OS_DUMP_INFO, &d) == 0 && !d.kmsg_phys;
+	return xioctl(fd, LWKB_OS_DUMP_INFO, &d) == 0 && !d.kmsg_phys;
 }
 
 API int ihk_os_kmsg(int index, char *kmsg, ssize_t sz_kmsg)
@@ -1207,7 +1207,7 @@ API int ihk_os_kmsg(int index, char *kmsg, ssize_t sz_kmsg)
 
 	if (fd < 0)
 		return fd;
-	if (sz_kmsg != IHK_KMSG_BYTES || kmsg_never_booted(index)) {
+	if (sz_kmsg != IHK_KMSG_BYTES || kmsg_never_booted(fd)) {
 		close(fd);
 		return -EINVAL;
 	}
@@ -1235,13 +1235,13 @@ API int ihk_os_kmsg(int index, char *kmsg, ssize_t sz_kmsg)
 
 API int ihk_os_clear_kmsg(int index)
 {
-	int ret = os_check(index);
+	int fd = ihklib_os_open(index), ret;
 
-	if (ret)
-		return ret;
-	if (kmsg_never_booted(index))
-		return -EINVAL;
-	return os_ioctl(index, LWKB_OS_CLEAR_KMSG, NULL);
+	if (fd < 0)
+		return fd;
+	ret = kmsg_never_booted(fd) ? -EINVAL : xioctl(fd, LWKB_OS_CLEAR_KMSG, NULL);
+	close(fd);
+	return ret;
 }
 
 /* ---- NUMA, memory and page sizes seen by the instance ---- */
