@@ -140,6 +140,7 @@ unsigned long lwkb_linux_window(const struct lwkb_os *os);
 extern unsigned int init_delay_us;
 extern unsigned int wake_timeout_us;
 extern unsigned int hung_ms;
+extern unsigned int reserve_threads;
 extern unsigned int shutdown_ms;
 extern bool ikc_doorbell;
 

@@ -100,6 +100,9 @@ unsigned int wake_timeout_us;
  * reports a soft lockup after 20 s without a schedule. */
 LWKB_UINT_PARAM(wake_timeout_us, 0644, 0, 10000000,
 		"How long a boot waits for LWK core 0 to reach its entry after the STARTUP IPIs, in microseconds (0-10000000; 0: the default, 1000000; a small value is a test hook for a core that arrives after the host gave up)");
+unsigned int reserve_threads;
+LWKB_UINT_PARAM(reserve_threads, 0644, 0, 64,
+		"Work items that take one reservation entry's memory at once (0-64; 0: the default, one per online CPU of the node, at most 16; 1: one unit after the other)");
 unsigned int hung_ms = 10000;
 LWKB_UINT_PARAM(hung_ms, 0644, 0, 86400000,
 		"An OS whose heartbeat stops this long while RUNNING is HUNGUP (0: never; at most a day; default 10000)");

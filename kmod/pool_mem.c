@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/completion.h>
 #include <linux/gfp.h>
 #include <linux/module.h>
 #include <linux/mm.h>
@@ -19,6 +20,7 @@
 #include <linux/sort.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include "lwkboot.h"
 
 /*
@@ -163,42 +165,134 @@ static u64 free_bytes(int nid)
 #endif
 
 /*
+ * The units of one entry are taken by several work items at once
+ * (reserve_threads).  The buddy allocator holds its zone lock only to pick
+ * a block; most of the time of taking one is Linux clearing its 4 MiB
+ * (CONFIG_INIT_ON_ALLOC_DEFAULT_ON, which Debian sets: mm/page_alloc.c,
+ * post_alloc_hook()), and that runs in parallel on the node's CPUs.  Linux's
+ * own run-time huge page allocation (mm/hugetlb.c, set_max_huge_pages())
+ * takes and clears its pages one by one in the writer's thread.
+ */
+struct take_job {
+	int nid;
+	gfp_t gfp;
+	u64 keep;		/* non-zero: stop while Linux's available memory is below it */
+	atomic64_t left;	/* units no work item has claimed yet */
+	atomic64_t next;	/* next free slot of pfns */
+	unsigned long *pfns;
+	bool stop;		/* an allocation failed, keep was reached, or the caller was killed */
+	bool failed;		/* an allocation failed */
+	atomic_t running;	/* work items not yet done */
+	struct completion done;	/* the last one is done */
+};
+
+struct take_worker {
+	struct work_struct work;
+	struct take_job *job;
+};
+
+static void take_work(struct work_struct *work)
+{
+	struct take_job *j = container_of(work, struct take_worker, work)->job;
+	struct page *pg;
+
+	while (!READ_ONCE(j->stop) && atomic64_dec_if_positive(&j->left) >= 0) {
+		if (j->keep && (u64)si_mem_available() << PAGE_SHIFT < j->keep) {
+			WRITE_ONCE(j->stop, true);
+			break;
+		}
+		pg = alloc_pages_node(j->nid, j->gfp, LWKB_MEM_UNIT_ORDER);
+		if (!pg) {
+			WRITE_ONCE(j->failed, true);
+			WRITE_ONCE(j->stop, true);
+			break;
+		}
+		/* next never passes left's first value: pfns has room */
+		j->pfns[atomic64_inc_return(&j->next) - 1] = page_to_pfn(pg);
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&j->running))
+		complete(&j->done);
+}
+
+/* How many work items take want units on node nid. */
+static unsigned int take_threads(int nid, u64 want)
+{
+	unsigned int n = READ_ONCE(reserve_threads), cpu;
+
+	if (!n) {	/* one per online CPU of the node, at most 16 */
+		if (nid == NUMA_NO_NODE)
+			n = num_online_cpus();
+		else
+			for_each_cpu_and(cpu, cpumask_of_node(nid), cpu_online_mask)
+				n++;
+		n = clamp(n, 1U, 16U);
+	}
+	return min_t(u64, n, want);
+}
+
+/*
  * Takes the units of one entry: its size, or for "all" as many as can be
  * had, up to ratio percent of the node's free memory when the entry gives
  * one (IHK's MAX_SIZE_RATIO_ALL, spec 1.2.1.6), else while Linux keeps
- * linux_reserve().  A size that cannot be had fails.
+ * linux_reserve() (each work item looks before each unit, so n of them may
+ * together take n - 1 units past that line).  A size that cannot be had
+ * fails; what was taken stays in t for the caller to give back.
  */
 static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
 {
 	bool all = ent->size == LWKB_MEM_ALL;
 	int nid = ent->numa == LWKB_NUMA_ANY ? NUMA_NO_NODE : ent->numa;
-	gfp_t gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
-		    (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE);
-	u64 want = all ? ~0ULL : ent->size / LWKB_MEM_UNIT, i, free = free_bytes(nid);
-	struct page *pg;
+	u64 want = all ? ~0ULL : ent->size / LWKB_MEM_UNIT, free = free_bytes(nid), got;
+	struct take_job j = {
+		.nid = nid,
+		.gfp = GFP_KERNEL | __GFP_NOWARN | __GFP_NORETRY |
+		       (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE),
+		.pfns = t->pfns + t->nr,
+	};
+	struct take_worker *w;
+	unsigned int n, i;
+	int ret = 0;
 
 	pr_info(RESERVE_LOG ": NUMA %d (online nodes: %d), free mem: %llu bytes\n",
 		ent->numa, num_online_nodes(), free);
 	if (all && ent->ratio)
 		want = DIV_ROUND_UP(free / 100 * ent->ratio, LWKB_MEM_UNIT);
-	for (i = 0; i < want && t->nr < t->max; i++) {
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		if (all && !ent->ratio && (u64)si_mem_available() << PAGE_SHIFT <
-			   linux_reserve() + LWKB_MEM_UNIT)
-			return 0;
-		pg = lwkb_alloc_pages(nid, gfp, LWKB_MEM_UNIT_ORDER);
-		if (!pg) {
-			if (all)
-				return 0;
-			pr_err("only %llu of %llu MiB could be had on node %d\n",
-			       i * (LWKB_MEM_UNIT >> 20), ent->size >> 20, ent->numa);
+	if (all && !ent->ratio)
+		j.keep = linux_reserve() + LWKB_MEM_UNIT;
+	want = min(want, t->max - t->nr);
+	n = take_threads(nid, want);
+	if (n) {
+		w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+		if (!w)
 			return -ENOMEM;
+		atomic64_set(&j.left, want);
+		atomic64_set(&j.next, 0);
+		atomic_set(&j.running, n);
+		init_completion(&j.done);
+		for (i = 0; i < n; i++) {
+			w[i].job = &j;
+			INIT_WORK(&w[i].work, take_work);
+			queue_work_node(nid, system_unbound_wq, &w[i].work);
 		}
-		t->pfns[t->nr++] = page_to_pfn(pg);
-		cond_resched();
+		/* Killable, so neither hung: a fatal signal stops every item within a unit. */
+		if (wait_for_completion_killable(&j.done)) {
+			WRITE_ONCE(j.stop, true);
+			ret = -EINTR;
+		}
+		for (i = 0; i < n; i++)	/* none touches j or w after this */
+			flush_work(&w[i].work);
+		kfree(w);
 	}
-	return 0;
+	got = atomic64_read(&j.next);
+	t->nr += got;
+	pages_held += got << LWKB_MEM_UNIT_ORDER;
+	if (!ret && !all && got < ent->size / LWKB_MEM_UNIT) {
+		pr_err("only %llu of %llu MiB could be had on node %d\n",
+		       got * (LWKB_MEM_UNIT >> 20), ent->size >> 20, ent->numa);
+		ret = -ENOMEM;
+	}
+	return ret;
 }
 
 /* Merges physically adjacent units of one node into chunks, onto list. */

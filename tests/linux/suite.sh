@@ -591,6 +591,57 @@ echo 1000 > $P/shutdown_ms
 check "down" lwkboot down
 done_test module_parameters_bounded
 
+# Reservation by several work items at once (issue 9, kmod/pool_mem.c
+# take_units()): the same memory whatever reserve_threads says, every page
+# counted in pages_held, and a reservation that fails or is killed half-way
+# gives back every block its items took.
+check "insmod" insmod_lwkb
+rtotal() { lwkboot query mem --json > /tmp/j && jq1 .total; }
+for t in 0 1 3; do
+	echo $t > $P/reserve_threads
+	check "reserve 256 MiB, reserve_threads=$t" lwkboot reserve mem 256M@0
+	same "reserve_threads=$t: 256 MiB reserved" 268435456 "$(rtotal)"
+	same "reserve_threads=$t: pages held" 65536 "$(cat $P/pages_held)"
+	check "release" lwkboot release mem all
+	same "reserve_threads=$t: no page held after release" 0 "$(cat $P/pages_held)"
+done
+refuse "reserve_threads above 64" "Invalid|invalid" sh -c "echo 65 > $P/reserve_threads"
+same "reserve_threads unchanged" 3 "$(cat $P/reserve_threads)"
+echo 0 > $P/reserve_threads
+# All of RAM in 4 MiB units passes the bound but cannot be had.
+ram=$(( $(awk '/^MemTotal/ { print $2 }' /proc/meminfo) / 4096 * 4 ))
+refuse "reserve all of RAM (${ram} MiB)" "not that much free memory" lwkboot reserve mem ${ram}M@0
+dmesg | tail -5 | grep -q "only [0-9]* of $ram MiB could be had on node 0" ||
+	note "no 'only N of $ram MiB' line: $(dmesg | tail -3)"
+same "failed reserve: nothing reserved" "" "$(lwkboot query mem)"
+same "failed reserve: no page held" 0 "$(cat $P/pages_held)"
+# "all" with several items still leaves Linux its share (kmod/pool_mem.c
+# linux_reserve(): 1/8 of RAM, at least 128 MiB), less at most one 4 MiB
+# unit per item but one (5 vCPUs: 4 units), and 16 MiB for what else moved.
+check "reserve all" lwkboot reserve mem all
+kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+keep=$(( $(kb MemTotal) / 8 )); [ $keep -lt 131072 ] && keep=131072
+avail=$(kb MemAvailable)
+[ "$avail" -ge $((keep - 4 * 4096 - 16384)) ] ||
+	note "reserve all left Linux $avail KiB available, want about $keep"
+check "release" lwkboot release mem all
+# Killed while its items take memory: every block goes back.
+for t in 1 0; do
+	echo $t > $P/reserve_threads
+	n0=$(dmesg | grep -c 'reserve: NUMA 0')
+	lwkboot reserve mem all > /dev/null 2>&1 &
+	rp=$!
+	i=0
+	while [ "$(dmesg | grep -c 'reserve: NUMA 0')" = "$n0" ] && [ $i -lt 500 ]; do i=$((i + 1)); done
+	kill -9 $rp
+	wait $rp
+	same "reserve_threads=$t: reserve killed" 137 $?
+	same "reserve_threads=$t, killed: nothing reserved" "" "$(lwkboot query mem)"
+	same "reserve_threads=$t, killed: no page held" 0 "$(cat $P/pages_held)"
+done
+check "down" rmmod lwkboot
+done_test reserve_by_several_items
+
 # open(/dev/mcos0) racing destroy (tests/linux/openrace.c): each open either
 # gets the instance or fails; the kernel log stays clean (qemu/linux-vm boots
 # with slab poisoning and fails the run on any Oops, BUG or WARNING).  Before
