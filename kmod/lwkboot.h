@@ -154,6 +154,8 @@ int lwkb_release_cpus(const struct cpumask *mask);
 /* pool_mem.c: memory taken from Linux */
 struct page *lwkb_alloc_pages(int nid, gfp_t gfp, unsigned int order);
 void lwkb_free_pages(struct page *pg, unsigned int order);
+int lwkb_mem_init(void);
+void lwkb_mem_exit(void);
 int lwkb_reserve_mem(const struct lwkb_mem_ent *ents, u32 nr);
 int lwkb_release_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index);
 int lwkb_assign_mem(const struct lwkb_mem_ent *ents, u32 nr, int os_index);

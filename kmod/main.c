@@ -442,9 +442,12 @@ static int __init lwkb_init(void)
 	ret = map_tramp_region();
 	if (ret)
 		return ret;
+	ret = lwkb_mem_init();
+	if (ret)
+		goto unmap;
 	if (!zalloc_cpumask_var(&lwkb_reserved_cpus, GFP_KERNEL)) {
 		ret = -ENOMEM;
-		goto unmap;
+		goto mem_exit;
 	}
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "lwkboot:guard",
 					lwkb_cpu_guard, NULL);
@@ -492,6 +495,8 @@ remove_hp:
 	cpuhp_remove_state_nocalls(lwkb_hp_state);
 free_mask:
 	free_cpumask_var(lwkb_reserved_cpus);
+mem_exit:
+	lwkb_mem_exit();
 unmap:
 	if (tramp_virt_base)
 		memunmap(tramp_virt_base);
@@ -521,6 +526,7 @@ static void __exit lwkb_exit(void)
 	unregister_chrdev_region(lwkb_devt, LWKB_MAX_OS + 1);
 	cpuhp_remove_state_nocalls(lwkb_hp_state);
 	free_cpumask_var(lwkb_reserved_cpus);
+	lwkb_mem_exit();
 	if (tramp_virt_base)
 		memunmap(tramp_virt_base);
 	pr_info("unloaded\n");

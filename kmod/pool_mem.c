@@ -24,7 +24,8 @@
 #include "lwkboot.h"
 
 /*
- * Every page the module takes from Linux goes through these two, so that
+ * Every page the module takes from Linux goes through these two, or is
+ * counted by take_units() for the blocks its work items took, so that
  * pages_held (a read-only module parameter) says exactly how many it holds:
  * the tests check that boot/shutdown cycles and release bring it back.
  * Called with lwkb_lock held.
@@ -166,21 +167,27 @@ static u64 free_bytes(int nid)
 
 /*
  * The units of one entry are taken by several work items at once
- * (reserve_threads).  The buddy allocator holds its zone lock only to pick
- * a block; most of the time of taking one is Linux clearing its 4 MiB
- * (CONFIG_INIT_ON_ALLOC_DEFAULT_ON, which Debian sets: mm/page_alloc.c,
- * post_alloc_hook()), and that runs in parallel on the node's CPUs.  Linux's
- * own run-time huge page allocation (mm/hugetlb.c, set_max_huge_pages())
- * takes and clears its pages one by one in the writer's thread.
+ * (reserve_threads), each on its own CPU of the node.  The buddy allocator
+ * holds its zone lock only to pick a block; most of the time of taking one
+ * is Linux clearing its 4 MiB (CONFIG_INIT_ON_ALLOC_DEFAULT_ON, which
+ * Debian sets: mm/page_alloc.c, post_alloc_hook()), and that runs in
+ * parallel.  Linux's own run-time huge page allocation (mm/hugetlb.c,
+ * set_max_huge_pages()) takes and clears its pages one by one in the
+ * writer's thread.  The items run in kworkers, outside the caller's cpuset:
+ * the node is the one the entry names.
  */
+static struct workqueue_struct *take_wq;
+
 struct take_job {
 	int nid;
 	gfp_t gfp;
 	u64 keep;		/* non-zero: stop while Linux's available memory is below it */
-	atomic64_t left;	/* units no work item has claimed yet */
+	atomic64_t pending;	/* allocations under way (with keep) */
+	atomic64_t left;	/* units no one has claimed yet */
 	atomic64_t next;	/* next free slot of pfns */
 	unsigned long *pfns;
-	bool stop;		/* an allocation failed, keep was reached, or the caller was killed */
+	bool killable;		/* the caller's own loop: a fatal signal ends it */
+	bool stop;		/* a failure, keep reached, or the caller killed */
 	bool failed;		/* an allocation failed */
 	atomic_t running;	/* work items not yet done */
 	struct completion done;	/* the last one is done */
@@ -191,17 +198,37 @@ struct take_worker {
 	struct take_job *job;
 };
 
-static void take_work(struct work_struct *work)
+/*
+ * Below keep, less what the allocations under way will take: n items that
+ * look at once do not all take the last unit above the line.
+ */
+static bool take_would_pass_keep(struct take_job *j)
 {
-	struct take_job *j = container_of(work, struct take_worker, work)->job;
+	s64 others = atomic64_inc_return(&j->pending) - 1;
+
+	if ((u64)si_mem_available() << PAGE_SHIFT >= j->keep + others * LWKB_MEM_UNIT)
+		return false;
+	atomic64_dec(&j->pending);
+	return true;
+}
+
+/* Takes units while some are left and nothing said stop. */
+static void take_some(struct take_job *j)
+{
 	struct page *pg;
 
 	while (!READ_ONCE(j->stop) && atomic64_dec_if_positive(&j->left) >= 0) {
-		if (j->keep && (u64)si_mem_available() << PAGE_SHIFT < j->keep) {
+		if (j->killable && fatal_signal_pending(current)) {
+			WRITE_ONCE(j->stop, true);
+			break;
+		}
+		if (j->keep && take_would_pass_keep(j)) {
 			WRITE_ONCE(j->stop, true);
 			break;
 		}
 		pg = alloc_pages_node(j->nid, j->gfp, LWKB_MEM_UNIT_ORDER);
+		if (j->keep)
+			atomic64_dec(&j->pending);
 		if (!pg) {
 			WRITE_ONCE(j->failed, true);
 			WRITE_ONCE(j->stop, true);
@@ -211,6 +238,13 @@ static void take_work(struct work_struct *work)
 		j->pfns[atomic64_inc_return(&j->next) - 1] = page_to_pfn(pg);
 		cond_resched();
 	}
+}
+
+static void take_work(struct work_struct *work)
+{
+	struct take_job *j = container_of(work, struct take_worker, work)->job;
+
+	take_some(j);
 	if (atomic_dec_and_test(&j->running))
 		complete(&j->done);
 }
@@ -218,26 +252,70 @@ static void take_work(struct work_struct *work)
 /* How many work items take want units on node nid. */
 static unsigned int take_threads(int nid, u64 want)
 {
-	unsigned int n = READ_ONCE(reserve_threads), cpu;
+	unsigned int n = READ_ONCE(reserve_threads);
 
-	if (!n) {	/* one per online CPU of the node, at most 16 */
-		if (nid == NUMA_NO_NODE)
-			n = num_online_cpus();
-		else
-			for_each_cpu_and(cpu, cpumask_of_node(nid), cpu_online_mask)
-				n++;
-		n = clamp(n, 1U, 16U);
-	}
+	if (!n)	/* one per online CPU of the node, at most 16 */
+		n = clamp(nid == NUMA_NO_NODE ? num_online_cpus() :
+			  cpumask_weight_and(cpumask_of_node(nid), cpu_online_mask), 1U, 16U);
 	return min_t(u64, n, want);
+}
+
+/*
+ * Queues the n items on the node's online CPUs in turn (take_wq is unbound:
+ * a CPU that goes offline meanwhile only moves its item).
+ */
+static void take_queue(struct take_worker *w, unsigned int n, int nid)
+{
+	const struct cpumask *m = nid == NUMA_NO_NODE ? cpu_online_mask : cpumask_of_node(nid);
+	unsigned int i;
+	int cpu = -1;
+
+	for (i = 0; i < n; i++) {
+		cpu = cpumask_next_and(cpu, m, cpu_online_mask);
+		if (cpu >= nr_cpu_ids)
+			cpu = cpumask_first_and(m, cpu_online_mask);
+		if (cpu >= nr_cpu_ids) {	/* no online CPU on the node */
+			cpu = -1;
+			queue_work(take_wq, &w[i].work);
+		} else {
+			queue_work_on(cpu, take_wq, &w[i].work);
+		}
+	}
+}
+
+/* Runs the items and waits for them; -EINTR if the caller was killed. */
+static int take_parallel(struct take_job *j, unsigned int n)
+{
+	struct take_worker *w = kcalloc(n, sizeof(*w), GFP_KERNEL);
+	unsigned int i;
+	int ret = 0;
+
+	if (!w)
+		return -ENOMEM;
+	atomic_set(&j->running, n);
+	init_completion(&j->done);
+	for (i = 0; i < n; i++) {
+		w[i].job = j;
+		INIT_WORK(&w[i].work, take_work);
+	}
+	take_queue(w, n, j->nid);
+	/* Killable, so never a hung task: a fatal signal stops every item within a unit. */
+	if (wait_for_completion_killable(&j->done)) {
+		WRITE_ONCE(j->stop, true);
+		ret = -EINTR;
+	}
+	for (i = 0; i < n; i++)	/* none touches j or w after this */
+		flush_work(&w[i].work);
+	kfree(w);
+	return ret;
 }
 
 /*
  * Takes the units of one entry: its size, or for "all" as many as can be
  * had, up to ratio percent of the node's free memory when the entry gives
  * one (IHK's MAX_SIZE_RATIO_ALL, spec 1.2.1.6), else while Linux keeps
- * linux_reserve() (each work item looks before each unit, so n of them may
- * together take n - 1 units past that line).  A size that cannot be had
- * fails; what was taken stays in t for the caller to give back.
+ * linux_reserve().  A size that cannot be had fails; what was taken stays
+ * in t for the caller to give back.
  */
 static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
 {
@@ -250,8 +328,7 @@ static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
 		       (nid == NUMA_NO_NODE ? 0 : __GFP_THISNODE),
 		.pfns = t->pfns + t->nr,
 	};
-	struct take_worker *w;
-	unsigned int n, i;
+	unsigned int n;
 	int ret = 0;
 
 	pr_info(RESERVE_LOG ": NUMA %d (online nodes: %d), free mem: %llu bytes\n",
@@ -261,38 +338,46 @@ static int take_units(const struct lwkb_mem_ent *ent, struct taken_units *t)
 	if (all && !ent->ratio)
 		j.keep = linux_reserve() + LWKB_MEM_UNIT;
 	want = min(want, t->max - t->nr);
+	atomic64_set(&j.left, want);
 	n = take_threads(nid, want);
-	if (n) {
-		w = kcalloc(n, sizeof(*w), GFP_KERNEL);
-		if (!w)
-			return -ENOMEM;
-		atomic64_set(&j.left, want);
-		atomic64_set(&j.next, 0);
-		atomic_set(&j.running, n);
-		init_completion(&j.done);
-		for (i = 0; i < n; i++) {
-			w[i].job = &j;
-			INIT_WORK(&w[i].work, take_work);
-			queue_work_node(nid, system_unbound_wq, &w[i].work);
-		}
-		/* Killable, so neither hung: a fatal signal stops every item within a unit. */
-		if (wait_for_completion_killable(&j.done)) {
-			WRITE_ONCE(j.stop, true);
+	if (n > 1)
+		ret = take_parallel(&j, n);
+	/*
+	 * One by one in the caller: all of it when one item is enough, and the
+	 * rest after an item's allocation failed, since several items that
+	 * compact the same zone at once can fail where one would not
+	 * (__GFP_NORETRY compaction gives up on a contended zone lock).
+	 */
+	if (!ret && (n == 1 || j.failed)) {
+		/* a failed or stopped item's claim took no unit */
+		atomic64_set(&j.left, want - atomic64_read(&j.next));
+		j.stop = false;
+		j.failed = false;
+		j.killable = true;
+		take_some(&j);
+		if (fatal_signal_pending(current))
 			ret = -EINTR;
-		}
-		for (i = 0; i < n; i++)	/* none touches j or w after this */
-			flush_work(&w[i].work);
-		kfree(w);
 	}
 	got = atomic64_read(&j.next);
 	t->nr += got;
-	pages_held += got << LWKB_MEM_UNIT_ORDER;
+	pages_held += got << LWKB_MEM_UNIT_ORDER;	/* the items took them */
 	if (!ret && !all && got < ent->size / LWKB_MEM_UNIT) {
 		pr_err("only %llu of %llu MiB could be had on node %d\n",
 		       got * (LWKB_MEM_UNIT >> 20), ent->size >> 20, ent->numa);
 		ret = -ENOMEM;
 	}
 	return ret;
+}
+
+int lwkb_mem_init(void)
+{
+	take_wq = alloc_workqueue("lwkb_reserve", WQ_UNBOUND, 0);
+	return take_wq ? 0 : -ENOMEM;
+}
+
+void lwkb_mem_exit(void)
+{
+	destroy_workqueue(take_wq);
 }
 
 /* Merges physically adjacent units of one node into chunks, onto list. */
