@@ -317,6 +317,7 @@ static int start_core0(struct lwkb_os *os, struct lwkb_host *h)
 	os->last_heartbeat = 0;
 	os->last_beat = jiffies;
 	os->reported = LWKB_STATUS_BOOTING;
+	os->was_running = false;
 	os->freeze_asked = false;	/* the status page's freeze_req is 0 again */
 	WRITE_ONCE(os->booted, true);
 	smp_mb();

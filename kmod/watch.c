@@ -6,7 +6,8 @@
  * 1.2.2.13).  A frozen LWK's heartbeat stops (status.h): FREEZING and
  * FROZEN are watched only once no freeze is asked any more, when the cores
  * should have gone on (a thaw that does not come back, or an LWK that
- * calls itself frozen when nobody asked).
+ * calls itself frozen when nobody asked); INACTIVE and BOOTING once the
+ * LWK has been RUNNING.
  */
 #include <linux/device.h>
 #include <linux/eventfd.h>
@@ -36,12 +37,26 @@ static void notify(struct lwkb_os *os, u32 st)
 #endif
 }
 
-/* Must the heartbeat move in status st? */
+/*
+ * Must the heartbeat move in status st?  The LWK writes the word, so an LWK
+ * that goes back to INACTIVE or BOOTING once RUNNING has been seen is
+ * watched as if RUNNING: no LWK does that, and a broken one must not hide
+ * from HUNGUP that way.
+ */
 static bool must_beat(const struct lwkb_os *os, u32 st)
 {
-	if (st == LWKB_STATUS_RUNNING)
+	switch (st) {
+	case LWKB_STATUS_RUNNING:
 		return true;
-	return (st == LWKB_STATUS_FREEZING || st == LWKB_STATUS_FROZEN) && !os->freeze_asked;
+	case LWKB_STATUS_FREEZING:
+	case LWKB_STATUS_FROZEN:
+		return !os->freeze_asked;
+	case LWKB_STATUS_INACTIVE:
+	case LWKB_STATUS_BOOTING:
+		return os->was_running;
+	default:
+		return false;
+	}
 }
 
 static void lwkb_watch_fn(struct work_struct *w)
@@ -60,6 +75,8 @@ static void lwkb_watch_fn(struct work_struct *w)
 			continue;
 		st = lwkb_os_status(os);	/* clamped: the LWK writes the word */
 		hb = READ_ONCE(os->status->heartbeat);
+		if (st == LWKB_STATUS_RUNNING)
+			os->was_running = true;
 		if (hb != os->last_heartbeat || !must_beat(os, st)) {
 			os->last_heartbeat = hb;
 			os->last_beat = jiffies;

@@ -38,7 +38,9 @@
  *                       a 2 GiB kmsg size and a Linux CPU's APIC id (1) as
  *                       the IKC doorbell target; =2 also a status word
  *                       outside the enum (tests that the host keeps its own
- *                       bounds, kmod/ikc_host.c and os.c)
+ *                       bounds, kmod/ikc_host.c and os.c); =3 instead the
+ *                       status BOOTING, then no heartbeat (tests that going
+ *                       back does not hide a hang, kmod/watch.c)
  */
 #include "lwk.h"
 #include "lwkboot/ikc.h"
@@ -96,12 +98,19 @@ static void be_hostile(lwkb_u64 level)
 	struct lwkb_ikc_area *a = (struct lwkb_ikc_area *)(unsigned long)bi->ikc_phys;
 
 	lwk_printk("demo: hostile: kmsg size 2 GiB, IKC doorbell at APIC id 1%s\n",
-		   level > 1 ? ", status 99" : "");
+		   level == 2 ? ", status 99" : level > 2 ? ", status BOOTING, no heartbeat" : "");
 	__atomic_store_n(&k->size, 0x80000000u, __ATOMIC_RELEASE);
 	__atomic_store_n(&a->lwk_apic_id, 1, __ATOMIC_RELEASE);
 	if (level > 1) {
-		lwk_udelay(300000);	/* let the host see RUNNING first */
-		__atomic_store_n(&lwk_status()->status, 99, __ATOMIC_RELEASE);
+		/* let the host see RUNNING first (its watchdog looks every 100 ms) */
+		lwk_udelay(level == 2 ? 300000 : 2000000);
+		if (level == 2) {
+			__atomic_store_n(&lwk_status()->status, 99, __ATOMIC_RELEASE);
+		} else {
+			__atomic_store_n(&lwk_status()->status, LWKB_STATUS_BOOTING,
+					 __ATOMIC_RELEASE);
+			hang_ms = 0;	/* core 0's next tick spins with interrupts off */
+		}
 	}
 }
 

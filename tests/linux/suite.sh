@@ -738,6 +738,11 @@ check "down" lwkboot down
 check "up hostile=2" lwkboot up -c $A-$B -m 16M@0 -k demo.hostile=2
 check "a status word outside the enum reads as PANIC" lwkboot -o 0 status --wait PANIC --timeout 30
 check "down" lwkboot down
+# Back to BOOTING once RUNNING, then no heartbeat: still HUNGUP.
+check "up hostile=3" lwkboot up -c $A-$B -m 16M@0 -k demo.hostile=3
+echo 1000 > /sys/module/lwkboot/parameters/hung_ms
+check "BOOTING after RUNNING without a heartbeat is HUNGUP" lwkboot -o 0 status --wait HUNGUP --timeout 30
+check "down" lwkboot down
 same "CPUs back" "$ALL" "$(online)"
 done_test hostile_lwk_fields
 
