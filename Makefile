@@ -55,6 +55,7 @@ all: deps-build $(BUILD)/cokernel/cokernel.elf $(BUILD)/efi/BOOTX64.EFI \
 	$(BUILD)/host/unit-tests $(BUILD)/tools/lwkboot $(BUILD)/tools/lwkb-timeit \
 	$(BUILD)/tools/libihk.so $(BUILD)/tools/ihkconfig $(BUILD)/tools/ihkosctl \
 	$(BUILD)/tests/lwkb-openrace $(BUILD)/tests/lwkb-rawctl $(BUILD)/tests/lwkb-stress $(BUILD)/tests/lwkb-jsoncheck \
+	$(BUILD)/tests/lwkb-ihkfreeze \
 	$(BUILD)/host/json-tests $(MAN_PAGES) kmod-all cok-initrd
 
 help:
@@ -235,6 +236,11 @@ $(BUILD)/tests/lwkb-openrace: tests/linux/openrace.c $(INCLUDES)
 $(BUILD)/tests/lwkb-rawctl: tests/linux/rawctl.c $(INCLUDES)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O2 $(WARN) -static -Iinclude -o $@ $<
+# libihk's freeze and thaw over two instances, linked with libihk's sources.
+$(BUILD)/tests/lwkb-ihkfreeze: tests/linux/ihkfreeze.c $(IHKLIB_SRCS) tools/ihk/ihklib.h $(INCLUDES)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O2 $(WARN) $(TOOL_CFLAGS) -static -Iinclude -Iloader -Itools -Itools/ihk \
+		-o $@ $< $(IHKLIB_SRCS)
 # The JSON checker of the --json tests (tests/tools/jsoncheck.c), in the VM too.
 $(BUILD)/tests/lwkb-jsoncheck: tests/tools/jsoncheck.c
 	@mkdir -p $(dir $@)

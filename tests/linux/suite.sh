@@ -233,10 +233,11 @@ check "A cpu" lwkboot -o 0 assign cpu $A
 check "B cpu" lwkboot -o 1 assign cpu $B
 check "A mem" lwkboot -o 0 assign mem 4M@0
 check "B mem" lwkboot -o 1 assign mem 4M@0
-for o in 0 1; do
-	check "load $o" lwkboot -o $o load $img
-	check "kargs $o" lwkboot -o $o kargs "instance=$o"
-done
+# B cannot be frozen (demo.no_freeze=1), for libihk's freeze of both below.
+check "load 0" lwkboot -o 0 load $img
+check "kargs 0" lwkboot -o 0 kargs "instance=0"
+check "load 1" lwkboot -o 1 load $img
+check "kargs 1" lwkboot -o 1 kargs "instance=1 demo.no_freeze=1"
 check "boot A" lwkboot -o 0 boot
 check "boot B" lwkboot -o 1 boot
 check "A RUNNING" lwkboot -o 0 status --wait RUNNING --timeout 30
@@ -244,10 +245,15 @@ check "B RUNNING" lwkboot -o 1 status --wait RUNNING --timeout 30
 lwkboot -o 0 kmsg > /tmp/k0
 lwkboot -o 1 kmsg > /tmp/k1
 grep -qxF 'demo: kargs: instance=0' /tmp/k0 || note "A's log lacks its kargs"
-grep -qxF 'demo: kargs: instance=1' /tmp/k1 || note "B's log lacks its kargs"
+grep -qxF 'demo: kargs: instance=1 demo.no_freeze=1' /tmp/k1 || note "B's log lacks its kargs"
 grep -q 'instance=1' /tmp/k0 && note "A's log holds B's lines"
 grep -q "APIC id $A\b" /tmp/k1 && note "B's log mentions A's CPU"
 same "list" "0 RUNNING 1 RUNNING " "$(lwkboot list | tr '\n' ' ')"
+# libihk over both (tests/linux/ihkfreeze.c): a freeze B refuses is taken
+# back from A, a thaw goes on past B.
+lwkb-ihkfreeze > /tmp/ihkf 2>&1 || note "lwkb-ihkfreeze: $(grep -v '^ok' /tmp/ihkf | head -5)"
+grep -q '^ok instance 0 RUNNING after the thaw' /tmp/ihkf || note "lwkb-ihkfreeze did not run through: $(tail -3 /tmp/ihkf)"
+same "list after libihk's freeze and thaw" "0 RUNNING 1 RUNNING " "$(lwkboot list | tr '\n' ' ')"
 check "down" lwkboot down
 same "CPUs back" "$ALL" "$(online)"
 done_test two_instances

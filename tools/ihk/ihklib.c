@@ -1393,25 +1393,29 @@ API int ihk_os_getperfevent(int index, unsigned long *counter, int n)
 
 /*
  * One request to every instance whose bit is set in os_set, n bits from
- * the least significant bit of os_set[0] (1.2.2.32, 1.2.2.33).  Every
- * instance is opened first, so that a missing one (-ENOENT) or one the
- * caller may not open changes nothing; the module refuses a caller without
- * privilege (-EPERM) and a state the spec does not allow.
+ * the least significant bit of os_set[0] (1.2.2.32, 1.2.2.33).  n 0 is
+ * -EINVAL (IHK's ihk_os_freeze03).  Every instance is opened first, so
+ * that a missing one (-ENOENT, also for a bit at or above LWKB_MAX_OS) or
+ * one the caller may not open changes nothing; the module refuses a caller
+ * without privilege (-EPERM) and a state the spec does not allow.  A freeze
+ * refused by one instance is taken back from those it already reached; a
+ * thaw goes on to the others (it is how a stuck freeze is undone) and
+ * returns the first error.
  */
 static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 {
 	const int bits = (int)(8 * sizeof(*os_set));
-	int i, ret, any = 0;
+	int i, ret, first = 0, any = 0;
 
-	if (n < 0)
+	if (n <= 0)
 		return -EINVAL;
 	if (!os_set)
 		return -EFAULT;
-	if (n > LWKB_MAX_OS)
-		n = LWKB_MAX_OS;	/* no instance has a higher index */
 	for (i = 0; i < n; i++) {
 		if (!(os_set[i / bits] >> (i % bits) & 1))
 			continue;
+		if (i >= LWKB_MAX_OS)
+			return -ENOENT;	/* no instance has that index */
 		ret = os_check(i);
 		if (ret)
 			return ret;
@@ -1419,14 +1423,22 @@ static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 	}
 	if (!any)
 		return -ENOENT;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < LWKB_MAX_OS; i++) {
 		if (!(os_set[i / bits] >> (i % bits) & 1))
 			continue;
 		ret = os_ioctl(i, req, NULL);
-		if (ret)
-			return ret;
+		if (!ret)
+			continue;
+		if (req == LWKB_OS_THAW) {
+			first = first ? first : ret;
+			continue;
+		}
+		while (--i >= 0)	/* the freeze: undo where it was asked */
+			if (os_set[i / bits] >> (i % bits) & 1)
+				os_ioctl(i, LWKB_OS_THAW, NULL);
+		return ret;
 	}
-	return 0;
+	return first;
 }
 
 /* Asks every core of each instance to pause; returns at once (1.2.2.32). */
