@@ -639,20 +639,26 @@ avail=$(kb MemAvailable)
 [ "$avail" -ge $((keep - 16384)) ] ||
 	note "reserve all left Linux $avail KiB available, want about $keep"
 check "release" lwkboot release mem all
-# Killed while its items take memory (once MemFree has dropped by 64 MiB):
-# every block goes back.  A reservation that ends before the kill lands is
+# Killed while its items take memory (once MemFree has dropped by 16 MiB):
+# every block goes back.  The poll forks nothing (mf sets $v), since
+# without init_on_alloc (the debug kernel) the whole reservation takes
+# well under a second.  A reservation that ends before the kill lands is
 # released and tried again, up to 3 times.
+mf() { while read -r k v _; do [ "$k" = MemFree: ] && break; done < /proc/meminfo; }
 for t in 1 0; do
 	echo $t > $P/reserve_threads
 	tries=0 st=0
 	while [ $tries -lt 3 ]; do
 		tries=$((tries + 1))
-		f0=$(kb MemFree)
+		mf; f0=$v
 		lwkboot reserve mem all > /dev/null 2>&1 &
 		rp=$!
 		i=0
-		while [ $(kb MemFree) -gt $((f0 - 65536)) ] && [ $i -lt 2000 ]; do i=$((i + 1)); done
-		kill -9 $rp
+		mf
+		while [ $v -gt $((f0 - 16384)) ] && [ $i -lt 100000 ] && kill -0 $rp 2>/dev/null; do
+			i=$((i + 1)); mf
+		done
+		kill -9 $rp 2>/dev/null
 		wait $rp
 		st=$?
 		[ $st = 137 ] && break
