@@ -1391,6 +1391,14 @@ API int ihk_os_getperfevent(int index, unsigned long *counter, int n)
 
 /* ---- freeze and thaw ---- */
 
+/* Is bit i of os_set (LSB of os_set[0] first) set? */
+static int in_set(const unsigned long *os_set, int i)
+{
+	const int bits = (int)(8 * sizeof(*os_set));
+
+	return os_set[i / bits] >> (i % bits) & 1;
+}
+
 /*
  * One request to every instance whose bit is set in os_set, n bits from
  * the least significant bit of os_set[0] (1.2.2.32, 1.2.2.33).  n 0 is
@@ -1404,7 +1412,6 @@ API int ihk_os_getperfevent(int index, unsigned long *counter, int n)
  */
 static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 {
-	const int bits = (int)(8 * sizeof(*os_set));
 	int i, ret, first = 0, any = 0;
 
 	if (n <= 0)
@@ -1412,7 +1419,7 @@ static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 	if (!os_set)
 		return -EFAULT;
 	for (i = 0; i < n; i++) {
-		if (!(os_set[i / bits] >> (i % bits) & 1))
+		if (!in_set(os_set, i))
 			continue;
 		if (i >= LWKB_MAX_OS)
 			return -ENOENT;	/* no instance has that index */
@@ -1424,7 +1431,7 @@ static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 	if (!any)
 		return -ENOENT;
 	for (i = 0; i < n && i < LWKB_MAX_OS; i++) {
-		if (!(os_set[i / bits] >> (i % bits) & 1))
+		if (!in_set(os_set, i))
 			continue;
 		ret = os_ioctl(i, req, NULL);
 		if (!ret)
@@ -1434,7 +1441,7 @@ static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 			continue;
 		}
 		while (--i >= 0)	/* the freeze: undo where it was asked */
-			if (os_set[i / bits] >> (i % bits) & 1)
+			if (in_set(os_set, i))
 				os_ioctl(i, LWKB_OS_THAW, NULL);
 		return ret;
 	}
