@@ -620,7 +620,8 @@ echo 0 > $P/reserve_threads
 # the items take what there is, one fails, the rest is tried one by one,
 # and everything goes back.  (The allocations never call the OOM killer,
 # __GFP_NORETRY; another task's could while the node is drained, so say so.)
-ram=$(( $(awk '/^MemTotal/ { print $2 }' /proc/meminfo) / 4096 * 4 ))
+kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+ram=$(( $(kb MemTotal) / 4096 * 4 ))
 oom0=$(dmesg | grep -c 'invoked oom-killer')
 refuse "reserve all of RAM (${ram} MiB)" "not that much free memory" lwkboot reserve mem ${ram}M@0
 dmesg | tail -5 | grep -q "only [0-9]* of $ram MiB could be had on node 0" ||
@@ -633,7 +634,6 @@ same "OOM kills while the node was drained" "$oom0" "$(dmesg | grep -c 'invoked 
 # allocations under way, so they do not pass it together.  16 MiB for what
 # else moves.
 check "reserve all" lwkboot reserve mem all
-kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 keep=$(( $(kb MemTotal) / 8 )); [ $keep -lt 131072 ] && keep=131072
 avail=$(kb MemAvailable)
 [ "$avail" -ge $((keep - 16384)) ] ||
@@ -752,7 +752,7 @@ check "a status word outside the enum reads as PANIC" lwkboot -o 0 status --wait
 check "down" lwkboot down
 # Back to BOOTING once RUNNING, then no heartbeat: still HUNGUP.
 check "up hostile=3" lwkboot up -c $A-$B -m 16M@0 -k demo.hostile=3
-echo 1000 > /sys/module/lwkboot/parameters/hung_ms
+echo 1000 > $P/hung_ms
 check "BOOTING after RUNNING without a heartbeat is HUNGUP" lwkboot -o 0 status --wait HUNGUP --timeout 30
 check "down" lwkboot down
 same "CPUs back" "$ALL" "$(online)"
