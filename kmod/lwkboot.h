@@ -118,7 +118,7 @@ struct lwkb_os {
 	u64 last_heartbeat;
 	unsigned long last_beat;	/* jiffies when the heartbeat last moved */
 	u32 reported;			/* status last signalled on the eventfd */
-	bool was_running;		/* the watchdog saw RUNNING since this boot */
+	bool was_running;		/* lwkb_os_status() read RUNNING since this boot */
 	struct eventfd_ctx *eventfd;	/* PANIC/HUNGUP notification, or NULL */
 	struct mutex ikc_lock;		/* one IKC user at a time; after lwkb_lock */
 	bool ikc_stop;			/* shutdown: IKC users leave at once */

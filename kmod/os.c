@@ -18,6 +18,10 @@
 /*
  * The status word is the LWK's to write: a value outside the enum (it
  * would reach user space as a negative errno) means the LWK is broken.
+ * Every read that finds RUNNING is remembered for the watchdog (watch.c
+ * must_beat(): an LWK that goes back must still beat), whoever reads it:
+ * a status query or a freeze may see RUNNING between two watchdog rounds.
+ * Called under lwkb_lock.
  */
 int lwkb_os_status(struct lwkb_os *os)
 {
@@ -26,6 +30,8 @@ int lwkb_os_status(struct lwkb_os *os)
 	if (!os->booted)
 		return LWKB_STATUS_INACTIVE;
 	st = READ_ONCE(os->status->status);
+	if (st == LWKB_STATUS_RUNNING)
+		os->was_running = true;
 	return st < LWKB_STATUS_NR ? st : LWKB_STATUS_PANIC;
 }
 

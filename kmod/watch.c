@@ -75,8 +75,6 @@ static void lwkb_watch_fn(struct work_struct *w)
 			continue;
 		st = lwkb_os_status(os);	/* clamped: the LWK writes the word */
 		hb = READ_ONCE(os->status->heartbeat);
-		if (st == LWKB_STATUS_RUNNING)
-			os->was_running = true;
 		if (hb != os->last_heartbeat || !must_beat(os, st)) {
 			os->last_heartbeat = hb;
 			os->last_beat = jiffies;
