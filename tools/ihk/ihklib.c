@@ -1391,12 +1391,31 @@ API int ihk_os_getperfevent(int index, unsigned long *counter, int n)
 
 /* ---- freeze and thaw ---- */
 
-/* Is bit i of os_set (LSB of os_set[0] first) set? */
-static int in_set(const unsigned long *os_set, int i)
+/*
+ * The n bits of os_set (LSB of os_set[0] first), read once, a word at a
+ * time: the instances below LWKB_MAX_OS as a mask, and whether a bit at
+ * or above it is set (no instance has such an index).
+ */
+static unsigned int os_set_mask(const unsigned long *os_set, int n, int *high)
 {
 	const int bits = (int)(8 * sizeof(*os_set));
+	const unsigned long low = (1UL << LWKB_MAX_OS) - 1;
+	int w, words = n / bits + (n % bits != 0);
+	unsigned int mask = 0;
 
-	return os_set[i / bits] >> (i % bits) & 1;
+	*high = 0;
+	for (w = 0; w < words; w++) {
+		unsigned long v = os_set[w];
+
+		if (n - w * bits < bits)
+			v &= (1UL << (n - w * bits)) - 1;
+		if (!w) {
+			mask = (unsigned int)(v & low);
+			v &= ~low;
+		}
+		*high |= v != 0;
+	}
+	return mask;
 }
 
 /*
@@ -1412,26 +1431,25 @@ static int in_set(const unsigned long *os_set, int i)
  */
 static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 {
-	int i, ret, first = 0, any = 0;
+	unsigned int mask;
+	int i, ret, high, first = 0;
 
 	if (n <= 0)
 		return -EINVAL;
 	if (!os_set)
 		return -EFAULT;
-	for (i = 0; i < n; i++) {
-		if (!in_set(os_set, i))
+	mask = os_set_mask(os_set, n, &high);
+	for (i = 0; i < LWKB_MAX_OS; i++) {
+		if (!(mask >> i & 1))
 			continue;
-		if (i >= LWKB_MAX_OS)
-			return -ENOENT;	/* no instance has that index */
 		ret = os_check(i);
 		if (ret)
 			return ret;
-		any = 1;
 	}
-	if (!any)
+	if (high || !mask)
 		return -ENOENT;
-	for (i = 0; i < n && i < LWKB_MAX_OS; i++) {
-		if (!in_set(os_set, i))
+	for (i = 0; i < LWKB_MAX_OS; i++) {
+		if (!(mask >> i & 1))
 			continue;
 		ret = os_ioctl(i, req, NULL);
 		if (!ret)
@@ -1441,7 +1459,7 @@ static int os_set_each(const unsigned long *os_set, int n, unsigned long req)
 			continue;
 		}
 		while (--i >= 0)	/* the freeze: undo where it was asked */
-			if (in_set(os_set, i))
+			if (mask >> i & 1)
 				os_ioctl(i, LWKB_OS_THAW, NULL);
 		return ret;
 	}
